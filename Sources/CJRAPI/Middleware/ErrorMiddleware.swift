@@ -1,0 +1,34 @@
+import Hummingbird
+import Logging
+import CJRModel
+
+/// Turns every error into `{"message": …}` with the right status, so no client ever sees an
+/// HTML page, an empty body or a stack trace. Unexpected errors are logged and answered
+/// with a 500 that says where to look.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as CJRError {
+            return JSONResponse.message(error.message, status: error.kind.status)
+        } catch let error as APIError {
+            return JSONResponse.message(error.message, status: error.status)
+        } catch let error as HTTPError {
+            return JSONResponse.message(Self.message(for: error), status: error.status)
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return JSONResponse.message("Internal error: \(type(of: error)). The server log has the details.",
+                                        status: .internalServerError)
+        }
+    }
+
+    private static func message(for error: HTTPError) -> String {
+        if let body = error.body, !body.isEmpty { return body }
+        switch error.status {
+        case .notFound: return "Not found."
+        case .methodNotAllowed: return "Method not allowed."
+        case .contentTooLarge: return "Request body is too large."
+        default: return error.status.reasonPhrase
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Hummingbird
+import CJRModel
+import CJRStore
+
+/// What a create/update body turned out to be.
+enum JobBody {
+    case json(JSONValue)
+    case form(MultipartForm)
+    case empty
+}
+
+extension Request {
+    /// Reads a body that may be JSON, multipart form data or nothing at all, honouring the
+    /// upload limit; any other media type is a 415.
+    func jobBody(blobs: BlobStore, maxBytes: Int64) async throws -> JobBody {
+        let contentType = headers[.contentType] ?? ""
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() } ?? ""
+        switch mediaType {
+        case "multipart/form-data":
+            guard let boundary = MultipartFormReader.boundary(fromContentType: contentType) else {
+                throw CJRError(.invalidInput, "Content-Type multipart/form-data needs a boundary parameter.")
+            }
+            return .form(try await MultipartFormReader(blobs: blobs, maxBodyBytes: maxBytes).read(body, boundary: boundary))
+        case "application/json", "":
+            let buffer = try await collectBody(maxBytes: maxBytes)
+            if buffer.readableBytes == 0 { return .empty }
+            guard mediaType == "application/json" else {
+                throw CJRError(.unsupportedMediaType, "Send the body as application/json or multipart/form-data.")
+            }
+            do {
+                return .json(try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)))
+            } catch {
+                throw CJRError(.invalidInput, "The request body is not valid JSON.")
+            }
+        default:
+            throw CJRError(.unsupportedMediaType, "Content-Type '\(mediaType)' is not accepted; send application/json or multipart/form-data.")
+        }
+    }
+
+    /// Collects a small body whole, answering 413 beyond `maxBytes`.
+    func collectBody(maxBytes: Int64) async throws -> ByteBuffer {
+        do {
+            return try await body.collect(upTo: Int(clamping: maxBytes))
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw CJRError(.payloadTooLarge, "Request body is larger than the server's limit of \(maxBytes) bytes.")
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import Logging
+import CJRModel
+import CJRStore
+
+/// `/customJobs/…`, `/deletedCustomJobs/` and `/customJobsCleanup/…`: the API mapped onto
+/// the store.
+struct CustomJobRoutes {
+    let store: RunStore
+    let configuration: APIConfiguration
+
+    func register(on router: RouterGroup<APIRequestContext>) {
+        router.get("customJobs", use: list)
+        router.post("customJobs", use: create)
+        router.get("customJobs/:customJobId", use: show)
+        router.patch("customJobs/:customJobId", use: update)
+        router.delete("customJobs/:customJobId", use: delete)
+        router.get("customJobs/:customJobId/items/:itemId", use: item)
+        router.get("deletedCustomJobs", use: listDeleted)
+        router.post("customJobsCleanup/:customJobId", use: purge)
+    }
+
+    @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let page = try await store.jobs(matching: try request.jobFilter, page: try request.pageRequest)
+        return try JSONResponse.make(ListPayload(page: page, request: request, transform: JobPayload.init))
+    }
+
+    @Sendable func listDeleted(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let page = try await store.deletedJobs(page: try request.pageRequest)
+        return try JSONResponse.make(ListPayload(page: page, request: request, transform: JobPayload.init))
+    }
+
+    @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let changes = try await changes(from: request, operation: .create)
+        let job = try await store.createJob(changes, ownerId: try context.requireUser.id)
+        context.logger.info("custom job created", metadata: ["job": "\(job.id)", "items": "\(job.items.count)"])
+        return try JSONResponse.make(JobPayload(job), status: .created)
+    }
+
+    @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> Response {
+        try JSONResponse.make(JobPayload(try await store.job(id: try context.parameters.require("customJobId"))))
+    }
+
+    /// The reference answers a successful PATCH with 201.
+    @Sendable func update(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let id = try context.parameters.require("customJobId")
+        _ = try await store.job(id: id) // 404 before reading a possibly large body
+        let changes = try await changes(from: request, operation: .update)
+        return try JSONResponse.make(JobPayload(try await store.updateJob(id: id, changes)), status: .created)
+    }
+
+    @Sendable func delete(_ request: Request, context: APIRequestContext) async throws -> Response {
+        try await store.deleteJob(id: try context.parameters.require("customJobId"))
+        return Response(status: .noContent)
+    }
+
+    @Sendable func purge(_ request: Request, context: APIRequestContext) async throws -> Response {
+        try await store.purgeJob(id: try context.parameters.require("customJobId"))
+        return Response(status: .noContent)
+    }
+
+    @Sendable func item(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let (item, data) = try await store.jobItem(jobId: try context.parameters.require("customJobId"),
+                                                   itemId: try context.parameters.require("itemId"))
+        guard let content = String(validating: data, as: UTF8.self) else {
+            throw CJRError(.invalidInput, "File is not utf-8 encoded: \(item.filePath) is binary; it is stored and used as is.")
+        }
+        return try JSONResponse.make(FileContentPayload(id: item.id, fileName: item.fileName, filePath: item.filePath, content: content))
+    }
+
+    private func changes(from request: Request, operation: JobChangesParser.Operation) async throws -> JobChanges {
+        let parser = JobChangesParser(operation: operation)
+        switch try await request.jobBody(blobs: store.blobs, maxBytes: configuration.maxUploadBytes) {
+        case .json(let json): return try parser.parse(json: json)
+        case .form(let form): return try parser.parse(form: form)
+        case .empty: return JobChanges()
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import CJRStore
+
+/// Settings of one API server.
+public struct APIConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var dataDirectory: DataDirectory
+    /// `maxCustomJobRuns`: how many runs may execute at once.
+    public var maxRuns: Int
+    /// `maxCustomJobTimeout`: the longest a run may take, in seconds.
+    public var maxTimeoutSeconds: Int
+    /// Largest accepted request body (uploads included), in bytes; larger ones get 413.
+    public var maxUploadBytes: Int64
+
+    public static let defaultHost = "127.0.0.1"
+    public static let defaultPort = 8080
+    /// Two concurrent runs leave a workstation usable.
+    public static let defaultMaxRuns = 2
+    /// One hour, the platform's own ceiling for a custom job run.
+    public static let defaultMaxTimeoutSeconds = 3_600
+    public static let defaultMaxUploadBytes: Int64 = 256 << 20
+
+    public init(host: String = Self.defaultHost, port: Int = Self.defaultPort, dataDirectory: DataDirectory,
+                maxRuns: Int = Self.defaultMaxRuns, maxTimeoutSeconds: Int = Self.defaultMaxTimeoutSeconds,
+                maxUploadBytes: Int64 = Self.defaultMaxUploadBytes) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.maxRuns = maxRuns
+        self.maxTimeoutSeconds = maxTimeoutSeconds
+        self.maxUploadBytes = maxUploadBytes
+    }
+}

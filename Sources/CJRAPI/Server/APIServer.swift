@@ -1,0 +1,39 @@
+import Foundation
+import Hummingbird
+import Logging
+import CJRModel
+import CJRStore
+
+/// Builds the cjr API server: the store, the admin bootstrap and the router.
+public enum APIServer {
+    /// Everything under this prefix is the API.
+    public static let pathPrefix = "/api/v2"
+
+    /// Opens the store in `configuration.dataDirectory`, creates the admin token on first
+    /// start, and returns the application ready to run (it handles SIGTERM/SIGINT itself).
+    public static func makeApplication(
+        configuration: APIConfiguration,
+        logger: Logger = Logger(label: "cjr")
+    ) throws -> some ApplicationProtocol {
+        let store = try RunStore(directory: configuration.dataDirectory, logger: logger)
+        if try store.bootstrapAdmin() != nil {
+            logger.notice("created the admin API token", metadata: ["file": "\(configuration.dataDirectory.tokenFile.path)"])
+        }
+        return Application(
+            router: makeRouter(store: store, configuration: configuration),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cjr"),
+            logger: logger
+        )
+    }
+
+    /// The router on its own, for inspection (the OpenAPI agreement test lists its routes).
+    public static func makeRouter(store: RunStore, configuration: APIConfiguration) -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        let api = router.group(RouterPath(pathPrefix)).add(middleware: AuthenticationMiddleware(store: store))
+        SystemRoutes(configuration: configuration).register(on: api)
+        CustomJobRoutes(store: store, configuration: configuration).register(on: api)
+        EnvironmentRoutes(store: store).register(on: api)
+        return router
+    }
+}

@@ -1,0 +1,47 @@
+/// `offset`/`limit` of a list request, validated.
+public struct PageRequest: Sendable, Equatable {
+    public static let defaultLimit = 100
+    public static let maxLimit = 1_000
+
+    public var offset: Int
+    public var limit: Int
+
+    public init(offset: Int = 0, limit: Int = Self.defaultLimit) {
+        self.offset = offset
+        self.limit = limit
+    }
+
+    /// Reads the raw query values; absent values take the defaults.
+    public init(offset rawOffset: String?, limit rawLimit: String?) throws(CJRError) {
+        offset = 0
+        limit = Self.defaultLimit
+        if let rawOffset {
+            guard let value = Int(rawOffset), value >= 0 else {
+                throw .invalid("offset", "must be a whole number ≥ 0, got '\(rawOffset)'")
+            }
+            offset = value
+        }
+        if let rawLimit {
+            guard let value = Int(rawLimit), value >= 1, value <= Self.maxLimit else {
+                throw .invalid("limit", "must be a whole number from 1 to \(Self.maxLimit), got '\(rawLimit)'")
+            }
+            limit = value
+        }
+    }
+}
+
+/// One page of a list, with the total across all pages.
+public struct Page<Element: Sendable>: Sendable {
+    public var items: [Element]
+    public var totalCount: Int
+    public var request: PageRequest
+
+    public init(items: [Element], totalCount: Int, request: PageRequest) {
+        self.items = items
+        self.totalCount = totalCount
+        self.request = request
+    }
+
+    public var hasNext: Bool { request.offset + items.count < totalCount }
+    public var hasPrevious: Bool { request.offset > 0 }
+}

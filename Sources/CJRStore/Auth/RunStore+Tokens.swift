@@ -1,0 +1,97 @@
+import Crypto
+import Foundation
+import GRDB
+import CJRModel
+
+/// Who a valid token belongs to.
+public struct AuthenticatedUser: Sendable, Equatable {
+    public var id: String
+    public var username: String
+    public var tokenId: String
+}
+
+extension RunStore {
+    public static let adminUsername = "admin"
+
+    /// On first start, creates the local admin user and its token, and writes the token to
+    /// the 0600 token file. Returns the token when one was created, nil when users exist.
+    public func bootstrapAdmin() throws -> String? {
+        let now = Timestamp.now().microseconds
+        let secret = Self.makeSecret()
+        let created: Bool = try database.write { db in
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM user") == 0 else { return false }
+            let userId = ObjectID.make()
+            try db.execute(sql: "INSERT INTO user (id, username, created) VALUES (?, ?, ?)",
+                           arguments: [userId, Self.adminUsername, now])
+            try Self.insertToken(db, userId: userId, secret: secret, purpose: "admin", now: now)
+            return true
+        }
+        guard created else { return nil }
+        try writeTokenFile(secret)
+        return secret
+    }
+
+    /// Revokes every admin token and issues a new one (written to the token file).
+    public func rotateAdminToken() throws -> String {
+        let now = Timestamp.now().microseconds
+        let secret = Self.makeSecret()
+        try database.write { db in
+            guard let userId = try String.fetchOne(db, sql: "SELECT id FROM user WHERE username = ?", arguments: [Self.adminUsername]) else {
+                throw CJRError.notFound("No admin user; start `cjr serve` once first.")
+            }
+            try db.execute(sql: "UPDATE token SET revoked = ? WHERE userId = ? AND purpose = 'admin' AND revoked IS NULL",
+                           arguments: [now, userId])
+            try Self.insertToken(db, userId: userId, secret: secret, purpose: "admin", now: now)
+        }
+        try writeTokenFile(secret)
+        return secret
+    }
+
+    /// The user a presented token belongs to, if the token is known, not revoked and not expired.
+    public func authenticate(token: String) async throws -> AuthenticatedUser? {
+        let hash = Self.hash(token)
+        let now = Timestamp.now().microseconds
+        return try await database.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT token.id AS tokenId, user.id AS userId, user.username AS username FROM token
+                JOIN user ON user.id = token.userId
+                WHERE token.secretHash = ? AND token.revoked IS NULL AND (token.expires IS NULL OR token.expires > ?)
+                """, arguments: [hash, now]) else { return nil }
+            return AuthenticatedUser(id: row["userId"], username: row["username"], tokenId: row["tokenId"])
+        }
+    }
+
+    /// The token in the token file, if there is one.
+    public func readTokenFile() -> String? {
+        (try? String(contentsOf: directory.tokenFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func insertToken(_ db: Database, userId: String, secret: String, purpose: String, now: Int64, expires: Int64? = nil) throws {
+        try db.execute(sql: """
+            INSERT INTO token (id, userId, secretHash, purpose, created, expires) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [ObjectID.make(), userId, hash(secret), purpose, now, expires])
+    }
+
+    /// 32 random bytes as hex with a recognisable prefix (secret scanners and people alike).
+    static func makeSecret() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return "cjr_" + ObjectID.hex((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+    }
+
+    /// Tokens are 256-bit random secrets, so a plain SHA-256 is a safe verifier.
+    static func hash(_ secret: String) -> String {
+        ObjectID.hex(SHA256.hash(data: Data(secret.utf8)))
+    }
+
+    private func writeTokenFile(_ secret: String) throws {
+        let path = directory.tokenFile.path
+        let staged = path + ".new"
+        let descriptor = open(staged, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw POSIXFailure(operation: "create \(staged)") }
+        defer { close(descriptor) }
+        fchmod(descriptor, 0o600)
+        let line = Array((secret + "\n").utf8)
+        guard Foundation.write(descriptor, line, line.count) == line.count else { throw POSIXFailure(operation: "write \(staged)") }
+        guard fsync(descriptor) == 0, rename(staged, path) == 0 else { throw POSIXFailure(operation: "store \(path)") }
+    }
+}

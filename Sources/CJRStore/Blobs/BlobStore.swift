@@ -1,0 +1,139 @@
+import Crypto
+import Foundation
+import CJRModel
+
+/// File contents stored once per SHA-256 under `blobs/ab/abcdef…`. Uploads are streamed
+/// into a staging file while hashed, flushed to disk, then renamed into place, so a blob
+/// that exists is always complete. The database's `blob` table says which blobs are in
+/// use; files it does not list are leftovers of failed requests and are swept at start.
+public struct BlobStore: Sendable {
+    let root: URL
+    let staging: URL
+
+    public init(directory: DataDirectory) {
+        root = directory.blobs
+        staging = directory.staging
+    }
+
+    public func path(forHash hash: String) -> String {
+        root.appendingPathComponent(String(hash.prefix(2))).appendingPathComponent(hash).path
+    }
+
+    /// Starts a streamed write; call ``BlobWriter/finish()`` or the staged file is removed.
+    public func makeWriter() throws -> BlobWriter {
+        try BlobWriter(store: self)
+    }
+
+    /// Stores `bytes` in one go (tests and small generated files).
+    public func store(_ bytes: some Collection<UInt8>) throws -> StoredBlob {
+        let writer = try makeWriter()
+        try Array(bytes).withUnsafeBytes { try writer.write($0) }
+        return try writer.finish()
+    }
+
+    public func contents(ofHash hash: String) throws -> Data {
+        try Data(contentsOf: URL(fileURLWithPath: path(forHash: hash)))
+    }
+
+    /// Removes staged leftovers and blob files whose hash is not in `referenced`. Only
+    /// files older than `minimumAge` go: another process (a `cjr run` beside a server) may be
+    /// between writing a blob and committing the row that references it.
+    func sweep(keeping referenced: Set<String>, minimumAge: TimeInterval = 600) {
+        let manager = FileManager.default
+        let cutoff = Date().addingTimeInterval(-minimumAge)
+        func isOld(_ url: URL) -> Bool {
+            let modified = (try? url.resourceValues(forKeys: [.contentModificationDateKey]))?.contentModificationDate
+            return (modified ?? .distantPast) < cutoff
+        }
+        let keys: [URLResourceKey] = [.contentModificationDateKey]
+        for url in (try? manager.contentsOfDirectory(at: staging, includingPropertiesForKeys: keys)) ?? [] where isOld(url) {
+            try? manager.removeItem(at: url)
+        }
+        for shard in (try? manager.contentsOfDirectory(at: root, includingPropertiesForKeys: nil)) ?? [] {
+            for file in (try? manager.contentsOfDirectory(at: shard, includingPropertiesForKeys: keys)) ?? []
+            where !referenced.contains(file.lastPathComponent) && isOld(file) {
+                try? manager.removeItem(at: file)
+            }
+        }
+    }
+
+    func remove(hash: String) {
+        try? FileManager.default.removeItem(atPath: path(forHash: hash))
+    }
+}
+
+/// A blob written to disk: its content hash and size.
+public struct StoredBlob: Sendable, Equatable {
+    public var hash: String
+    public var size: Int64
+}
+
+/// Streams one upload to a staging file while computing its SHA-256.
+///
+/// Not thread-safe by design: one request's body is consumed by one task.
+public final class BlobWriter {
+    private let store: BlobStore
+    private let stagingPath: String
+    private var descriptor: Int32
+    private var hasher = SHA256()
+    public private(set) var size: Int64 = 0
+
+    init(store: BlobStore) throws {
+        self.store = store
+        stagingPath = store.staging.appendingPathComponent(ObjectID.make()).path
+        descriptor = open(stagingPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if descriptor < 0 { throw POSIXFailure(operation: "create \(stagingPath)") }
+    }
+
+    deinit { discard() }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard !bytes.isEmpty else { return }
+        hasher.update(bufferPointer: bytes)
+        var offset = 0
+        while offset < bytes.count {
+            let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw POSIXFailure(operation: "write upload")
+            }
+            offset += written
+        }
+        size += Int64(bytes.count)
+    }
+
+    /// Flushes the content to disk and moves it to its content-addressed place.
+    public func finish() throws -> StoredBlob {
+        let hash = ObjectID.hex(hasher.finalize())
+        if fsync(descriptor) != 0 { throw POSIXFailure(operation: "fsync upload") }
+        close(descriptor)
+        descriptor = -1
+        let target = store.path(forHash: hash)
+        let shard = (target as NSString).deletingLastPathComponent
+        if mkdir(shard, 0o700) != 0 && errno != EEXIST { throw POSIXFailure(operation: "mkdir \(shard)") }
+        if rename(stagingPath, target) != 0 { throw POSIXFailure(operation: "store blob \(hash)") }
+        return StoredBlob(hash: hash, size: size)
+    }
+
+    /// Drops the staged file (after an error); harmless after ``finish()``.
+    public func discard() {
+        if descriptor >= 0 {
+            close(descriptor)
+            descriptor = -1
+            unlink(stagingPath)
+        }
+    }
+}
+
+/// A failed system call, with errno's text.
+public struct POSIXFailure: Error, CustomStringConvertible {
+    public let operation: String
+    public let code: Int32
+
+    public init(operation: String, code: Int32 = errno) {
+        self.operation = operation
+        self.code = code
+    }
+
+    public var description: String { "\(operation): \(String(cString: strerror(code)))" }
+}

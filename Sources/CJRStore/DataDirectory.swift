@@ -1,0 +1,32 @@
+import Foundation
+
+/// The layout of cjr's data directory: the SQLite database, file blobs by content hash,
+/// a staging folder for uploads in flight, and the admin token file.
+public struct DataDirectory: Sendable {
+    public let root: URL
+
+    public init(root: URL) { self.root = root.standardizedFileURL }
+
+    /// `$XDG_DATA_HOME/cjr`, else `~/.local/share/cjr`.
+    public static func `default`(environment: [String: String] = ProcessInfo.processInfo.environment) -> DataDirectory {
+        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") {
+            return DataDirectory(root: URL(fileURLWithPath: xdg).appendingPathComponent("cjr"))
+        }
+        let home = environment["HOME"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser
+        return DataDirectory(root: home.appendingPathComponent(".local/share/cjr"))
+    }
+
+    public var database: URL { root.appendingPathComponent("cjr.sqlite") }
+    public var blobs: URL { root.appendingPathComponent("blobs") }
+    public var staging: URL { root.appendingPathComponent("staging") }
+    public var tokenFile: URL { root.appendingPathComponent("api-token") }
+
+    /// Creates the folders, private to the user (0700): they hold job code and secrets.
+    public func prepare() throws {
+        for url in [root, blobs, staging] {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        }
+    }
+}

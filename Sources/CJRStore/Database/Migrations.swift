@@ -1,0 +1,117 @@
+import GRDB
+import CJRModel
+
+/// The schema, as an append-only list of migrations: a released migration is never edited,
+/// a change is a new one. GRDB records which have run in `grdb_migrations`.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: users, environments, jobs, items, runtime parameters") { db in
+            try createUsersAndTokens(db)
+            try createEnvironments(db)
+            try createJobs(db)
+        }
+        return migrator
+    }
+
+    private static func createUsersAndTokens(_ db: Database) throws {
+        try db.create(table: "user") { table in
+            table.primaryKey("id", .text)
+            table.column("username", .text).notNull().unique()
+            table.column("created", .integer).notNull()
+        }
+        try db.create(table: "token") { table in
+            table.primaryKey("id", .text)
+            table.column("userId", .text).notNull().references("user", onDelete: .cascade)
+            // SHA-256 of the secret; the secret itself is never stored.
+            table.column("secretHash", .text).notNull().unique()
+            table.column("purpose", .text).notNull()
+            table.column("created", .integer).notNull()
+            table.column("expires", .integer)
+            table.column("revoked", .integer)
+        }
+    }
+
+    private static func createEnvironments(_ db: Database) throws {
+        try db.create(table: "environment") { table in
+            table.primaryKey("id", .text)
+            table.column("name", .text).notNull().unique()
+            table.column("description", .text).notNull()
+            table.column("programmingLanguage", .text).notNull()
+            table.column("created", .integer).notNull()
+        }
+        try db.create(table: "environmentVersion") { table in
+            table.autoIncrementedPrimaryKey("seq")
+            table.column("id", .text).notNull().unique()
+            table.column("environmentId", .text).notNull().references("environment", onDelete: .cascade)
+            table.column("label", .text).notNull()
+            table.column("description", .text).notNull()
+            table.column("created", .integer).notNull()
+            table.column("pathPrepend", .text).notNull() // JSON array of directories
+            table.column("virtualEnv", .text)
+            table.uniqueKey(["environmentId", "label"])
+        }
+        let now = Timestamp.now().microseconds
+        try db.execute(
+            sql: "INSERT INTO environment (id, name, description, programmingLanguage, created) VALUES (?, ?, ?, ?, ?)",
+            arguments: [ExecutionEnvironment.defaultID, ExecutionEnvironment.defaultName,
+                        "The host's own interpreters with a minimal PATH (\(ExecutionEnvironment.defaultPath.joined(separator: ":"))).",
+                        "other", now])
+        try db.execute(
+            sql: """
+                INSERT INTO environmentVersion (id, environmentId, label, description, created, pathPrepend)
+                VALUES (?, ?, 'host', 'The host as it is.', ?, '[]')
+                """,
+            arguments: [ExecutionEnvironment.defaultVersionID, ExecutionEnvironment.defaultID, now])
+    }
+
+    private static func createJobs(_ db: Database) throws {
+        try db.create(table: "blob") { table in
+            table.primaryKey("hash", .text)
+            table.column("size", .integer).notNull()
+        }
+        try db.create(table: "job") { table in
+            // `seq` gives the stable newest-first order of lists.
+            table.autoIncrementedPrimaryKey("seq")
+            table.column("id", .text).notNull().unique()
+            table.column("name", .text).notNull()
+            table.column("description", .text).notNull()
+            table.column("jobType", .text).notNull()
+            table.column("entryPoint", .text)
+            table.column("environmentId", .text).notNull().references("environment")
+            table.column("environmentVersionId", .text).notNull().references("environmentVersion", column: "id")
+            table.column("egressNetworkPolicy", .text).notNull()
+            table.column("resourceBundleId", .text)
+            table.column("ownerId", .text).references("user", onDelete: .setNull)
+            table.column("created", .integer).notNull()
+            table.column("updated", .integer).notNull()
+            table.column("deleted", .integer)
+        }
+        try db.create(index: "job_by_deleted", on: "job", columns: ["deleted", "seq"])
+        try db.create(table: "jobItem") { table in
+            table.primaryKey("id", .text)
+            table.column("jobId", .text).notNull().references("job", column: "id", onDelete: .cascade)
+            table.column("filePath", .text).notNull()
+            table.column("fileName", .text).notNull()
+            table.column("fileSource", .text).notNull()
+            table.column("blobHash", .text).notNull().references("blob")
+            table.column("size", .integer).notNull()
+            table.column("created", .integer).notNull()
+            table.uniqueKey(["jobId", "filePath"])
+        }
+        try db.create(index: "jobItem_by_blob", on: "jobItem", columns: ["blobHash"])
+        try db.create(table: "runtimeParameterDefinition") { table in
+            table.column("jobId", .text).notNull().references("job", column: "id", onDelete: .cascade)
+            table.column("position", .integer).notNull()
+            table.column("fieldName", .text).notNull()
+            table.column("definition", .text).notNull() // JSON of RuntimeParameterDefinition
+            table.primaryKey(["jobId", "fieldName"])
+        }
+        try db.create(table: "runtimeParameterValue") { table in
+            table.column("jobId", .text).notNull().references("job", column: "id", onDelete: .cascade)
+            table.column("fieldName", .text).notNull()
+            table.column("value", .text).notNull() // JSON of RuntimeParameterValue
+            table.primaryKey(["jobId", "fieldName"])
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import GRDB
+import CJRModel
+
+/// Row types: the database's shape of the model, kept apart so the model stays free of
+/// GRDB and the schema can change without touching it.
+struct JobRow: Codable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "job"
+    /// The integer primary key: insertion order, for stable newest-first lists.
+    var seq: Int64?
+    var id: String
+    var name: String
+    var description: String
+    var jobType: String
+    var entryPoint: String?
+    var environmentId: String
+    var environmentVersionId: String
+    var egressNetworkPolicy: String
+    var resourceBundleId: String?
+    var ownerId: String?
+    var created: Int64
+    var updated: Int64
+    var deleted: Int64?
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
+}
+
+struct JobItemRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "jobItem"
+    var id: String
+    var jobId: String
+    var filePath: String
+    var fileName: String
+    var fileSource: String
+    var blobHash: String
+    var size: Int64
+    var created: Int64
+
+    var model: FileItem {
+        FileItem(id: id, filePath: filePath, fileName: fileName, fileSource: fileSource,
+                 contentHash: blobHash, size: size, created: Timestamp(microseconds: created))
+    }
+}
+
+struct EnvironmentRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "environment"
+    var id: String
+    var name: String
+    var description: String
+    var programmingLanguage: String
+    var created: Int64
+}
+
+struct EnvironmentVersionRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "environmentVersion"
+    var id: String
+    var environmentId: String
+    var label: String
+    var description: String
+    var created: Int64
+    var pathPrepend: String
+    var virtualEnv: String?
+
+    var model: ExecutionEnvironmentVersion {
+        let directories = (try? JSONDecoder().decode([String].self, from: Data(pathPrepend.utf8))) ?? []
+        return ExecutionEnvironmentVersion(id: id, environmentId: environmentId, label: label,
+                                           description: description, created: Timestamp(microseconds: created),
+                                           pathPrepend: directories, virtualEnv: virtualEnv)
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys: stored JSON is stable, so equal values compare equal in SQL.
+    static let stored: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}
+
+func storedJSON(_ value: some Encodable) throws -> String {
+    String(decoding: try JSONEncoder.stored.encode(value), as: UTF8.self)
+}
+
+func decodeStoredJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+    try JSONDecoder().decode(type, from: Data(text.utf8))
+}

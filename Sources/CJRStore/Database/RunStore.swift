@@ -1,0 +1,38 @@
+import Foundation
+import GRDB
+import Logging
+import CJRModel
+
+/// cjr's persistent state: one SQLite database in WAL mode (readers never wait for the
+/// writer, a crash never leaves half a transaction) plus the blob store for file contents.
+///
+/// Every public write is one transaction. File contents are written and flushed before the
+/// transaction that references them commits, so committed rows never point at missing data.
+public final class RunStore: Sendable {
+    public let directory: DataDirectory
+    public let blobs: BlobStore
+    let database: DatabasePool
+
+    public init(directory: DataDirectory, logger: Logger = Logger(label: "cjr.store")) throws {
+        try directory.prepare()
+        self.directory = directory
+        blobs = BlobStore(directory: directory)
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // WAL + NORMAL: durable across process crashes, fast commits.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        database = try DatabasePool(path: directory.database.path, configuration: configuration)
+        try Migrations.migrator.migrate(database)
+        let referenced = try database.read { db in try Set(String.fetchAll(db, sql: "SELECT hash FROM blob")) }
+        blobs.sweep(keeping: referenced)
+        logger.debug("store opened", metadata: ["path": "\(directory.database.path)"])
+    }
+
+    /// The names of the migrations applied, in order.
+    public func appliedMigrations() throws -> [String] {
+        try database.read { db in try Migrations.migrator.appliedMigrations(db) }
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import GRDB
+import CJRModel
+
+extension RunStore {
+    /// Creates a job from `changes` (name required) in one transaction.
+    public func createJob(_ changes: JobChanges, ownerId: String?) async throws -> CustomJob {
+        guard let name = changes.name else { throw CJRError.invalid("name", "is required") }
+        let now = Timestamp.now().microseconds
+        return try await database.write { db in
+            var row = JobRow(seq: nil, id: ObjectID.make(), name: name, description: "", jobType: JobType.default.rawValue,
+                             entryPoint: nil, environmentId: "", environmentVersionId: "",
+                             egressNetworkPolicy: CustomJobResources.defaultEgress.rawValue, resourceBundleId: nil,
+                             ownerId: ownerId, created: now, updated: now, deleted: nil)
+            try JobWriter(db: db, now: now).apply(changes, to: &row, isNew: true)
+            return try Self.loadJob(db, id: row.id)
+        }
+    }
+
+    /// Applies `changes` to a live job in one transaction; nothing changes if any part fails.
+    public func updateJob(id: String, _ changes: JobChanges) async throws -> CustomJob {
+        let now = Timestamp.now().microseconds
+        return try await database.write { db in
+            var row = try Self.liveJobRow(db, id: id)
+            try JobWriter(db: db, now: now).apply(changes, to: &row, isNew: false)
+            return try Self.loadJob(db, id: id)
+        }
+    }
+
+    /// A live (not deleted) job.
+    public func job(id: String) async throws -> CustomJob {
+        try await database.read { db in
+            _ = try Self.liveJobRow(db, id: id)
+            return try Self.loadJob(db, id: id)
+        }
+    }
+
+    /// Live jobs, newest first.
+    public func jobs(matching filter: JobFilter, page: PageRequest) async throws -> Page<CustomJob> {
+        if filter.onlyRunning {
+            // No job can have a run in progress until the run store exists (the runs issue).
+            return Page(items: [], totalCount: 0, request: page)
+        }
+        return try await database.read { db in
+            var request = JobRow.filter(Column("deleted") == nil)
+            if let search = filter.search, !search.isEmpty {
+                let pattern = "%" + Self.escapeLike(search) + "%"
+                request = request.filter(sql: "(name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')",
+                                         arguments: [pattern, pattern])
+            }
+            if !filter.jobTypes.isEmpty {
+                request = request.filter(filter.jobTypes.map(\.rawValue).contains(Column("jobType")))
+            }
+            return try Self.loadPage(db, request: request, page: page)
+        }
+    }
+
+    /// Soft-deleted jobs, most recently created first.
+    public func deletedJobs(page: PageRequest) async throws -> Page<CustomJob> {
+        try await database.read { db in
+            try Self.loadPage(db, request: JobRow.filter(Column("deleted") != nil), page: page)
+        }
+    }
+
+    /// Soft-deletes a live job: it leaves every list but `deletedJobs` and answers 404.
+    public func deleteJob(id: String) async throws {
+        let now = Timestamp.now().microseconds
+        try await database.write { db in
+            var row = try Self.liveJobRow(db, id: id)
+            row.deleted = now
+            try row.update(db)
+        }
+    }
+
+    /// Permanently deletes a soft-deleted job with its items and parameter values.
+    public func purgeJob(id: String) async throws {
+        try await database.write { db in
+            guard let row = try JobRow.filter(Column("id") == id).fetchOne(db) else {
+                throw CJRError.notFound("Custom job \(id) not found.")
+            }
+            guard row.deleted != nil else {
+                throw CJRError(.conflict, "Custom job \(id) is not deleted; delete it before cleaning it up.")
+            }
+            try row.delete(db)
+            try Self.dropUnreferencedBlobs(db)
+        }
+    }
+
+    /// An item of a live job, with its content.
+    public func jobItem(jobId: String, itemId: String) async throws -> (FileItem, Data) {
+        let item = try await database.read { db in
+            _ = try Self.liveJobRow(db, id: jobId)
+            guard let item = try JobItemRow.filter(Column("jobId") == jobId && Column("id") == itemId).fetchOne(db) else {
+                throw CJRError.notFound("No file found: custom job \(jobId) has no item \(itemId).")
+            }
+            return item.model
+        }
+        return (item, try blobs.contents(ofHash: item.contentHash))
+    }
+
+    // MARK: - Reading
+
+    static func liveJobRow(_ db: Database, id: String) throws -> JobRow {
+        guard let row = try JobRow.filter(Column("id") == id && Column("deleted") == nil).fetchOne(db) else {
+            throw CJRError.notFound("Custom job \(id) not found.")
+        }
+        return row
+    }
+
+    static func loadJob(_ db: Database, id: String) throws -> CustomJob {
+        guard let row = try JobRow.filter(Column("id") == id).fetchOne(db) else {
+            throw CJRError.notFound("Custom job \(id) not found.")
+        }
+        return try assemble(db, rows: [row])[0]
+    }
+
+    private static func loadPage(_ db: Database, request: QueryInterfaceRequest<JobRow>, page: PageRequest) throws -> Page<CustomJob> {
+        let total = try request.fetchCount(db)
+        let rows = try request.order(Column("seq").desc).limit(page.limit, offset: page.offset).fetchAll(db)
+        return Page(items: try assemble(db, rows: rows), totalCount: total, request: page)
+    }
+
+    /// Builds full jobs for `rows` with one query per child table, whatever the page size.
+    private static func assemble(_ db: Database, rows: [JobRow]) throws -> [CustomJob] {
+        let ids = rows.map(\.id)
+        let items = Dictionary(grouping: try JobItemRow.filter(ids.contains(Column("jobId")))
+            .order(Column("filePath")).fetchAll(db), by: \.jobId)
+        var definitions: [String: [RuntimeParameterDefinition]] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT jobId, definition FROM runtimeParameterDefinition
+            WHERE jobId IN (SELECT value FROM json_each(?)) ORDER BY position
+            """, arguments: [try storedJSON(ids)]) {
+            definitions[row["jobId"], default: []].append(try decodeStoredJSON(RuntimeParameterDefinition.self, row["definition"]))
+        }
+        var values: [String: [String: RuntimeParameterValue]] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT jobId, fieldName, value FROM runtimeParameterValue WHERE jobId IN (SELECT value FROM json_each(?))
+            """, arguments: [try storedJSON(ids)]) {
+            values[row["jobId"], default: [:]][row["fieldName"]] = try decodeStoredJSON(RuntimeParameterValue.self, row["value"])
+        }
+        return rows.map { row in
+            CustomJob(
+                id: row.id, name: row.name, description: row.description,
+                jobType: JobType(rawValue: row.jobType) ?? .default, entryPoint: row.entryPoint,
+                environmentId: row.environmentId, environmentVersionId: row.environmentVersionId,
+                resources: CustomJobResources(
+                    egressNetworkPolicy: EgressNetworkPolicy(rawValue: row.egressNetworkPolicy) ?? CustomJobResources.defaultEgress,
+                    resourceBundleId: row.resourceBundleId),
+                created: Timestamp(microseconds: row.created), updated: Timestamp(microseconds: row.updated),
+                deleted: row.deleted.map(Timestamp.init(microseconds:)),
+                items: (items[row.id] ?? []).map(\.model),
+                runtimeParameterDefinitions: definitions[row.id] ?? [],
+                runtimeParameterValues: values[row.id] ?? [:])
+        }
+    }
+
+    /// Deletes `blob` rows nothing references any more. Their files are removed by the
+    /// sweep at the next start, which leaves recent files alone (see ``BlobStore``).
+    static func dropUnreferencedBlobs(_ db: Database) throws {
+        try db.execute(sql: "DELETE FROM blob WHERE NOT EXISTS (SELECT 1 FROM jobItem WHERE blobHash = blob.hash)")
+    }
+
+    static func escapeLike(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+    }
+}

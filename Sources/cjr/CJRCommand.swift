@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `cjr`: run DataRobot custom jobs locally.
+@main
+struct CJRCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cjr",
+        abstract: "A local runner for DataRobot custom jobs, with the platform's REST API.",
+        version: "0.1.0",
+        subcommands: [ServeCommand.self, TokenCommand.self, EnvironmentsCommand.self]
+    )
+}

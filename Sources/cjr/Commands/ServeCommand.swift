@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import CJRAPI
+import CJRStore
+
+/// `cjr serve`: the REST API on one machine.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the custom-jobs API (under /api/v2) until SIGTERM or SIGINT."
+    )
+
+    @Option(help: "Address to listen on.")
+    var host = APIConfiguration.defaultHost
+
+    @Option(help: "Port to listen on (0 picks a free one).")
+    var port = APIConfiguration.defaultPort
+
+    @OptionGroup var dataDirectory: DataDirectoryOption
+
+    @Option(name: .customLong("max-runs"), help: "maxCustomJobRuns: runs that may execute at once.")
+    var maxRuns = APIConfiguration.defaultMaxRuns
+
+    @Option(name: .customLong("max-timeout"), help: "maxCustomJobTimeout: the longest a run may take, in seconds.")
+    var maxTimeout = APIConfiguration.defaultMaxTimeoutSeconds
+
+    @Option(name: .customLong("max-upload-mb"), help: "Largest accepted request body, in MiB.")
+    var maxUploadMiB = Int(APIConfiguration.defaultMaxUploadBytes >> 20)
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        guard maxRuns >= 1 else { throw ValidationError("--max-runs must be at least 1") }
+        guard maxTimeout >= 1 else { throw ValidationError("--max-timeout must be at least 1 second") }
+        guard maxUploadMiB >= 1 else { throw ValidationError("--max-upload-mb must be at least 1") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "cjr")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let configuration = APIConfiguration(
+            host: host, port: port, dataDirectory: dataDirectory.directory,
+            maxRuns: maxRuns, maxTimeoutSeconds: maxTimeout, maxUploadBytes: Int64(maxUploadMiB) << 20)
+        let app = try APIServer.makeApplication(configuration: configuration, logger: logger)
+        logger.notice("data directory", metadata: ["path": "\(configuration.dataDirectory.root.path)"])
+        logger.notice("API token: `cjr token\(dataDirectory.path.map { " --data-dir \($0)" } ?? "")` prints it")
+        try await app.runService()
+    }
+}
