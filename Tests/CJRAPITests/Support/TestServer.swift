@@ -1,0 +1,45 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+@testable import CJRAPI
+import CJRStore
+
+/// A real cjr API server on a loopback port with its own temporary data directory.
+/// `run` may be called several times: each call is a fresh server process-state on the same
+/// directory, which is how the restart tests work.
+struct TestServer: Sendable {
+    let configuration: APIConfiguration
+
+    init(maxUploadBytes: Int64 = APIConfiguration.defaultMaxUploadBytes) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("cjr-test-\(UUID().uuidString)")
+        configuration = APIConfiguration(host: "127.0.0.1", port: 0, dataDirectory: DataDirectory(root: root),
+                                         maxRuns: 3, maxTimeoutSeconds: 120, maxUploadBytes: maxUploadBytes)
+    }
+
+    var dataDirectory: DataDirectory { configuration.dataDirectory }
+
+    func run<Value: Sendable>(_ body: @Sendable (APIClient) async throws -> Value) async throws -> Value {
+        var logger = Logger(label: "cjr-test")
+        logger.logLevel = .warning
+        let app = try APIServer.makeApplication(configuration: configuration, logger: logger)
+        let token = try String(contentsOf: dataDirectory.tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try await app.test(.live) { client in
+            try await body(APIClient(client: client, token: token))
+        }
+    }
+
+    func removeData() {
+        try? FileManager.default.removeItem(at: dataDirectory.root)
+    }
+}
+
+/// Runs `body` against a fresh server and removes its data afterwards.
+func withServer<Value: Sendable>(
+    maxUploadBytes: Int64 = APIConfiguration.defaultMaxUploadBytes,
+    _ body: @Sendable (APIClient) async throws -> Value
+) async throws -> Value {
+    let server = TestServer(maxUploadBytes: maxUploadBytes)
+    defer { server.removeData() }
+    return try await server.run(body)
+}

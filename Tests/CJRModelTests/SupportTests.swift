@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+import CJRModel
+
+@Suite("Identifiers, timestamps and pages")
+struct SupportTests {
+    @Test("ids are 24 lowercase hex digits, start with the creation time and do not repeat")
+    func objectIDs() {
+        let ids = (0..<1_000).map { _ in ObjectID.make(now: 1_700_000_000) }
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy(ObjectID.isWellFormed))
+        #expect(ids.allSatisfy { $0.hasPrefix("6553f100") })
+        #expect(!ObjectID.isWellFormed("6553F100aaaaaaaaaaaaaaaa"))
+        #expect(!ObjectID.isWellFormed("abc"))
+    }
+
+    @Test("timestamps print as ISO-8601 UTC with microseconds", arguments: [
+        (Int64(0), "1970-01-01T00:00:00.000000Z"),
+        (Int64(1_700_000_000_123_456), "2023-11-14T22:13:20.123456Z"),
+        (Int64(-1), "1969-12-31T23:59:59.999999Z"),
+    ])
+    func timestamps(micros: Int64, text: String) {
+        #expect(Timestamp(microseconds: micros).iso8601 == text)
+    }
+
+    @Test("page requests take defaults and refuse out-of-range values")
+    func pageRequests() throws {
+        #expect(try PageRequest(offset: nil, limit: nil) == PageRequest(offset: 0, limit: 100))
+        #expect(try PageRequest(offset: "5", limit: "1000") == PageRequest(offset: 5, limit: 1_000))
+        for (offset, limit) in [("-1", "1"), ("0", "0"), ("0", "1001"), ("a", "1"), ("0", "")] {
+            #expect(throws: CJRError.self) { try PageRequest(offset: offset, limit: limit) }
+        }
+        let page = Page(items: [1, 2], totalCount: 5, request: PageRequest(offset: 2, limit: 2))
+        #expect(page.hasNext && page.hasPrevious)
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import GRDB
+import Testing
+import CJRModel
+import CJRStore
+
+/// A store in a fresh temporary directory, removed afterwards.
+func withStore<Value>(_ body: (RunStore) async throws -> Value) async throws -> Value {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("cjr-store-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: root) }
+    return try await body(try RunStore(directory: DataDirectory(root: root)))
+}
+
+@Suite("The run store")
+struct StoreTests {
+    @Test("opening a store applies the migrations once and records them")
+    func migrations() async throws {
+        try await withStore { store in
+            #expect(try store.appliedMigrations().count == 1)
+            let reopened = try RunStore(directory: store.directory)
+            #expect(try reopened.appliedMigrations() == store.appliedMigrations())
+        }
+    }
+
+    @Test("the database runs in WAL mode")
+    func walMode() async throws {
+        try await withStore { store in
+            let queue = try DatabaseQueue(path: store.directory.database.path)
+            #expect(try await queue.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
+        }
+    }
+
+    @Test("blobs are stored once by SHA-256, streamed in pieces")
+    func blobs() async throws {
+        try await withStore { store in
+            let writer = try store.blobs.makeWriter()
+            for piece in ["hello ", "world"] { try Array(piece.utf8).withUnsafeBytes { try writer.write($0) } }
+            let blob = try writer.finish()
+            #expect(blob.hash == "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9")
+            #expect(blob.size == 11)
+            #expect(try store.blobs.contents(ofHash: blob.hash) == Data("hello world".utf8))
+            #expect(try store.blobs.store(Array("hello world".utf8)) == blob)
+            let staged = try FileManager.default.contentsOfDirectory(atPath: store.directory.staging.path)
+            #expect(staged.isEmpty, "finished and discarded writers leave nothing staged")
+        }
+    }
+
+    @Test("a discarded upload leaves no staged file")
+    func discard() async throws {
+        try await withStore { store in
+            let writer = try store.blobs.makeWriter()
+            try [1, 2, 3].withUnsafeBytes { try writer.write($0) }
+            writer.discard()
+            #expect(try FileManager.default.contentsOfDirectory(atPath: store.directory.staging.path).isEmpty)
+        }
+    }
+
+    @Test("the admin token is created once, stored only as a hash, and can be rotated")
+    func tokens() async throws {
+        try await withStore { store in
+            let token = try #require(try store.bootstrapAdmin())
+            #expect(try store.bootstrapAdmin() == nil)
+            #expect(store.readTokenFile() == token)
+            #expect(try await store.authenticate(token: token)?.username == "admin")
+            #expect(try await store.authenticate(token: token + "x") == nil)
+            let queue = try DatabaseQueue(path: store.directory.database.path)
+            let stored = try await queue.read { try String.fetchAll($0, sql: "SELECT secretHash FROM token") }
+            #expect(!stored.contains(token))
+            let rotated = try store.rotateAdminToken()
+            #expect(try await store.authenticate(token: token) == nil)
+            #expect(try await store.authenticate(token: rotated) != nil)
+        }
+    }
+
+    @Test("a failed update rolls back every part of it")
+    func transactionRollback() async throws {
+        try await withStore { store in
+            let blob = try store.blobs.store(Array("echo\n".utf8))
+            let job = try await store.createJob(JobChanges(name: "tx", uploads: [
+                UploadedFile(path: try JobFilePath(validating: "run.sh"), contentHash: blob.hash, size: blob.size),
+            ]), ownerId: nil)
+            var changes = JobChanges(name: "renamed", filesToDelete: ["ffffffffffffffffffffffff"])
+            changes.uploads = [UploadedFile(path: try JobFilePath(validating: "new.sh"), contentHash: blob.hash, size: blob.size)]
+            await #expect(throws: CJRError.self) { try await store.updateJob(id: job.id, changes) }
+            #expect(try await store.job(id: job.id) == job)
+        }
+    }
+
+    @Test("purging a job drops blob rows nothing else uses, and keeps shared ones")
+    func purgeDropsUnusedBlobs() async throws {
+        try await withStore { store in
+            let shared = try store.blobs.store(Array("shared".utf8))
+            let own = try store.blobs.store(Array("own".utf8))
+            func upload(_ path: String, _ blob: StoredBlob) throws -> UploadedFile {
+                UploadedFile(path: try JobFilePath(validating: path), contentHash: blob.hash, size: blob.size)
+            }
+            let first = try await store.createJob(JobChanges(name: "a", uploads: [try upload("s", shared), try upload("o", own)]), ownerId: nil)
+            _ = try await store.createJob(JobChanges(name: "b", uploads: [try upload("s", shared)]), ownerId: nil)
+            try await store.deleteJob(id: first.id)
+            try await store.purgeJob(id: first.id)
+            let queue = try DatabaseQueue(path: store.directory.database.path)
+            let hashes = try await queue.read { try Set(String.fetchAll($0, sql: "SELECT hash FROM blob")) }
+            #expect(hashes == [shared.hash])
+            #expect(try await queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM jobItem") } == 1)
+        }
+    }
+}
