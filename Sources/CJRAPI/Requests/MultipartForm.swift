@@ -129,7 +129,7 @@ private final class PartCollector {
             } else {
                 text += chunk.readableBytesView
                 if text.count > MultipartFormReader.maxFieldBytes {
-                    throw CJRError.invalid(disposition?.name ?? "form field", "is longer than \(MultipartFormReader.maxFieldBytes) bytes")
+                    throw CJRError(.payloadTooLarge, "\(disposition?.name ?? "form field"): text fields are limited to \(MultipartFormReader.maxFieldBytes) bytes", field: disposition?.name)
                 }
             }
         } catch {

@@ -1,0 +1,120 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+@testable import CJRAPI
+import CJRStore
+
+/// `openapi.yaml` and the server must describe the same API: the same operations, and
+/// every answer the server gives documented with a body that validates.
+@Suite("OpenAPI description agrees with the server")
+struct OpenAPITests {
+    @Test("the spec is parseable and documents exactly the router's operations")
+    func sameOperations() async throws {
+        let spec = try OpenAPISpec.load()
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("cjr-openapi-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let configuration = APIConfiguration(dataDirectory: DataDirectory(root: root))
+        let router = APIServer.makeRouter(store: try RunStore(directory: configuration.dataDirectory), configuration: configuration)
+        let routed = Set(router.routes.map { route -> String in
+            let path = route.path.description.dropFirst(APIServer.pathPrefix.count).split(separator: "/").map { segment in
+                segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
+            }
+            return "\(route.method.rawValue) /\(path.joined(separator: "/"))/"
+        })
+        #expect(routed == spec.operations, "only in router: \(routed.subtracting(spec.operations)); only in spec: \(spec.operations.subtracting(routed))")
+    }
+
+    @Test("every response of a tour through the API is documented and matches its schema")
+    func responsesMatchSchemas() async throws {
+        let spec = try OpenAPISpec.load()
+        try await withServer(maxUploadBytes: 32 * 1024) { api in
+            let tour = SpecTour(api: api, spec: spec)
+            let job = try await tour.run(.post, "/customJobs/", template: "/customJobs/", form: {
+                var form = MultipartBody()
+                form.field("name", "tour")
+                form.file(path: "run.sh", content: Array("echo tour\n".utf8))
+                form.file(path: "bin/blob", content: [0xff, 0x00])
+                return form
+            }())
+            let id = try #require(job?["id"].flatMap(\.string))
+            let items = job?["items"].flatMap(\.array) ?? []
+            let textItem = try #require(items.first { $0["filePath"]?.string == "run.sh" }?["id"]?.string)
+            let binaryItem = try #require(items.first { $0["filePath"]?.string == "bin/blob" }?["id"]?.string)
+            let jobPath = "/customJobs/{customJobId}/"
+            let itemPath = "/customJobs/{customJobId}/items/{itemId}/"
+
+            try await tour.run(.get, "/version/", template: "/version/")
+            try await tour.run(.get, "/customJobLimits/", template: "/customJobLimits/")
+            try await tour.run(.get, "/customJobs/?limit=1", template: "/customJobs/")
+            try await tour.run(.get, "/customJobs/?limit=0", template: "/customJobs/")
+            try await tour.run(.get, "/customJobs/", template: "/customJobs/", authorization: "Bearer nope")
+            try await tour.run(.post, "/customJobs/", template: "/customJobs/", json: #"{"name": "j", "bogus": 1}"#)
+            try await tour.run(.post, "/customJobs/", template: "/customJobs/", json: #"{"name": "json job"}"#)
+            try await tour.run(.post, "/customJobs/", template: "/customJobs/", raw: ("text/plain", "x"))
+            try await tour.run(.post, "/customJobs/", template: "/customJobs/", form: {
+                var form = MultipartBody()
+                form.field("name", "too big")
+                form.file(path: "big", content: [UInt8](repeating: 1, count: 64 * 1024))
+                return form
+            }())
+            try await tour.run(.get, "/customJobs/\(id)/", template: jobPath)
+            try await tour.run(.get, "/customJobs/ffffffffffffffffffffffff/", template: jobPath)
+            try await tour.run(.patch, "/customJobs/\(id)/", template: jobPath, json: #"{"description": "toured"}"#)
+            try await tour.run(.patch, "/customJobs/\(id)/", template: jobPath, json: #"{"entryPoint": "nope"}"#)
+            try await tour.run(.get, "/customJobs/\(id)/items/\(textItem)/", template: itemPath)
+            try await tour.run(.get, "/customJobs/\(id)/items/\(binaryItem)/", template: itemPath)
+            try await tour.run(.get, "/customJobs/\(id)/items/ffffffffffffffffffffffff/", template: itemPath)
+            try await tour.run(.post, "/customJobsCleanup/\(id)/", template: "/customJobsCleanup/{customJobId}/")
+            try await tour.run(.delete, "/customJobs/\(id)/", template: jobPath)
+            try await tour.run(.get, "/deletedCustomJobs/", template: "/deletedCustomJobs/")
+            try await tour.run(.post, "/customJobsCleanup/\(id)/", template: "/customJobsCleanup/{customJobId}/")
+            try await tour.run(.post, "/customJobsCleanup/\(id)/", template: "/customJobsCleanup/{customJobId}/")
+            let environments = try await tour.run(.get, "/executionEnvironments/", template: "/executionEnvironments/")
+            let environment = try #require(environments?["data"]?.array?.first?["id"]?.string)
+            try await tour.run(.get, "/executionEnvironments/\(environment)/", template: "/executionEnvironments/{environmentId}/")
+            let versions = try await tour.run(.get, "/executionEnvironments/\(environment)/versions/",
+                                              template: "/executionEnvironments/{environmentId}/versions/")
+            let version = try #require(versions?["data"]?.array?.first?["id"]?.string)
+            try await tour.run(.get, "/executionEnvironments/\(environment)/versions/\(version)/",
+                               template: "/executionEnvironments/{environmentId}/versions/{versionId}/")
+            try await tour.run(.get, "/executionEnvironments/\(environment)/versions/ffffffffffffffffffffffff/",
+                               template: "/executionEnvironments/{environmentId}/versions/{versionId}/")
+        }
+    }
+}
+
+/// Sends requests and checks each answer against the spec, recording failures.
+struct SpecTour: Sendable {
+    let api: APIClient
+    let spec: OpenAPISpec
+
+    enum Body { case none, json(String), form(MultipartBody), raw(String, String) }
+
+    @discardableResult
+    func run(_ method: HTTPRequest.Method, _ path: String, template: String, json: String? = nil,
+             form: MultipartBody? = nil, raw: (String, String)? = nil, authorization: String? = nil) async throws -> [String: JSONValue]? {
+        var headers: HTTPFields = [:]
+        var body: ByteBuffer?
+        if let json { headers[.contentType] = "application/json"; body = ByteBuffer(string: json) }
+        if let form { headers[.contentType] = form.contentType; body = form.buffer }
+        if let raw { headers[.contentType] = raw.0; body = ByteBuffer(string: raw.1) }
+        let response = try await api.send(method, path, headers: headers, body: body, authorization: authorization)
+        let parsed: JSONValue? = response.body.readableBytes == 0 ? nil
+            : try JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView))
+        let problems = spec.check(method: method.rawValue, path: template, status: Int(response.status.code),
+                                  contentType: response.headers[.contentType], body: parsed)
+        #expect(problems.isEmpty, "\(method) \(path): \(problems.joined(separator: "; "))")
+        if case .object(let object)? = parsed { return object }
+        return nil
+    }
+}
+
+extension JSONValue {
+    var string: String? { if case .string(let text) = self { text } else { nil } }
+    var array: [[String: JSONValue]]? {
+        guard case .array(let items) = self else { return nil }
+        return items.compactMap { if case .object(let object) = $0 { object } else { nil } }
+    }
+}
