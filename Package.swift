@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // Domain types and validation rules; depends on nothing but Foundation.
@@ -42,12 +45,31 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The scheduler and executor: a bounded pool running each entry point under cjr-launch.
+        .target(
+            name: "CJRRunner",
+            dependencies: [
+                "CJRModel",
+                "CJRStore",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The process supervisor every run executes under (C, Linux): see sandbox/README.md.
+        .executableTarget(
+            name: "cjr-launch",
+            path: "sandbox/launcher",
+            cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror", "-O2"])]
+        ),
         // The custom-jobs REST API (Hummingbird), mapping HTTP onto the store.
         .target(
             name: "CJRAPI",
             dependencies: [
                 "CJRModel",
                 "CJRStore",
+                "CJRRunner",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -61,11 +83,35 @@ let package = Package(
             dependencies: [
                 "CJRModel",
                 "CJRStore",
+                "CJRRunner",
+                "cjr-launch",
                 "CJRAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // Helpers shared by the test suites (multipart bodies, scratch directories, processes).
+        .target(
+            name: "CJRTestSupport",
+            path: "Tests/CJRTestSupport",
+            swiftSettings: strictSettings
+        ),
+        // `swift run -c release cjr-bench`: run overhead against plain bash (BENCHMARKS.md).
+        .executableTarget(
+            name: "cjr-bench",
+            dependencies: [
+                "CJRAPI",
+                "CJRStore",
+                "cjr-launch",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/cjr-bench",
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -81,7 +127,7 @@ let package = Package(
         // Drives the built `cjr` binary as a subprocess.
         .testTarget(
             name: "CJRCLITests",
-            dependencies: ["cjr"],
+            dependencies: ["cjr", "cjr-launch", "CJRTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -89,10 +135,13 @@ let package = Package(
             dependencies: [
                 "CJRModel",
                 "CJRStore",
+                "CJRRunner",
+                "cjr-launch",
                 "CJRAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
+                "CJRTestSupport",
             ],
             swiftSettings: strictSettings
         ),

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import CJRTestSupport
 
 @Suite("Updating custom jobs")
 struct JobUpdateTests {

@@ -3,7 +3,9 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+import CJRTestSupport
 @testable import CJRAPI
+import CJRRunner
 import CJRStore
 
 /// `openapi.yaml` and the server must describe the same API: the same operations, and
@@ -16,7 +18,9 @@ struct OpenAPITests {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("cjr-openapi-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let configuration = APIConfiguration(dataDirectory: DataDirectory(root: root))
-        let router = APIServer.makeRouter(store: try RunStore(directory: configuration.dataDirectory), configuration: configuration)
+        let store = try RunStore(directory: configuration.dataDirectory)
+        let scheduler = try RunScheduler(store: store, configuration: configuration.runner)
+        let router = APIServer.makeRouter(store: store, scheduler: scheduler, configuration: configuration)
         let routed = Set(router.routes.map { route -> String in
             let path = route.path.description.dropFirst(APIServer.pathPrefix.count).split(separator: "/").map { segment in
                 segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
@@ -71,6 +75,7 @@ struct OpenAPITests {
             try await tour.run(.get, "/deletedCustomJobs/", template: "/deletedCustomJobs/")
             try await tour.run(.post, "/customJobsCleanup/\(id)/", template: "/customJobsCleanup/{customJobId}/")
             try await tour.run(.post, "/customJobsCleanup/\(id)/", template: "/customJobsCleanup/{customJobId}/")
+            try await tourRuns(tour)
             let environments = try await tour.run(.get, "/executionEnvironments/", template: "/executionEnvironments/")
             let environment = try #require(environments?["data"]?.array?.first?["id"]?.string)
             try await tour.run(.get, "/executionEnvironments/\(environment)/", template: "/executionEnvironments/{environmentId}/")
@@ -83,6 +88,49 @@ struct OpenAPITests {
                                template: "/executionEnvironments/{environmentId}/versions/{versionId}/")
         }
     }
+}
+
+/// The run endpoints and the status resource, in every state the spec documents.
+private func tourRuns(_ tour: SpecTour) async throws {
+    let api = tour.api
+    let runs = "/customJobs/{customJobId}/runs/"
+    let runPath = runs + "{runId}/"
+    let jobId = try await api.createScriptJob("echo toured\n")
+    let slowJob = try await api.createScriptJob("sleep 30\n")
+    let noEntry = try #require(try await api.createJob(files: [("x.py", "")])["id"].string)
+
+    let created = try await tour.run(.post, "/customJobs/\(jobId)/runs/", template: runs)
+    let runId = try #require(created?["id"]?.string)
+    try await tour.run(.post, "/customJobs/\(noEntry)/runs/", template: runs)
+    try await tour.run(.post, "/customJobs/\(jobId)/runs/", template: runs, json: #"{"description": "d", "runtimeParameterValues": []}"#)
+    try await tour.run(.post, "/customJobs/\(jobId)/runs/", template: runs, json: #"{"bogus": true}"#)
+    try await tour.run(.post, "/customJobs/\(jobId)/runs/", template: runs, raw: ("text/plain", "x"))
+    try await tour.run(.post, "/customJobs/ffffffffffffffffffffffff/runs/", template: runs)
+    let slow = try await tour.run(.post, "/customJobs/\(slowJob)/runs/", template: runs)
+    let slowRun = try #require(slow?["id"]?.string)
+    let statusId = try #require(slow?["jobStatusId"]?.string)
+    try await tour.run(.get, "/status/\(statusId)/", template: "/status/{statusId}/")
+    try await api.waitForRun(jobId, runId)
+
+    try await tour.run(.get, "/customJobs/\(jobId)/runs/", template: runs)
+    try await tour.run(.get, "/customJobs/\(jobId)/runs/?limit=0", template: runs)
+    try await tour.run(.get, "/customJobs/\(jobId)/runs/\(runId)/", template: runPath)
+    try await tour.run(.get, "/customJobs/\(jobId)/runs/ffffffffffffffffffffffff/", template: runPath)
+    try await tour.run(.patch, "/customJobs/\(jobId)/runs/\(runId)/", template: runPath, json: #"{"description": "patched"}"#)
+    try await tour.run(.patch, "/customJobs/\(jobId)/runs/\(runId)/", template: runPath, json: #"{"description": 1}"#)
+    let item = try #require(created?["items"]?.array?.first?["id"]?.string)
+    try await tour.run(.get, "/customJobs/\(jobId)/runs/\(runId)/items/\(item)/", template: runPath + "items/{itemId}/")
+    try await tour.run(.get, "/customJobs/\(jobId)/runs/\(runId)/items/ffffffffffffffffffffffff/", template: runPath + "items/{itemId}/")
+    try await tour.run(.get, "/customJobs/\(jobId)/runs/\(runId)/logs/", template: runPath + "logs/")
+    try await tour.run(.get, "/customJobs/\(jobId)/runs/\(runId)/logs/?follow=maybe", template: runPath + "logs/")
+    try await tour.run(.delete, "/customJobs/\(jobId)/runs/\(runId)/logs/", template: runPath + "logs/")
+    try await tour.run(.delete, "/customJobs/\(jobId)/runs/\(runId)/logs/", template: runPath + "logs/")
+    try await tour.run(.get, "/customJobs/\(jobId)/runs/\(runId)/logs/", template: runPath + "logs/")
+    try await tour.run(.delete, "/customJobs/\(jobId)/runs/\(runId)/", template: runPath)
+    try await tour.run(.delete, "/customJobs/\(slowJob)/runs/\(slowRun)/", template: runPath)
+    try await api.waitForRun(slowJob, slowRun)
+    try await tour.run(.get, "/status/\(statusId)/", template: "/status/{statusId}/")
+    try await tour.run(.get, "/status/ffffffffffffffffffffffff/", template: "/status/{statusId}/")
 }
 
 /// Sends requests and checks each answer against the spec, recording failures.
@@ -98,13 +146,20 @@ struct SpecTour: Sendable {
         var headers: HTTPFields = [:]
         var body: ByteBuffer?
         if let json { headers[.contentType] = "application/json"; body = ByteBuffer(string: json) }
-        if let form { headers[.contentType] = form.contentType; body = form.buffer }
+        if let form { headers[.contentType] = form.contentType; body = ByteBuffer(bytes: form.bytes) }
         if let raw { headers[.contentType] = raw.0; body = ByteBuffer(string: raw.1) }
         let response = try await api.send(method, path, headers: headers, body: body, authorization: authorization)
-        let parsed: JSONValue? = response.body.readableBytes == 0 ? nil
-            : try JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView))
+        let contentType = response.headers[.contentType]
+        let parsed: JSONValue?
+        if response.body.readableBytes == 0 {
+            parsed = nil
+        } else if contentType == "application/json" {
+            parsed = try JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView))
+        } else {
+            parsed = .string(String(buffer: response.body))
+        }
         let problems = spec.check(method: method.rawValue, path: template, status: Int(response.status.code),
-                                  contentType: response.headers[.contentType], body: parsed)
+                                  contentType: contentType, body: parsed)
         #expect(problems.isEmpty, "\(method) \(path): \(problems.joined(separator: "; "))")
         if case .object(let object)? = parsed { return object }
         return nil

@@ -1,4 +1,5 @@
 import Foundation
+import CJRTestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -40,10 +41,13 @@ final class ServeProcess: @unchecked Sendable {
     private(set) var port = 0
     private let output = Pipe()
 
-    init(extraArguments: [String] = []) throws {
-        dataDirectory = CJRBinary.temporaryDirectory()
+    /// Whether the data directory goes with this process (false when a restart reuses it).
+    var ownsData = true
+
+    init(extraArguments: [String] = [], dataDirectory: URL? = nil) throws {
+        self.dataDirectory = dataDirectory ?? CJRBinary.temporaryDirectory()
         process.executableURL = CJRBinary.url
-        process.arguments = ["serve", "--port", "0", "--data-dir", dataDirectory.path] + extraArguments
+        process.arguments = ["serve", "--port", "0", "--data-dir", self.dataDirectory.path] + extraArguments
         process.standardOutput = output
         process.standardError = output
         try process.run()
@@ -81,9 +85,17 @@ final class ServeProcess: @unchecked Sendable {
         return process.isRunning ? nil : process.terminationStatus
     }
 
+    /// The peak resident memory of the server process so far, in bytes (VmHWM).
+    var peakMemory: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        return kilobytes * 1024
+    }
+
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        try? FileManager.default.removeItem(at: dataDirectory)
+        if ownsData { try? FileManager.default.removeItem(at: dataDirectory) }
     }
 }
 
@@ -92,10 +104,65 @@ struct CLIFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A blocking GET with the given token, for talking to a `cjr serve` subprocess.
+/// A GET with the given token, for talking to a `cjr serve` subprocess.
 func httpGet(port: Int, path: String, token: String) async throws -> (Int, String) {
+    let (status, data) = try await httpRequest(port: port, method: "GET", path: path, token: token)
+    return (status, String(decoding: data, as: UTF8.self))
+}
+
+func httpRequest(port: Int, method: String, path: String, token: String, body: [UInt8]? = nil,
+                 contentType: String? = nil) async throws -> (Int, Data) {
     var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v2\(path)")!)
+    request.httpMethod = method
     request.setValue("Token \(token)", forHTTPHeaderField: "Authorization")
+    if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+    if let body { request.httpBody = Data(body) }
     let (data, response) = try await URLSession.shared.data(for: request)
-    return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+}
+
+/// The JSON object of a response body.
+func jsonObject(_ data: Data) -> [String: Any] {
+    (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+}
+
+extension ServeProcess {
+    /// Creates a job whose run.sh is `script` and starts a run; returns (jobId, runId).
+    func startScript(_ script: String) async throws -> (job: String, run: String) {
+        var form = MultipartBody()
+        form.field("name", "cli test")
+        form.file(path: "run.sh", content: Array(script.utf8))
+        let (status, data) = try await httpRequest(port: port, method: "POST", path: "/customJobs/", token: try token,
+                                                   body: form.bytes, contentType: form.contentType)
+        guard status == 201, let job = jsonObject(data)["id"] as? String else {
+            throw CLIFailure("job create failed: \(status) \(String(decoding: data, as: UTF8.self))")
+        }
+        let (runStatus, runData) = try await httpRequest(port: port, method: "POST", path: "/customJobs/\(job)/runs/", token: try token)
+        guard runStatus == 201, let run = jsonObject(runData)["id"] as? String else {
+            throw CLIFailure("run create failed: \(runStatus)")
+        }
+        return (job, run)
+    }
+
+    func run(_ job: String, _ run: String) async throws -> [String: Any] {
+        jsonObject(try await httpRequest(port: port, method: "GET", path: "/customJobs/\(job)/runs/\(run)/", token: try token).1)
+    }
+
+    func log(_ job: String, _ run: String) async throws -> Data {
+        try await httpRequest(port: port, method: "GET", path: "/customJobs/\(job)/runs/\(run)/logs/", token: try token).1
+    }
+
+    /// Polls until the run's status is final (or `condition` holds).
+    @discardableResult
+    func waitForRun(_ job: String, _ run: String, timeout: Double = 60,
+                    until condition: ([String: Any]) -> Bool = { ["succeeded", "failed", "interrupted", "canceled"].contains($0["status"] as? String ?? "") }
+    ) async throws -> [String: Any] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let current = try await self.run(job, run)
+            if condition(current) { return current }
+            if Date() > deadline { throw CLIFailure("run \(run) did not get there in \(timeout)s: \(current)") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
 }

@@ -2,12 +2,14 @@ import Foundation
 import Hummingbird
 import Logging
 import CJRModel
+import CJRRunner
 import CJRStore
 
 /// `/customJobs/…`, `/deletedCustomJobs/` and `/customJobsCleanup/…`: the API mapped onto
 /// the store.
 struct CustomJobRoutes {
     let store: RunStore
+    let scheduler: RunScheduler
     let configuration: APIConfiguration
 
     func register(on router: RouterGroup<APIRequestContext>) {
@@ -50,8 +52,11 @@ struct CustomJobRoutes {
         return try JSONResponse.make(JobPayload(try await store.updateJob(id: id, changes)), status: .created)
     }
 
+    /// Soft-deletes the job; its unfinished runs are canceled first.
     @Sendable func delete(_ request: Request, context: APIRequestContext) async throws -> Response {
-        try await store.deleteJob(id: try context.parameters.require("customJobId"))
+        let id = try context.parameters.require("customJobId")
+        await scheduler.cancelAll(jobId: id)
+        try await store.deleteJob(id: id)
         return Response(status: .noContent)
     }
 

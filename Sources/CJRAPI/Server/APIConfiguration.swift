@@ -1,3 +1,4 @@
+import CJRRunner
 import CJRStore
 
 /// Settings of one API server.
@@ -11,6 +12,12 @@ public struct APIConfiguration: Sendable {
     public var maxTimeoutSeconds: Int
     /// Largest accepted request body (uploads included), in bytes; larger ones get 413.
     public var maxUploadBytes: Int64
+    /// Between SIGTERM and SIGKILL when a run is stopped.
+    public var graceSeconds: Double = RunnerConfiguration.defaultGraceSeconds
+    /// Output kept per run; beyond it the log is truncated with a marker.
+    public var maxLogBytes: Int64 = RunnerConfiguration.defaultMaxLogBytes
+    /// Keep run working directories after the run (debugging).
+    public var keepWorkspaces = false
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080
@@ -29,5 +36,11 @@ public struct APIConfiguration: Sendable {
         self.maxRuns = maxRuns
         self.maxTimeoutSeconds = maxTimeoutSeconds
         self.maxUploadBytes = maxUploadBytes
+    }
+
+    /// The scheduler's share of these settings.
+    public var runner: RunnerConfiguration {
+        RunnerConfiguration(maxConcurrentRuns: maxRuns, timeoutSeconds: maxTimeoutSeconds, graceSeconds: graceSeconds,
+                            maxLogBytes: maxLogBytes, keepWorkspaces: keepWorkspaces)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import CJRModel
+import CJRRunner
 import CJRStore
 
 /// Builds the cjr API server: the store, the admin bootstrap and the router.
@@ -13,26 +14,31 @@ public enum APIServer {
     /// start, and returns the application ready to run (it handles SIGTERM/SIGINT itself).
     public static func makeApplication(
         configuration: APIConfiguration,
-        logger: Logger = Logger(label: "cjr")
+        logger: Logger = Logger(label: "cjr"),
+        onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let store = try RunStore(directory: configuration.dataDirectory, logger: logger)
         if try store.bootstrapAdmin() != nil {
             logger.notice("created the admin API token", metadata: ["file": "\(configuration.dataDirectory.tokenFile.path)"])
         }
+        let scheduler = try RunScheduler(store: store, configuration: configuration.runner, logger: logger)
         return Application(
-            router: makeRouter(store: store, configuration: configuration),
+            router: makeRouter(store: store, scheduler: scheduler, configuration: configuration),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cjr"),
+            services: [scheduler],
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
     }
 
     /// The router on its own, for inspection (the OpenAPI agreement test lists its routes).
-    public static func makeRouter(store: RunStore, configuration: APIConfiguration) -> Router<APIRequestContext> {
+    public static func makeRouter(store: RunStore, scheduler: RunScheduler, configuration: APIConfiguration) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         let api = router.group(RouterPath(pathPrefix)).add(middleware: AuthenticationMiddleware(store: store))
         SystemRoutes(configuration: configuration).register(on: api)
-        CustomJobRoutes(store: store, configuration: configuration).register(on: api)
+        CustomJobRoutes(store: store, scheduler: scheduler, configuration: configuration).register(on: api)
+        RunRoutes(store: store, scheduler: scheduler, configuration: configuration).register(on: api)
         EnvironmentRoutes(store: store).register(on: api)
         return router
     }

@@ -18,7 +18,7 @@ public struct CustomJob: Sendable, Equatable {
     public var runtimeParameterDefinitions: [RuntimeParameterDefinition]
     /// Job-level override values, by field name.
     public var runtimeParameterValues: [String: RuntimeParameterValue]
-    /// Id of the most recent run, if any.
+    /// When the most recent run was created (ISO-8601), if there is one.
     public var lastRun: String?
 
     public init(id: String, name: String, description: String, jobType: JobType, entryPoint: String?,

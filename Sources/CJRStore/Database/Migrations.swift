@@ -11,6 +11,9 @@ enum Migrations {
             try createEnvironments(db)
             try createJobs(db)
         }
+        migrator.registerMigration("v2: runs, run snapshots, run logs") { db in
+            try createRuns(db)
+        }
         return migrator
     }
 
@@ -112,6 +115,61 @@ enum Migrations {
             table.column("fieldName", .text).notNull()
             table.column("value", .text).notNull() // JSON of RuntimeParameterValue
             table.primaryKey(["jobId", "fieldName"])
+        }
+    }
+
+    private static func createRuns(_ db: Database) throws {
+        try db.create(table: "run") { table in
+            // `seq` orders lists (newest first) and the queue (oldest first).
+            table.autoIncrementedPrimaryKey("seq")
+            table.column("id", .text).notNull().unique()
+            table.column("jobId", .text).notNull().references("job", column: "id", onDelete: .cascade)
+            table.column("statusId", .text).notNull().unique()
+            table.column("description", .text).notNull()
+            table.column("status", .text).notNull()
+            table.column("entryPoint", .text).notNull()
+            table.column("environmentId", .text).notNull()
+            table.column("environmentVersionId", .text).notNull()
+            table.column("egressNetworkPolicy", .text).notNull()
+            table.column("resourceBundleId", .text)
+            table.column("scheduledJobId", .text)
+            table.column("parameterDefinitions", .text).notNull() // JSON [RuntimeParameterDefinition]
+            table.column("parameterValues", .text).notNull() // JSON {fieldName: value}, what the run receives
+            table.column("created", .integer).notNull()
+            table.column("started", .integer)
+            table.column("ended", .integer)
+            table.column("exitCode", .integer)
+            table.column("signal", .integer)
+            table.column("endReason", .text)
+            // The process that claimed the run (a server or `cjr run`), and the launcher it
+            // started, each with its kernel start time so a reused pid is never mistaken.
+            table.column("ownerPid", .integer)
+            table.column("ownerStartTime", .integer)
+            table.column("launcherPid", .integer)
+            table.column("launcherStartTime", .integer)
+            table.column("cgroup", .text)
+            table.column("logBytes", .integer).notNull().defaults(to: 0)
+            table.column("logTruncated", .boolean).notNull().defaults(to: false)
+        }
+        try db.create(index: "run_by_job", on: "run", columns: ["jobId", "seq"])
+        try db.create(index: "run_by_status", on: "run", columns: ["status", "started"])
+        try db.create(table: "runItem") { table in
+            table.column("runId", .text).notNull().references("run", column: "id", onDelete: .cascade)
+            table.column("id", .text).notNull()
+            table.column("filePath", .text).notNull()
+            table.column("fileName", .text).notNull()
+            table.column("fileSource", .text).notNull()
+            table.column("blobHash", .text).notNull().references("blob")
+            table.column("size", .integer).notNull()
+            table.column("created", .integer).notNull()
+            table.primaryKey(["runId", "id"])
+        }
+        try db.create(index: "runItem_by_blob", on: "runItem", columns: ["blobHash"])
+        try db.create(table: "runLog") { table in
+            table.column("runId", .text).notNull().references("run", column: "id", onDelete: .cascade)
+            table.column("seq", .integer).notNull()
+            table.column("data", .blob).notNull()
+            table.primaryKey(["runId", "seq"])
         }
     }
 }

@@ -37,12 +37,11 @@ extension RunStore {
 
     /// Live jobs, newest first.
     public func jobs(matching filter: JobFilter, page: PageRequest) async throws -> Page<CustomJob> {
-        if filter.onlyRunning {
-            // No job can have a run in progress until the run store exists (the runs issue).
-            return Page(items: [], totalCount: 0, request: page)
-        }
-        return try await database.read { db in
+        try await database.read { db in
             var request = JobRow.filter(Column("deleted") == nil)
+            if filter.onlyRunning {
+                request = request.filter(sql: "EXISTS (SELECT 1 FROM run WHERE run.jobId = job.id AND run.status IN ('running', 'canceling'))")
+            }
             if let search = filter.search, !search.isEmpty {
                 let pattern = "%" + Self.escapeLike(search) + "%"
                 request = request.filter(sql: "(name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')",
@@ -132,6 +131,12 @@ extension RunStore {
             """, arguments: [try storedJSON(ids)]) {
             definitions[row["jobId"], default: []].append(try decodeStoredJSON(RuntimeParameterDefinition.self, row["definition"]))
         }
+        var lastRuns: [String: Int64] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT jobId, MAX(created) AS created FROM run WHERE jobId IN (SELECT value FROM json_each(?)) GROUP BY jobId
+            """, arguments: [try storedJSON(ids)]) {
+            lastRuns[row["jobId"]] = row["created"]
+        }
         var values: [String: [String: RuntimeParameterValue]] = [:]
         for row in try Row.fetchAll(db, sql: """
             SELECT jobId, fieldName, value FROM runtimeParameterValue WHERE jobId IN (SELECT value FROM json_each(?))
@@ -150,14 +155,18 @@ extension RunStore {
                 deleted: row.deleted.map(Timestamp.init(microseconds:)),
                 items: (items[row.id] ?? []).map(\.model),
                 runtimeParameterDefinitions: definitions[row.id] ?? [],
-                runtimeParameterValues: values[row.id] ?? [:])
+                runtimeParameterValues: values[row.id] ?? [:],
+                lastRun: lastRuns[row.id].map { Timestamp(microseconds: $0).iso8601 })
         }
     }
 
     /// Deletes `blob` rows nothing references any more. Their files are removed by the
     /// sweep at the next start, which leaves recent files alone (see ``BlobStore``).
     static func dropUnreferencedBlobs(_ db: Database) throws {
-        try db.execute(sql: "DELETE FROM blob WHERE NOT EXISTS (SELECT 1 FROM jobItem WHERE blobHash = blob.hash)")
+        try db.execute(sql: """
+            DELETE FROM blob WHERE NOT EXISTS (SELECT 1 FROM jobItem WHERE blobHash = blob.hash)
+                AND NOT EXISTS (SELECT 1 FROM runItem WHERE blobHash = blob.hash)
+            """)
     }
 
     static func escapeLike(_ text: String) -> String {

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import CJRAPI
+import CJRRunner
 import CJRStore
 
 /// `cjr serve`: the REST API on one machine.
@@ -29,6 +30,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-upload-mb"), help: "Largest accepted request body, in MiB.")
     var maxUploadMiB = Int(APIConfiguration.defaultMaxUploadBytes >> 20)
 
+    @Option(name: .customLong("grace"), help: "Seconds between SIGTERM and SIGKILL when a run is stopped.")
+    var graceSeconds = RunnerConfiguration.defaultGraceSeconds
+
+    @Option(name: .customLong("max-log-mb"), help: "Output kept per run, in MiB; beyond it the log is truncated with a marker.")
+    var maxLogMiB = Int(RunnerConfiguration.defaultMaxLogBytes >> 20)
+
+    @Flag(name: .customLong("keep-workspaces"), help: "Keep each run's working directory under <data-dir>/runs/ after it ends.")
+    var keepWorkspaces = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -37,15 +47,20 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxRuns >= 1 else { throw ValidationError("--max-runs must be at least 1") }
         guard maxTimeout >= 1 else { throw ValidationError("--max-timeout must be at least 1 second") }
         guard maxUploadMiB >= 1 else { throw ValidationError("--max-upload-mb must be at least 1") }
+        guard graceSeconds >= 0 else { throw ValidationError("--grace must not be negative") }
+        guard maxLogMiB >= 1 else { throw ValidationError("--max-log-mb must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
     }
 
     func run() async throws {
         var logger = Logger(label: "cjr")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let configuration = APIConfiguration(
+        var configuration = APIConfiguration(
             host: host, port: port, dataDirectory: dataDirectory.directory,
             maxRuns: maxRuns, maxTimeoutSeconds: maxTimeout, maxUploadBytes: Int64(maxUploadMiB) << 20)
+        configuration.graceSeconds = graceSeconds
+        configuration.maxLogBytes = Int64(maxLogMiB) << 20
+        configuration.keepWorkspaces = keepWorkspaces
         let app = try APIServer.makeApplication(configuration: configuration, logger: logger)
         logger.notice("data directory", metadata: ["path": "\(configuration.dataDirectory.root.path)"])
         logger.notice("API token: `cjr token\(dataDirectory.path.map { " --data-dir \($0)" } ?? "")` prints it")

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import CJRTestSupport
 
 /// A thin authenticated client over Hummingbird's live test client, with helpers to
 /// send JSON and multipart bodies and read JSON answers.
@@ -28,7 +29,7 @@ struct APIClient: Sendable {
     }
 
     func sendForm(_ method: HTTPRequest.Method, _ path: String, _ form: MultipartBody) async throws -> TestResponse {
-        try await send(method, path, headers: [.contentType: form.contentType], body: form.buffer)
+        try await send(method, path, headers: [.contentType: form.contentType], body: ByteBuffer(bytes: form.bytes))
     }
 
     /// Creates a job from `files` (path → content) and returns its JSON.
@@ -46,33 +47,64 @@ struct APIClient: Sendable {
     }
 }
 
-/// A multipart/form-data body built the way the official client builds it: a `file` part
-/// (filename = basename) followed by its `filePath` field.
-struct MultipartBody: Sendable {
-    let boundary = "cjr-test-\(UUID().uuidString)"
-    private var bytes: [UInt8] = []
-
-    mutating func field(_ name: String, _ value: String) {
-        append("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
-    }
-
-    mutating func file(path: String, content: [UInt8], filePathField: Bool = true, fieldName: String = "file") {
-        let basename = path.split(separator: "/").last.map(String.init) ?? path
-        append("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(fieldName)\"; filename=\"\(basename)\"\r\n")
-        append("Content-Type: application/octet-stream\r\n\r\n")
-        bytes += content
-        append("\r\n")
-        if filePathField { field("filePath", path) }
-    }
-
-    var contentType: String { "multipart/form-data; boundary=\(boundary)" }
-
-    var buffer: ByteBuffer { ByteBuffer(bytes: bytes + Array("--\(boundary)--\r\n".utf8)) }
-
-    private mutating func append(_ text: String) { bytes += Array(text.utf8) }
-}
-
 struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+extension APIClient {
+    /// Creates a job whose run.sh is `script` and returns (jobId, job JSON).
+    func createScriptJob(_ script: String, name: String = "script", extraFiles: [(String, String)] = []) async throws -> String {
+        let job = try await createJob(name: name, files: [("run.sh", script)] + extraFiles)
+        guard let id = job["id"].string else { throw TestFailure("no job id in \(job)") }
+        return id
+    }
+
+    /// Starts a run (empty body, as the official client sends it) and returns its JSON and
+    /// the Location header.
+    func startRun(_ jobId: String, body: String? = nil) async throws -> (run: JSON, location: String?) {
+        let response: TestResponse
+        if let body {
+            response = try await postJSON("/customJobs/\(jobId)/runs/", body)
+        } else {
+            response = try await send(.post, "/customJobs/\(jobId)/runs/")
+        }
+        guard response.status == .created else {
+            throw TestFailure("run create failed: \(response.status) \(String(buffer: response.body))")
+        }
+        return (try JSON(response), response.headers[.location])
+    }
+
+    func run(_ jobId: String, _ runId: String) async throws -> JSON {
+        try JSON(try await get("/customJobs/\(jobId)/runs/\(runId)/"))
+    }
+
+    /// Polls the run until `condition` holds, failing after `timeout` seconds.
+    @discardableResult
+    func waitForRun(_ jobId: String, _ runId: String, timeout: Double = 30,
+                    until condition: (JSON) -> Bool = { ["succeeded", "failed", "interrupted", "canceled"].contains($0["status"].string ?? "") }
+    ) async throws -> JSON {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let run = try await run(jobId, runId)
+            if condition(run) { return run }
+            if Date() > deadline { throw TestFailure("run \(runId) did not reach the expected state in \(timeout)s: \(run)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    func logs(_ jobId: String, _ runId: String) async throws -> String {
+        let response = try await get("/customJobs/\(jobId)/runs/\(runId)/logs/")
+        return response.status == .ok ? String(buffer: response.body) : ""
+    }
+
+    /// Runs `script` as a job to the end and returns (final run JSON, log).
+    func runToEnd(_ script: String, timeout: Double = 30) async throws -> (run: JSON, log: String) {
+        let jobId = try await createScriptJob(script)
+        let (run, _) = try await startRun(jobId)
+        guard let runId = run["id"].string else { throw TestFailure("no run id") }
+        let final = try await waitForRun(jobId, runId, timeout: timeout)
+        return (final, try await logs(jobId, runId))
+    }
+}
+

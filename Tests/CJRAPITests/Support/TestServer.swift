@@ -11,10 +11,14 @@ import CJRStore
 struct TestServer: Sendable {
     let configuration: APIConfiguration
 
-    init(maxUploadBytes: Int64 = APIConfiguration.defaultMaxUploadBytes) {
+    init(maxUploadBytes: Int64 = APIConfiguration.defaultMaxUploadBytes, maxRuns: Int = 3, timeout: Int = 120,
+         grace: Double = 1, maxLogBytes: Int64 = 128 << 20) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("cjr-test-\(UUID().uuidString)")
-        configuration = APIConfiguration(host: "127.0.0.1", port: 0, dataDirectory: DataDirectory(root: root),
-                                         maxRuns: 3, maxTimeoutSeconds: 120, maxUploadBytes: maxUploadBytes)
+        var configuration = APIConfiguration(host: "127.0.0.1", port: 0, dataDirectory: DataDirectory(root: root),
+                                             maxRuns: maxRuns, maxTimeoutSeconds: timeout, maxUploadBytes: maxUploadBytes)
+        configuration.graceSeconds = grace
+        configuration.maxLogBytes = maxLogBytes
+        self.configuration = configuration
     }
 
     var dataDirectory: DataDirectory { configuration.dataDirectory }
@@ -36,10 +40,11 @@ struct TestServer: Sendable {
 
 /// Runs `body` against a fresh server and removes its data afterwards.
 func withServer<Value: Sendable>(
-    maxUploadBytes: Int64 = APIConfiguration.defaultMaxUploadBytes,
+    maxUploadBytes: Int64 = APIConfiguration.defaultMaxUploadBytes, maxRuns: Int = 3, timeout: Int = 120,
+    grace: Double = 1, maxLogBytes: Int64 = 128 << 20,
     _ body: @Sendable (APIClient) async throws -> Value
 ) async throws -> Value {
-    let server = TestServer(maxUploadBytes: maxUploadBytes)
+    let server = TestServer(maxUploadBytes: maxUploadBytes, maxRuns: maxRuns, timeout: timeout, grace: grace, maxLogBytes: maxLogBytes)
     defer { server.removeData() }
     return try await server.run(body)
 }

@@ -1,0 +1,178 @@
+// cjr-bench: what cjr adds to running an entry point, measured against running the same
+// entry point directly with bash, in the same process and the same minutes (these
+// machines are noisy, so only ratios from one run mean anything).
+//
+//   swift run -c release cjr-bench [--runs N]
+//
+// Three ways to run `run.sh` (which is `true`), N times each, sequentially:
+//   bash      posix_spawn `/bin/bash run.sh` and wait: the baseline
+//   launcher  the same through `cjr-launch` (new session, subreaper, cgroup when available)
+//   api       the whole path: POST /runs/ to a live server on loopback, then poll the run
+//             until it has ended; measured by the client (POST → end seen) and by the
+//             server (created → ended, as recorded in the store)
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import CJRAPI
+import CJRStore
+
+@main
+struct Bench {
+    static func main() async throws {
+        let arguments = CommandLine.arguments
+        let runs = arguments.firstIndex(of: "--runs").flatMap { Int(arguments[$0 + 1]) } ?? 200
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cjr-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let script = scratch.appendingPathComponent("run.sh")
+        try "true\n".write(to: script, atomically: true, encoding: .utf8)
+        let launcher = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("cjr-launch").path
+
+        let bash = try (0..<runs).map { _ in try timeSpawn(["/bin/bash", script.path]) }
+        let launched = try (0..<runs).map { _ in try timeSpawn([launcher, "--", "/bin/bash", script.path]) }
+        let (client, server) = try await measureAPI(runs: runs, data: scratch.appendingPathComponent("data"))
+
+        let base = median(bash)
+        let rows: [(String, [Double])] = [
+            ("bash run.sh (baseline)", bash),
+            ("cjr-launch -- bash run.sh", launched),
+            ("API: POST → end seen by client", client),
+            ("API: created → ended, server-side", server),
+        ]
+        print("runs per row: \(runs); machine: \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print("| path | median ms | p90 ms | ratio to baseline (median) |")
+        print("|---|---:|---:|---:|")
+        for (name, samples) in rows {
+            print(String(format: "| %@ | %.2f | %.2f | %.1f× |", name, median(samples) * 1000, percentile(samples, 0.9) * 1000,
+                         median(samples) / base))
+        }
+    }
+
+    /// Spawns `command`, waits for it, returns the seconds taken.
+    static func timeSpawn(_ command: [String]) throws -> Double {
+        let start = ContinuousClock.now
+        var pid: pid_t = 0
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        let argv: [UnsafeMutablePointer<CChar>?] = command.map { text in text.withCString { strdup($0) } } + [nil]
+        defer { argv.forEach { free($0) } }
+        let environment: [UnsafeMutablePointer<CChar>?] = [strdup("PATH=/usr/bin:/bin"), nil]
+        defer { environment.forEach { free($0) } }
+        guard posix_spawn(&pid, command[0], &actions, nil, argv, environment) == 0 else {
+            throw BenchError("cannot spawn \(command[0])")
+        }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        return seconds(ContinuousClock.now - start)
+    }
+
+    static func measureAPI(runs: Int, data: URL) async throws -> (client: [Double], server: [Double]) {
+        var logger = Logger(label: "cjr-bench")
+        logger.logLevel = .error
+        let configuration = APIConfiguration(port: 0, dataDirectory: DataDirectory(root: data), maxRuns: 2)
+        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+        let app = try APIServer.makeApplication(configuration: configuration, logger: logger) { port in
+            portContinuation.yield(port)
+        }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var ports = portStream.makeAsyncIterator()
+            guard let port = await ports.next() else { throw BenchError("server did not start") }
+            let token = try String(contentsOf: configuration.dataDirectory.tokenFile, encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let api = API(base: "http://127.0.0.1:\(port)/api/v2", token: token)
+            let job = try await api.createJob()
+            _ = try await api.runOnce(job) // warm up
+            var client: [Double] = []
+            var server: [Double] = []
+            for _ in 0..<runs {
+                let start = ContinuousClock.now
+                let run = try await api.runOnce(job)
+                client.append(seconds(ContinuousClock.now - start))
+                server.append(run.serverSeconds)
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return (client, server)
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func median(_ samples: [Double]) -> Double { percentile(samples, 0.5) }
+
+    static func percentile(_ samples: [Double], _ fraction: Double) -> Double {
+        let sorted = samples.sorted()
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * fraction))]
+    }
+}
+
+/// The few API calls the benchmark makes, over AsyncHTTPClient.
+struct API {
+    let base: String
+    let token: String
+
+    func request(_ method: HTTPMethod, _ path: String, body: ByteBuffer? = nil, contentType: String? = nil) async throws -> [String: Any] {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        if let body { request.body = .bytes(body) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 1 << 24)
+        return (try JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
+    }
+
+    func createJob() async throws -> String {
+        let boundary = "cjr-bench"
+        let body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nbench\r\n"
+            + "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"run.sh\"\r\n\r\ntrue\n\r\n"
+            + "--\(boundary)\r\nContent-Disposition: form-data; name=\"filePath\"\r\n\r\nrun.sh\r\n--\(boundary)--\r\n"
+        let job = try await request(.POST, "/customJobs/", body: ByteBuffer(string: body), contentType: "multipart/form-data; boundary=\(boundary)")
+        guard let id = job["id"] as? String else { throw BenchError("no job id: \(job)") }
+        return id
+    }
+
+    /// Starts a run and polls it (every 5 ms, so the polling itself does not load the machine) until it has ended.
+    func runOnce(_ job: String) async throws -> (id: String, serverSeconds: Double) {
+        let created = try await request(.POST, "/customJobs/\(job)/runs/")
+        guard let id = created["id"] as? String else { throw BenchError("no run id: \(created)") }
+        while true {
+            let run = try await request(.GET, "/customJobs/\(job)/runs/\(id)/")
+            if let status = run["status"] as? String, !["running", "canceling"].contains(status) {
+                guard status == "succeeded" else { throw BenchError("run \(id) ended \(status)") }
+                return (id, try serverSeconds(run))
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// `endedAt - created`, at the microsecond precision cjr records.
+    private func serverSeconds(_ run: [String: Any]) throws -> Double {
+        guard let created = (run["created"] as? String).flatMap(Self.seconds), let ended = (run["endedAt"] as? String).flatMap(Self.seconds) else {
+            throw BenchError("run without timestamps: \(run)")
+        }
+        return ended - created
+    }
+
+    /// Seconds since the epoch of `2026-11-29T05:05:53.192714Z`.
+    static func seconds(_ text: String) -> Double? {
+        let formatter = ISO8601DateFormatter()
+        let parts = text.dropLast().split(separator: ".")
+        guard parts.count == 2, let whole = formatter.date(from: parts[0] + "Z"), let fraction = Double("0." + parts[1]) else { return nil }
+        return whole.timeIntervalSince1970 + fraction
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

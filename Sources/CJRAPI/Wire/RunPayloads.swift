@@ -1,0 +1,64 @@
+import CJRModel
+
+/// `CustomJobRunResponse`, plus what cjr records beyond the reference: when the run
+/// started and ended, how (exit code, signal, reason), its queue position and log size.
+struct RunPayload: Encodable, Sendable {
+    var id: String
+    var customJobId: String
+    var description: String
+    var created: String
+    var status: String
+    var duration: Double
+    var entryPoint: String
+    @ExplicitNull var jobStatusId: String?
+    var items: [ItemPayload]
+    var resources: ResourcesPayload
+    var runtimeParameters: [RuntimeParameterPayload]
+    @ExplicitNull var scheduledJobId: String?
+    @ExplicitNull var startedAt: String?
+    @ExplicitNull var endedAt: String?
+    @ExplicitNull var exitCode: Int?
+    @ExplicitNull var signal: Int?
+    @ExplicitNull var endReason: String?
+    @ExplicitNull var queuePosition: Int?
+    var logSize: Int64
+    var logTruncated: Bool
+
+    init(_ run: CustomJobRun) {
+        id = run.id
+        customJobId = run.customJobId
+        description = run.description
+        created = run.created.iso8601
+        status = run.status.rawValue
+        duration = run.duration()
+        entryPoint = run.entryPoint
+        jobStatusId = run.jobStatusId
+        items = run.items.map(ItemPayload.init)
+        resources = ResourcesPayload(run.resources)
+        // The run's own view: what it received, not what the job has now.
+        runtimeParameters = run.runtimeParameterDefinitions.map {
+            RuntimeParameterPayload($0, override: run.runtimeParameterValues[$0.fieldName])
+        }
+        scheduledJobId = run.scheduledJobId
+        startedAt = run.startedAt?.iso8601
+        endedAt = run.endedAt?.iso8601
+        exitCode = run.exitCode
+        signal = run.signal
+        endReason = run.endReason?.rawValue
+        queuePosition = run.queuePosition
+        logSize = run.logBytes
+        logTruncated = run.logTruncated
+    }
+}
+
+/// The async status resource of a run that has not ended, in the platform's shape.
+struct StatusPayload: Encodable, Sendable {
+    var statusId: String
+    /// `INITIALIZED` while queued, `RUNNING` while executing, `COMPLETED` once ended.
+    var status: String
+    var message: String
+    var created: String
+    var statusType = "customJobRun"
+    var customJobId: String
+    var customJobRunId: String
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Logging
+import Subprocess
+import CJRModel
+import CJRStore
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+/// Executes one run from start to end: materialise its files, start the entry point under
+/// `cjr-launch` with a clean environment, stream its output (stdout and stderr interleaved
+/// in order, one pipe) into the store, enforce the timeout, and work out how it ended.
+struct RunExecutor: Sendable {
+    let store: RunStore
+    let configuration: RunnerConfiguration
+    let launcher: String
+    let cgroups: RunCgroups
+    let logger: Logger
+
+    /// How often a running run checks for a cancel requested through the store (from
+    /// another process, e.g. a server beside `cjr run`) and flushes quiet output.
+    static let pollInterval: Duration = .milliseconds(200)
+
+    func execute(_ run: CustomJobRun, control: RunControl) async -> RunOutcome {
+        let log = LogRecorder(store: store, runId: run.id, maxBytes: configuration.maxLogBytes)
+        defer { control.markEnded() }
+        let workspace: RunWorkspace
+        do {
+            workspace = try RunWorkspace.materialize(run, store: store)
+        } catch {
+            try? await log.note("could not prepare the run's files: \(error)")
+            return RunOutcome(status: .failed, reason: .launchFailed)
+        }
+        defer { if !configuration.keepWorkspaces { workspace.remove() } }
+        guard let entry = run.entryPointItem else {
+            try? await log.note("the entry point \(run.entryPoint) is not among the run's files")
+            return RunOutcome(status: .failed, reason: .launchFailed)
+        }
+        let version = try? await store.environments().first { $0.id == run.environmentId }?
+            .versions.first { $0.id == run.environmentVersionId }
+        let environment = RunEnvironment(run: run, version: version, workspace: workspace)
+        let cgroup = cgroups.create(runId: run.id)
+
+        var arguments = ["--watch-stdin", "--status-file", workspace.statusFile.path,
+                         "--grace-ms", String(Int(configuration.graceSeconds * 1000))]
+        if let cgroup { arguments += ["--cgroup", cgroup] }
+        arguments += ["--"] + Self.command(for: entry, in: workspace)
+
+        var options = PlatformOptions()
+        // Should this task be cancelled, stop the launcher as a cancel would.
+        options.teardownSequence = [.send(signal: .terminate, allowedDurationToNextStep: .seconds(configuration.graceSeconds + 2))]
+        do {
+            _ = try await Subprocess.run(
+                .path(FilePath(launcher)), arguments: Arguments(arguments),
+                environment: environment.subprocessEnvironment,
+                workingDirectory: FilePath(workspace.jobDirectory.path), platformOptions: options,
+                input: .inputWriter, output: .sequence, error: .combinedWithOutput
+            ) { execution in
+                let pid = execution.processIdentifier.value
+                control.attach(launcher: pid, cgroup: cgroup)
+                if let identity = ProcessInspector.identity(of: pid) {
+                    try? await store.recordLauncher(runId: run.id, launcher: identity, cgroup: cgroup)
+                }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await monitor(run: run, control: control, log: log) }
+                    for try await chunk in execution.standardOutput {
+                        try await log.append(chunk.withUnsafeBytes { Array($0) })
+                    }
+                    group.cancelAll()
+                }
+                // The launcher's stdin is cjr's liveness pipe; leaving it open until here
+                // means the launcher only sees EOF if cjr itself goes away.
+                try? await execution.standardInputWriter.finish()
+            }
+        } catch {
+            try? await log.note("could not start the entry point: \(error)")
+            if let cgroup { await RunCgroups.remove(cgroup) }
+            try? await log.finish()
+            return RunOutcome(status: .failed, reason: .launchFailed)
+        }
+        if let cgroup { await RunCgroups.remove(cgroup) }
+        let outcome = Self.outcome(status: LauncherStatus(file: workspace.statusFile), stopped: control.reason)
+        try? await log.finish()
+        if let note = note(for: outcome, run: run) { try? await log.note(note) }
+        return outcome
+    }
+
+    /// Enforces the timeout and picks up cancels recorded in the store, until cancelled.
+    private func monitor(run: CustomJobRun, control: RunControl, log: LogRecorder) async throws {
+        let deadline = ContinuousClock.now + .seconds(configuration.timeoutSeconds)
+        while !Task.isCancelled {
+            try await Task.sleep(for: Self.pollInterval)
+            try await log.flushIfStale()
+            if ContinuousClock.now >= deadline { control.stop(.timeout) }
+            if (try? await store.runStatus(id: run.id)) == .canceling { control.stop(.canceled) }
+        }
+    }
+
+    /// `.sh` files, and files without a `#!` line, run with bash (as on the platform);
+    /// other files with a `#!` line are executed directly.
+    static func command(for entry: FileItem, in workspace: RunWorkspace) -> [String] {
+        let path = workspace.jobDirectory.appendingPathComponent(entry.filePath).path
+        if entry.filePath.hasSuffix(".sh") || !RunWorkspace.startsWithShebang(path) {
+            return ["/bin/bash", entry.filePath]
+        }
+        return ["./" + entry.filePath]
+    }
+
+    static func outcome(status: LauncherStatus?, stopped: RunControl.Reason?) -> RunOutcome {
+        var exitCode: Int?
+        var signal: Int?
+        switch status {
+        case .exited(let code)?: exitCode = code
+        case .signaled(let number)?: exitCode = 128 + number; signal = number
+        case nil: break
+        }
+        switch stopped {
+        case .canceled?: return RunOutcome(status: .canceled, reason: .canceled, exitCode: exitCode, signal: signal)
+        case .timeout?: return RunOutcome(status: .failed, reason: .timeout, exitCode: exitCode, signal: signal)
+        case .interrupted?: return RunOutcome(status: .interrupted, reason: .interrupted, exitCode: exitCode, signal: signal)
+        case nil: break
+        }
+        switch status {
+        case .exited(0)?: return RunOutcome(status: .succeeded, reason: .exited, exitCode: 0)
+        case .exited?: return RunOutcome(status: .failed, reason: .exited, exitCode: exitCode)
+        case .signaled?: return RunOutcome(status: .failed, reason: .signaled, exitCode: exitCode, signal: signal)
+        case nil: return RunOutcome(status: .failed, reason: .launchFailed)
+        }
+    }
+
+    private func note(for outcome: RunOutcome, run: CustomJobRun) -> String? {
+        let grace = configuration.graceSeconds.formatted()
+        switch outcome.reason {
+        case .timeout:
+            return "timed out after \(configuration.timeoutSeconds) s (maxCustomJobTimeout): every process of the run was sent SIGTERM, then SIGKILL after \(grace) s"
+        case .canceled:
+            return "canceled: every process of the run was sent SIGTERM, then SIGKILL after \(grace) s"
+        case .interrupted:
+            return "interrupted: the server stopped while the run was executing"
+        case .signaled:
+            return "the entry point was killed by signal \(outcome.signal ?? 0)"
+        case .launchFailed:
+            return "the launcher ended without reporting the entry point's status"
+        case .exited:
+            return nil
+        }
+    }
+}
+
+/// What `cjr-launch` wrote to its status file.
+enum LauncherStatus: Equatable {
+    case exited(Int)
+    case signaled(Int)
+
+    init?(file: URL) {
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
+        let parts = text.split(whereSeparator: \.isWhitespace)
+        guard parts.count == 2, let number = Int(parts[1]) else { return nil }
+        switch parts[0] {
+        case "exit": self = .exited(number)
+        case "signal": self = .signaled(number)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import CJRModel
+import CJRStore
+
+/// A run's private directories under `<data>/runs/<runId>/`: `job/` holds a fresh copy of
+/// the run's file snapshot and is the working directory; `home/` and `tmp/` are its HOME
+/// and TMPDIR. Files are copied, never linked, so a job cannot alter the stored blobs.
+struct RunWorkspace {
+    let root: URL
+
+    var jobDirectory: URL { root.appendingPathComponent("job") }
+    var home: URL { root.appendingPathComponent("home") }
+    var temporary: URL { root.appendingPathComponent("tmp") }
+    var statusFile: URL { root.appendingPathComponent("launcher-status") }
+
+    static func directory(for runId: String, in data: DataDirectory) -> URL {
+        data.root.appendingPathComponent("runs").appendingPathComponent(runId)
+    }
+
+    /// Creates the directories and writes every item of `run` into `job/`. Files starting
+    /// with `#!` are made executable, so scripts can call each other directly.
+    static func materialize(_ run: CustomJobRun, store: RunStore) throws -> RunWorkspace {
+        let workspace = RunWorkspace(root: directory(for: run.id, in: store.directory))
+        let manager = FileManager.default
+        try? manager.removeItem(at: workspace.root)
+        for directory in [workspace.jobDirectory, workspace.home, workspace.temporary] {
+            try manager.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        for item in run.items {
+            // Paths were validated on upload; check again that none leaves the job directory.
+            let path = try JobFilePath(validating: item.filePath)
+            let target = workspace.jobDirectory.appendingPathComponent(path.value)
+            try manager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let source = store.blobs.path(forHash: item.contentHash)
+            try manager.copyItem(atPath: source, toPath: target.path)
+            let mode: Int = Self.startsWithShebang(source) ? 0o755 : 0o644
+            try manager.setAttributes([.posixPermissions: mode], ofItemAtPath: target.path)
+        }
+        return workspace
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    static func startsWithShebang(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: 2)) == Data("#!".utf8)
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// How runs are executed; the server and `cjr run` fill it from their flags.
+public struct RunnerConfiguration: Sendable {
+    /// `maxCustomJobRuns`: runs executing at once; more wait in FIFO order.
+    public var maxConcurrentRuns: Int
+    /// `maxCustomJobTimeout`: a run still going after this many seconds is killed.
+    public var timeoutSeconds: Int
+    /// Between SIGTERM and SIGKILL when a run is stopped (timeout, cancel, shutdown).
+    public var graceSeconds: Double
+    /// Output beyond this many bytes is dropped (with a marker); the run goes on.
+    public var maxLogBytes: Int64
+    /// Keep each run's working directory after it ends (for debugging) instead of removing it.
+    public var keepWorkspaces: Bool
+    /// The `cjr-launch` binary; nil finds it next to the running executable.
+    public var launcherPath: String?
+
+    public static let defaultGraceSeconds = 5.0
+    public static let defaultMaxLogBytes: Int64 = 128 << 20
+
+    public init(maxConcurrentRuns: Int, timeoutSeconds: Int, graceSeconds: Double = Self.defaultGraceSeconds,
+                maxLogBytes: Int64 = Self.defaultMaxLogBytes, keepWorkspaces: Bool = false, launcherPath: String? = nil) {
+        self.maxConcurrentRuns = maxConcurrentRuns
+        self.timeoutSeconds = timeoutSeconds
+        self.graceSeconds = graceSeconds
+        self.maxLogBytes = maxLogBytes
+        self.keepWorkspaces = keepWorkspaces
+        self.launcherPath = launcherPath
+    }
+}

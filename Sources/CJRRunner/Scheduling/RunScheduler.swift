@@ -1,0 +1,139 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import CJRModel
+import CJRStore
+
+/// The bounded worker pool: at most `maxConcurrentRuns` runs execute at once, the rest
+/// wait in FIFO order (the order of creation, kept in the store, so the queue survives a
+/// restart).
+///
+/// As a `Service` it recovers on start: runs left executing by a process that is gone are
+/// marked `interrupted` (their leftover processes killed), queued runs start again. On
+/// graceful shutdown, executing runs are stopped and recorded `interrupted`; queued ones
+/// stay queued for the next start.
+public actor RunScheduler: Service {
+    private let store: RunStore
+    private let configuration: RunnerConfiguration
+    private let executor: RunExecutor
+    private let owner: ProcessIdentity
+    private let logger: Logger
+    private var queue: [String] = []
+    private var executing: [String: (control: RunControl, task: Task<Void, Never>)] = [:]
+    private var accepting = true
+
+    public init(store: RunStore, configuration: RunnerConfiguration, cgroups: RunCgroups = .detect(),
+                logger: Logger = Logger(label: "cjr.runs")) throws {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        owner = ProcessInspector.current
+        executor = RunExecutor(store: store, configuration: configuration,
+                               launcher: try LauncherBinary.locate(override: configuration.launcherPath),
+                               cgroups: cgroups, logger: logger)
+    }
+
+    public func run() async throws {
+        try await recover()
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    /// Queues a run created in the store; it starts when a worker is free.
+    public func submit(_ runId: String) {
+        guard accepting, !queue.contains(runId), executing[runId] == nil else { return }
+        queue.append(runId)
+        pump()
+    }
+
+    /// Cancels a run: a queued one never starts; an executing one is stopped and ends
+    /// `canceled` once its processes are gone.
+    @discardableResult
+    public func cancel(jobId: String, runId: String) async throws -> CustomJobRun {
+        let (run, wasQueued) = try await store.requestCancel(jobId: jobId, runId: runId)
+        if wasQueued {
+            queue.removeAll { $0 == runId }
+        } else {
+            executing[runId]?.control.stop(.canceled)
+        }
+        return run
+    }
+
+    /// Cancels every unfinished run of a job (used when the job is deleted).
+    public func cancelAll(jobId: String) async {
+        var offset = 0
+        while let page = try? await store.runs(jobId: jobId, scheduledJobId: nil, page: PageRequest(offset: offset, limit: 1_000)) {
+            for run in page.items where !run.status.isFinal {
+                _ = try? await cancel(jobId: jobId, runId: run.id)
+            }
+            guard page.hasNext else { break }
+            offset += page.items.count
+        }
+    }
+
+    /// How many runs are executing now.
+    public var executingCount: Int { executing.count }
+
+    /// Stops accepting runs, stops the executing ones (recorded `interrupted`) and waits
+    /// for them to end.
+    public func shutdown() async {
+        accepting = false
+        queue.removeAll()
+        let tasks = executing.values
+        for entry in tasks { entry.control.stop(.interrupted) }
+        for entry in tasks { await entry.task.value }
+    }
+
+    // MARK: Internals
+
+    private func recover() async throws {
+        for record in try await store.activeRunRecords() {
+            if let owner = record.owner, owner != self.owner, ProcessInspector.isAlive(owner) { continue }
+            // Whoever ran it is gone: make sure nothing of it survives, then say so.
+            if let cgroup = record.cgroup { RunCgroups.kill(cgroup); await RunCgroups.remove(cgroup) }
+            if let launcher = record.launcher, ProcessInspector.isAlive(launcher) {
+                kill(-launcher.pid, SIGKILL)
+                kill(launcher.pid, SIGKILL)
+            }
+            let canceled = record.status == .canceling
+            let log = LogRecorder(store: store, runId: record.runId, maxBytes: .max)
+            try? await log.note(canceled ? "canceled while the server was down"
+                                          : "interrupted: the server stopped while this run was executing")
+            try await store.finishRun(id: record.runId, outcome: canceled
+                ? RunOutcome(status: .canceled, reason: .canceled)
+                : RunOutcome(status: .interrupted, reason: .interrupted))
+            RunWorkspace(root: RunWorkspace.directory(for: record.runId, in: store.directory)).remove()
+            logger.warning("run marked after restart", metadata: ["run": "\(record.runId)", "status": "\(canceled ? "canceled" : "interrupted")"])
+        }
+        for id in try await store.queuedRunIds() { submit(id) }
+    }
+
+    private func pump() {
+        while accepting, executing.count < configuration.maxConcurrentRuns, !queue.isEmpty {
+            let id = queue.removeFirst()
+            let control = RunControl(graceSeconds: configuration.graceSeconds)
+            let task = Task { await self.execute(id, control: control) }
+            executing[id] = (control, task)
+        }
+    }
+
+    private func execute(_ id: String, control: RunControl) async {
+        defer { finished(id) }
+        do {
+            guard let run = try await store.claimRun(id: id, owner: owner) else { return }
+            logger.info("run started", metadata: ["run": "\(id)", "job": "\(run.customJobId)"])
+            let outcome = await executor.execute(run, control: control)
+            try await store.finishRun(id: id, outcome: outcome)
+            logger.info("run ended", metadata: ["run": "\(id)", "status": "\(outcome.status.rawValue)",
+                                                 "exitCode": "\(outcome.exitCode.map(String.init) ?? "-")"])
+        } catch {
+            logger.error("run bookkeeping failed", metadata: ["run": "\(id)", "error": "\(error)"])
+            try? await store.finishRun(id: id, outcome: RunOutcome(status: .failed, reason: .launchFailed))
+        }
+    }
+
+    private func finished(_ id: String) {
+        executing[id] = nil
+        pump()
+    }
+}

@@ -1,0 +1,69 @@
+import GRDB
+import CJRModel
+
+struct RunRow: Codable, FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "run"
+    var seq: Int64?
+    var id: String
+    var jobId: String
+    var statusId: String
+    var description: String
+    var status: String
+    var entryPoint: String
+    var environmentId: String
+    var environmentVersionId: String
+    var egressNetworkPolicy: String
+    var resourceBundleId: String?
+    var scheduledJobId: String?
+    var parameterDefinitions: String
+    var parameterValues: String
+    var created: Int64
+    var started: Int64?
+    var ended: Int64?
+    var exitCode: Int?
+    var signal: Int?
+    var endReason: String?
+    var ownerPid: Int32?
+    var ownerStartTime: Int64?
+    var launcherPid: Int32?
+    var launcherStartTime: Int64?
+    var cgroup: String?
+    var logBytes: Int64
+    var logTruncated: Bool
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
+
+    func model(items: [FileItem], queuePosition: Int?) throws -> CustomJobRun {
+        CustomJobRun(
+            id: id, customJobId: jobId, jobStatusId: statusId, description: description,
+            status: RunStatus(rawValue: status) ?? .failed, entryPoint: entryPoint,
+            environmentId: environmentId, environmentVersionId: environmentVersionId,
+            resources: CustomJobResources(
+                egressNetworkPolicy: EgressNetworkPolicy(rawValue: egressNetworkPolicy) ?? CustomJobResources.defaultEgress,
+                resourceBundleId: resourceBundleId),
+            items: items,
+            runtimeParameterDefinitions: try decodeStoredJSON([RuntimeParameterDefinition].self, parameterDefinitions),
+            runtimeParameterValues: try decodeStoredJSON([String: RuntimeParameterValue].self, parameterValues),
+            scheduledJobId: scheduledJobId, created: Timestamp(microseconds: created),
+            startedAt: started.map(Timestamp.init(microseconds:)), endedAt: ended.map(Timestamp.init(microseconds:)),
+            exitCode: exitCode, signal: signal, endReason: endReason.flatMap(RunEndReason.init(rawValue:)),
+            logBytes: logBytes, logTruncated: logTruncated, queuePosition: queuePosition)
+    }
+}
+
+struct RunItemRow: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "runItem"
+    var runId: String
+    var id: String
+    var filePath: String
+    var fileName: String
+    var fileSource: String
+    var blobHash: String
+    var size: Int64
+    var created: Int64
+
+    var model: FileItem {
+        FileItem(id: id, filePath: filePath, fileName: fileName, fileSource: fileSource,
+                 contentHash: blobHash, size: size, created: Timestamp(microseconds: created))
+    }
+}

@@ -1,0 +1,278 @@
+import Foundation
+import GRDB
+import CJRModel
+
+/// Who is executing a run: a process id with its kernel start time (so a reused pid is
+/// never taken for the original process).
+public struct ProcessIdentity: Sendable, Equatable {
+    public var pid: Int32
+    public var startTime: Int64
+
+    public init(pid: Int32, startTime: Int64) {
+        self.pid = pid
+        self.startTime = startTime
+    }
+}
+
+/// A run that was executing according to the store: what recovery needs to find its processes.
+public struct ActiveRunRecord: Sendable, Equatable {
+    public var runId: String
+    public var status: RunStatus
+    public var owner: ProcessIdentity?
+    public var launcher: ProcessIdentity?
+    public var cgroup: String?
+}
+
+extension RunStore {
+    // MARK: Creating and reading
+
+    /// Creates a queued run of a live job: snapshots its files, entry point, environment,
+    /// resources and the runtime-parameter values the run receives (job level, then
+    /// `overrides` on top).
+    public func createRun(jobId: String, description: String?, overrides: [RuntimeParameterOverride]?) async throws -> CustomJobRun {
+        if let description { try FieldLimits.validateDescription(description) }
+        let now = Timestamp.now().microseconds
+        return try await database.write { db in
+            let job = try Self.loadJob(db, id: try Self.liveJobRow(db, id: jobId).id)
+            guard let entryPoint = job.entryPoint, job.item(withID: entryPoint) != nil else {
+                throw CJRError.invalid("entryPoint", "custom job \(jobId) has no entry point; upload a run.sh or set entryPoint to one of its items")
+            }
+            let values = try job.runtimeParameterDefinitions.merging(overrides ?? [], into: job.runtimeParameterValues,
+                                                                     field: "runtimeParameterValues")
+            var row = RunRow(
+                seq: nil, id: ObjectID.make(), jobId: jobId, statusId: ObjectID.make(), description: description ?? "",
+                status: RunStatus.running.rawValue, entryPoint: entryPoint, environmentId: job.environmentId,
+                environmentVersionId: job.environmentVersionId, egressNetworkPolicy: job.resources.egressNetworkPolicy.rawValue,
+                resourceBundleId: job.resources.resourceBundleId, scheduledJobId: nil,
+                parameterDefinitions: try storedJSON(job.runtimeParameterDefinitions), parameterValues: try storedJSON(values),
+                created: now, started: nil, ended: nil, exitCode: nil, signal: nil, endReason: nil, ownerPid: nil,
+                ownerStartTime: nil, launcherPid: nil, launcherStartTime: nil, cgroup: nil, logBytes: 0, logTruncated: false)
+            try row.insert(db)
+            for item in job.items {
+                try RunItemRow(runId: row.id, id: item.id, filePath: item.filePath, fileName: item.fileName,
+                               fileSource: item.fileSource, blobHash: item.contentHash, size: item.size,
+                               created: item.created.microseconds).insert(db)
+            }
+            return try Self.loadRun(db, row: row)
+        }
+    }
+
+    /// A run of a live job.
+    public func run(jobId: String, runId: String) async throws -> CustomJobRun {
+        try await database.read { db in try Self.loadRun(db, row: try Self.runRow(db, jobId: jobId, runId: runId)) }
+    }
+
+    /// A run by id alone (the scheduler's view).
+    public func run(id: String) async throws -> CustomJobRun {
+        try await database.read { db in
+            guard let row = try RunRow.filter(Column("id") == id).fetchOne(db) else {
+                throw CJRError.notFound("Custom job run \(id) not found.")
+            }
+            return try Self.loadRun(db, row: row)
+        }
+    }
+
+    /// Just the status of a run: what an executing run polls for cancels from elsewhere.
+    public func runStatus(id: String) async throws -> RunStatus? {
+        try await database.read { db in
+            try String.fetchOne(db, sql: "SELECT status FROM run WHERE id = ?", arguments: [id]).flatMap(RunStatus.init(rawValue:))
+        }
+    }
+
+    /// The run an async status id tracks.
+    public func run(statusId: String) async throws -> CustomJobRun {
+        try await database.read { db in
+            guard let row = try RunRow.filter(Column("statusId") == statusId).fetchOne(db),
+                  try JobRow.filter(Column("id") == row.jobId && Column("deleted") == nil).fetchCount(db) > 0 else {
+                throw CJRError.notFound("Status \(statusId) not found.")
+            }
+            return try Self.loadRun(db, row: row)
+        }
+    }
+
+    /// Runs of a live job, newest first.
+    public func runs(jobId: String, scheduledJobId: String?, page: PageRequest) async throws -> Page<CustomJobRun> {
+        try await database.read { db in
+            _ = try Self.liveJobRow(db, id: jobId)
+            var request = RunRow.filter(Column("jobId") == jobId)
+            if let scheduledJobId { request = request.filter(Column("scheduledJobId") == scheduledJobId) }
+            let total = try request.fetchCount(db)
+            let rows = try request.order(Column("seq").desc).limit(page.limit, offset: page.offset).fetchAll(db)
+            return Page(items: try rows.map { try Self.loadRun(db, row: $0) }, totalCount: total, request: page)
+        }
+    }
+
+    /// Changes a run's description, and, while it has not started, its parameter values.
+    public func updateRun(jobId: String, runId: String, description: String?,
+                          overrides: [RuntimeParameterOverride]?) async throws -> CustomJobRun {
+        if let description { try FieldLimits.validateDescription(description) }
+        return try await database.write { db in
+            var row = try Self.runRow(db, jobId: jobId, runId: runId)
+            if let description { row.description = description }
+            if let overrides, !overrides.isEmpty {
+                guard row.started == nil, row.status == RunStatus.running.rawValue else {
+                    throw CJRError.invalid("runtimeParameterValues", "run \(runId) has already started; its values are fixed")
+                }
+                // On top of what the run already holds (its snapshot plus earlier overrides).
+                let definitions = try decodeStoredJSON([RuntimeParameterDefinition].self, row.parameterDefinitions)
+                let current = try decodeStoredJSON([String: RuntimeParameterValue].self, row.parameterValues)
+                let values = try definitions.merging(overrides, into: current, field: "runtimeParameterValues")
+                row.parameterValues = try storedJSON(values)
+            }
+            try row.update(db)
+            return try Self.loadRun(db, row: row)
+        }
+    }
+
+    /// An item of a run's snapshot, with its content.
+    public func runItem(jobId: String, runId: String, itemId: String) async throws -> (FileItem, Data) {
+        let item = try await database.read { db in
+            _ = try Self.runRow(db, jobId: jobId, runId: runId)
+            guard let row = try RunItemRow.filter(Column("runId") == runId && Column("id") == itemId).fetchOne(db) else {
+                throw CJRError.notFound("No file found: run \(runId) has no item \(itemId).")
+            }
+            return row.model
+        }
+        return (item, try blobs.contents(ofHash: item.contentHash))
+    }
+
+    // MARK: Lifecycle (the scheduler's side)
+
+    /// Ids of runs waiting for a worker, oldest first.
+    public func queuedRunIds() async throws -> [String] {
+        try await database.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM run WHERE status = 'running' AND started IS NULL ORDER BY seq")
+        }
+    }
+
+    /// Marks a queued run as started by `owner`, unless another process claimed it first or
+    /// it was canceled meanwhile. Returns the run when this caller owns it.
+    public func claimRun(id: String, owner: ProcessIdentity) async throws -> CustomJobRun? {
+        let now = Timestamp.now().microseconds
+        return try await database.write { db in
+            try db.execute(sql: """
+                UPDATE run SET started = ?, ownerPid = ?, ownerStartTime = ?
+                WHERE id = ? AND started IS NULL AND status = 'running'
+                """, arguments: [now, owner.pid, owner.startTime, id])
+            guard db.changesCount == 1, let row = try RunRow.filter(Column("id") == id).fetchOne(db) else { return nil }
+            return try Self.loadRun(db, row: row)
+        }
+    }
+
+    /// Records the launcher process (and cgroup) of a started run, for recovery after a crash.
+    public func recordLauncher(runId: String, launcher: ProcessIdentity, cgroup: String?) async throws {
+        try await database.write { db in
+            try db.execute(sql: "UPDATE run SET launcherPid = ?, launcherStartTime = ?, cgroup = ? WHERE id = ?",
+                           arguments: [launcher.pid, launcher.startTime, cgroup, runId])
+        }
+    }
+
+    /// Records how a run ended. A run that ended already keeps its first outcome.
+    public func finishRun(id: String, outcome: RunOutcome) async throws {
+        let now = Timestamp.now().microseconds
+        try await database.write { db in
+            try db.execute(sql: """
+                UPDATE run SET status = ?, endReason = ?, exitCode = ?, signal = ?, ended = ?, started = COALESCE(started, ?)
+                WHERE id = ? AND status IN ('running', 'canceling')
+                """, arguments: [outcome.status.rawValue, outcome.reason.rawValue, outcome.exitCode, outcome.signal, now, now, id])
+        }
+    }
+
+    /// Asks for a run to be canceled. A queued run is canceled at once (and `true` says it
+    /// never started); a started one becomes `canceling`. An ended run is a 422.
+    @discardableResult
+    public func requestCancel(jobId: String, runId: String) async throws -> (run: CustomJobRun, wasQueued: Bool) {
+        let now = Timestamp.now().microseconds
+        return try await database.write { db in
+            var row = try Self.runRow(db, jobId: jobId, runId: runId)
+            let status = RunStatus(rawValue: row.status) ?? .failed
+            if status.isFinal {
+                throw CJRError(.invalidInput, "Run \(runId) has already ended (\(status.rawValue)); there is nothing to cancel.", field: "customJobRunId")
+            }
+            let wasQueued = row.started == nil && status == .running
+            if wasQueued {
+                row.status = RunStatus.canceled.rawValue
+                row.endReason = RunEndReason.canceled.rawValue
+                row.ended = now
+            } else {
+                row.status = RunStatus.canceling.rawValue
+            }
+            try row.update(db)
+            return (try Self.loadRun(db, row: row), wasQueued)
+        }
+    }
+
+    /// Runs that were started and have not ended, for crash recovery.
+    public func activeRunRecords() async throws -> [ActiveRunRecord] {
+        try await database.read { db in
+            try RunRow.filter(sql: "status IN ('running', 'canceling') AND started IS NOT NULL").order(Column("seq")).fetchAll(db).map { row in
+                ActiveRunRecord(
+                    runId: row.id, status: RunStatus(rawValue: row.status) ?? .running,
+                    owner: zip(row.ownerPid, row.ownerStartTime).map(ProcessIdentity.init),
+                    launcher: zip(row.launcherPid, row.launcherStartTime).map(ProcessIdentity.init),
+                    cgroup: row.cgroup)
+            }
+        }
+    }
+
+    // MARK: Logs
+
+    /// Appends one chunk of output after the run's last one.
+    public func appendLog(runId: String, data: [UInt8], truncated: Bool) async throws {
+        try await database.write { db in
+            if !data.isEmpty {
+                try db.execute(sql: """
+                    INSERT INTO runLog (runId, seq, data)
+                    VALUES (?, COALESCE((SELECT MAX(seq) + 1 FROM runLog WHERE runId = ?), 0), ?)
+                    """, arguments: [runId, runId, Data(data)])
+            }
+            try db.execute(sql: "UPDATE run SET logBytes = logBytes + ?, logTruncated = logTruncated OR ? WHERE id = ?",
+                           arguments: [data.count, truncated, runId])
+        }
+    }
+
+    /// Log chunks of a run with `seq` greater than `after`, in order, at most `limit`.
+    public func logChunks(jobId: String, runId: String, after: Int = -1, limit: Int = 64) async throws -> [(seq: Int, data: Data)] {
+        try await database.read { db in
+            _ = try Self.runRow(db, jobId: jobId, runId: runId)
+            return try Row.fetchAll(db, sql: "SELECT seq, data FROM runLog WHERE runId = ? AND seq > ? ORDER BY seq LIMIT ?",
+                                    arguments: [runId, after, limit]).map { ($0["seq"], $0["data"]) }
+        }
+    }
+
+    /// Deletes a run's log; false when there was none.
+    public func deleteLog(jobId: String, runId: String) async throws -> Bool {
+        try await database.write { db in
+            _ = try Self.runRow(db, jobId: jobId, runId: runId)
+            try db.execute(sql: "DELETE FROM runLog WHERE runId = ?", arguments: [runId])
+            let deleted = db.changesCount > 0
+            try db.execute(sql: "UPDATE run SET logBytes = 0 WHERE id = ?", arguments: [runId])
+            return deleted
+        }
+    }
+
+    // MARK: Helpers
+
+    static func runRow(_ db: Database, jobId: String, runId: String) throws -> RunRow {
+        _ = try liveJobRow(db, id: jobId)
+        guard let row = try RunRow.filter(Column("id") == runId && Column("jobId") == jobId).fetchOne(db) else {
+            throw CJRError.notFound("Custom job run \(runId) not found.")
+        }
+        return row
+    }
+
+    static func loadRun(_ db: Database, row: RunRow) throws -> CustomJobRun {
+        let items = try RunItemRow.filter(Column("runId") == row.id).order(Column("filePath")).fetchAll(db).map(\.model)
+        var position: Int?
+        if row.started == nil && row.status == RunStatus.running.rawValue, let seq = row.seq {
+            position = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE status = 'running' AND started IS NULL AND seq < ?",
+                                        arguments: [seq])
+        }
+        return try row.model(items: items, queuePosition: position)
+    }
+}
+
+private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
+    guard let a, let b else { return nil }
+    return (a, b)
+}

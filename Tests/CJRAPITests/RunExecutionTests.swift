@@ -1,0 +1,130 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import CJRTestSupport
+
+@Suite("Runs execute real processes")
+struct RunExecutionTests {
+    @Test("a successful run records exit code 0, its timing and its output")
+    func success() async throws {
+        try await withServer { api in
+            let (run, log) = try await api.runToEnd("echo out; echo err >&2; echo done\n")
+            #expect(run["status"].string == "succeeded")
+            #expect(run["exitCode"].int == 0)
+            #expect(run["endReason"].string == "exited")
+            #expect(run["signal"].isNull)
+            #expect((run["duration"].double ?? 0) > 0)
+            #expect(run["startedAt"].string != nil && run["endedAt"].string != nil)
+            #expect(log == "out\nerr\ndone\n", "stdout and stderr interleave in order")
+        }
+    }
+
+    @Test("a non-zero exit code fails the run and is recorded")
+    func failure() async throws {
+        try await withServer { api in
+            let (run, log) = try await api.runToEnd("echo failing; exit 3\n")
+            #expect(run["status"].string == "failed")
+            #expect(run["exitCode"].int == 3)
+            #expect(run["endReason"].string == "exited")
+            #expect(log.hasPrefix("failing\n"))
+        }
+    }
+
+    @Test("death by a signal fails the run with exit code 128+signal and the signal recorded")
+    func signalDeath() async throws {
+        try await withServer { api in
+            let (run, log) = try await api.runToEnd("echo about to die; kill -KILL $$\n")
+            #expect(run["status"].string == "failed")
+            #expect(run["exitCode"].int == 137)
+            #expect(run["signal"].int == 9)
+            #expect(run["endReason"].string == "signaled")
+            #expect(log.contains("killed by signal 9"))
+        }
+    }
+
+    @Test("the timeout kills the whole tree, a SIGTERM-ignoring setsid grandchild included")
+    func timeout() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        try await withServer(timeout: 2, grace: 0.5) { api in
+            let script = """
+                trap '' TERM
+                setsid bash -c 'trap "" TERM; echo $$ > \(scratch.path)/daemon.pid; while true; do sleep 0.1; done' &
+                echo started
+                while true; do sleep 0.1; done
+                """
+            let started = Date()
+            let (run, log) = try await api.runToEnd(script, timeout: 20)
+            #expect(run["status"].string == "failed")
+            #expect(run["endReason"].string == "timeout")
+            #expect(Date().timeIntervalSince(started) < 10)
+            #expect((run["duration"].double ?? 0) >= 2)
+            let lastLine = log.split(separator: "\n").last.map(String.init) ?? ""
+            #expect(lastLine.hasPrefix("[cjr] timed out after 2 s"), "\(log)")
+            let daemon = try #require(Int32(scratch.read("daemon.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
+            #expect(!processIsAlive(daemon), "the setsid grandchild survived")
+        }
+    }
+
+    @Test("the run's environment is built from nothing: the documented base, no server variables")
+    func cleanEnvironment() async throws {
+        setenv("CJR_TEST_SERVER_SECRET", "leaked", 1)
+        try await withServer { api in
+            let (run, log) = try await api.runToEnd("exec /usr/bin/env -0\n")
+            let variables = Dictionary(uniqueKeysWithValues: log.split(separator: "\0").compactMap { entry -> (String, String)? in
+                guard let equals = entry.firstIndex(of: "=") else { return nil }
+                return (String(entry[..<equals]), String(entry[entry.index(after: equals)...]))
+            })
+            #expect(variables["CJR_TEST_SERVER_SECRET"] == nil)
+            #expect(variables["PATH"] == "/usr/local/bin:/usr/bin:/bin")
+            #expect(variables["LANG"] == "C.UTF-8")
+            #expect(variables["CURRENT_CUSTOM_JOB_ID"] == run["customJobId"].string)
+            #expect(variables["CURRENT_CUSTOM_JOB_RUN_ID"] == run["id"].string)
+            #expect(variables["HOME"]?.hasSuffix("/runs/\(run["id"].string ?? "")/home") == true)
+            #expect(variables["TMPDIR"]?.hasSuffix("/runs/\(run["id"].string ?? "")/tmp") == true)
+            // bash adds PWD, SHLVL and _ itself; nothing else may appear.
+            let expected: Set = ["PATH", "LANG", "HOME", "TMPDIR", "CURRENT_CUSTOM_JOB_ID", "CURRENT_CUSTOM_JOB_RUN_ID", "PWD", "SHLVL", "_"]
+            #expect(Set(variables.keys).subtracting(expected).isEmpty, "unexpected: \(Set(variables.keys).subtracting(expected))")
+        }
+    }
+
+    @Test("the working directory is a fresh copy of the snapshot; scripts with #! are executable")
+    func workingDirectory() async throws {
+        try await withServer { api in
+            let jobId = try await api.createScriptJob("""
+                pwd | grep -q '/job$' && echo "cwd ok"
+                cat data/input.txt
+                ./tools/helper.sh
+                """, extraFiles: [("data/input.txt", "payload\n"), ("tools/helper.sh", "#!/bin/sh\necho helper ran\n")])
+            let (run, _) = try await api.startRun(jobId)
+            let runId = try #require(run["id"].string)
+            let final = try await api.waitForRun(jobId, runId)
+            #expect(final["status"].string == "succeeded")
+            #expect(try await api.logs(jobId, runId) == "cwd ok\npayload\nhelper ran\n")
+        }
+    }
+
+    @Test("a job without an entry point cannot run: 422 naming it")
+    func noEntryPoint() async throws {
+        try await withServer { api in
+            let job = try await api.createJob(files: [("job.py", "print(1)\n")])
+            let response = try await api.send(.post, "/customJobs/\(job["id"].string ?? "")/runs/")
+            #expect(response.status == .unprocessableContent)
+            #expect(try JSON(response)["message"].string?.hasPrefix("entryPoint") == true)
+        }
+    }
+
+    @Test("an entry point with a shebang runs with its own interpreter")
+    func shebangEntryPoint() async throws {
+        try await withServer { api in
+            let job = try await api.createJob(files: [("main.sh.py", "#!/bin/sh\necho via sh\n")])
+            let jobId = try #require(job["id"].string)
+            let item = try #require(job["items"][0]["id"].string)
+            #expect(try await api.postJSON("/customJobs/\(jobId)/", "{\"entryPoint\": \"\(item)\"}", method: .patch).status == .created)
+            let (run, _) = try await api.startRun(jobId)
+            let final = try await api.waitForRun(jobId, try #require(run["id"].string))
+            #expect(final["status"].string == "succeeded")
+        }
+    }
+}

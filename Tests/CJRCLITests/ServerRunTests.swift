@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import CJRTestSupport
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Runs through a real `cjr serve` process: what only a separate server process can show
+/// (its memory, being killed with SIGKILL).
+@Suite("Runs through a cjr serve process", .serialized)
+struct ServerRunTests {
+    @Test("50 MB of output are captured intact while the server's memory stays bounded")
+    func largeOutput() async throws {
+        let server = try ServeProcess()
+        let lines = 6_600_000 // `seq 1 6600000` writes 51.7 MB
+        let before = try #require(server.peakMemory)
+        let (job, run) = try await server.startScript("seq 1 \(lines)\n")
+        let final = try await server.waitForRun(job, run, timeout: 120)
+        #expect(final["status"] as? String == "succeeded")
+        let after = try #require(server.peakMemory)
+        let log = try await server.log(job, run)
+        var expected = Data()
+        expected.reserveCapacity(52_000_000)
+        for number in 1...lines { expected.append(contentsOf: "\(number)\n".utf8) }
+        #expect(log.count == expected.count)
+        #expect(log == expected)
+        #expect(final["logSize"] as? Int == expected.count)
+        // Holding the output would add at least 50 MB; streaming adds a few buffers.
+        #expect(after - before < 24 << 20, "peak memory grew by \((after - before) >> 20) MiB")
+        print("50 MB run: peak memory \(before >> 20) MiB before, \(after >> 20) MiB after")
+        _ = server.stop(with: SIGTERM)
+    }
+
+    @Test("a server killed with SIGKILL mid-run leaves no process behind; on restart the run is interrupted with its log kept and the queue resumes")
+    func crashRecovery() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let first = try ServeProcess(extraArguments: ["--max-runs", "1", "--grace", "0.5"])
+        first.ownsData = false
+        defer { try? FileManager.default.removeItem(at: first.dataDirectory) }
+        let (job, run) = try await first.startScript("""
+            echo before crash
+            sleep 300 &
+            echo $! > \(scratch.path)/child.pid
+            wait
+            """)
+        try await first.waitForRun(job, run) { _ in !scratch.read("child.pid").isEmpty }
+        // Output reaches the store within a fraction of a second; wait until it has.
+        let flushDeadline = Date().addingTimeInterval(10)
+        while Date() < flushDeadline {
+            let soFar = String(decoding: try await first.log(job, run), as: UTF8.self)
+            if soFar.hasPrefix("before crash") { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let (queuedJob, queuedRun) = try await first.startScript("echo the queued run ran\n")
+        let queued = try await first.run(queuedJob, queuedRun)
+        #expect(queued["startedAt"] is NSNull, "max-runs 1 keeps the second run queued")
+
+        let child = try #require(Int32(scratch.read("child.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(processIsAlive(child))
+        #expect(first.stop(with: SIGKILL) != nil)
+        // The launcher notices its liveness pipe close and takes the tree down by itself.
+        let deadline = Date().addingTimeInterval(10)
+        while processIsAlive(child) && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!processIsAlive(child), "the run's process outlived the server")
+
+        let second = try ServeProcess(extraArguments: ["--max-runs", "1"], dataDirectory: first.dataDirectory)
+        let interrupted = try await second.run(job, run)
+        #expect(interrupted["status"] as? String == "interrupted")
+        #expect(interrupted["endReason"] as? String == "interrupted")
+        let log = String(decoding: try await second.log(job, run), as: UTF8.self)
+        #expect(log.hasPrefix("before crash\n"))
+        #expect(log.contains("[cjr] interrupted"))
+        let resumed = try await second.waitForRun(queuedJob, queuedRun)
+        #expect(resumed["status"] as? String == "succeeded")
+        #expect(String(decoding: try await second.log(queuedJob, queuedRun), as: UTF8.self) == "the queued run ran\n")
+        _ = second.stop(with: SIGTERM)
+    }
+}
