@@ -34,11 +34,18 @@ let package = Package(
             name: "CJRModel",
             swiftSettings: strictSettings
         ),
+        // Runtime parameters: metadata.yaml definitions, reserved names, environment encoding.
+        .target(
+            name: "CJRParameters",
+            dependencies: ["CJRModel", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
         // The run store: SQLite (GRDB, WAL, migrations) plus content-addressed file blobs.
         .target(
             name: "CJRStore",
             dependencies: [
                 "CJRModel",
+                "CJRParameters",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -50,6 +57,7 @@ let package = Package(
             name: "CJRRunner",
             dependencies: [
                 "CJRModel",
+                "CJRParameters",
                 "CJRStore",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Logging", package: "swift-log"),
@@ -117,6 +125,11 @@ let package = Package(
         .testTarget(
             name: "CJRModelTests",
             dependencies: ["CJRModel"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CJRParametersTests",
+            dependencies: ["CJRModel", "CJRParameters"],
             swiftSettings: strictSettings
         ),
         .testTarget(

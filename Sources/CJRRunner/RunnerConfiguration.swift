@@ -14,17 +14,21 @@ public struct RunnerConfiguration: Sendable {
     public var keepWorkspaces: Bool
     /// The `cjr-launch` binary; nil finds it next to the running executable.
     public var launcherPath: String?
+    /// Also inject the DRUM convention (`MLOPS_RUNTIME_PARAM_<name>` JSON) for every parameter.
+    public var drumVariables: Bool
 
     public static let defaultGraceSeconds = 5.0
     public static let defaultMaxLogBytes: Int64 = 128 << 20
 
     public init(maxConcurrentRuns: Int, timeoutSeconds: Int, graceSeconds: Double = Self.defaultGraceSeconds,
-                maxLogBytes: Int64 = Self.defaultMaxLogBytes, keepWorkspaces: Bool = false, launcherPath: String? = nil) {
+                maxLogBytes: Int64 = Self.defaultMaxLogBytes, keepWorkspaces: Bool = false, launcherPath: String? = nil,
+                drumVariables: Bool = false) {
         self.maxConcurrentRuns = maxConcurrentRuns
         self.timeoutSeconds = timeoutSeconds
         self.graceSeconds = graceSeconds
         self.maxLogBytes = maxLogBytes
         self.keepWorkspaces = keepWorkspaces
         self.launcherPath = launcherPath
+        self.drumVariables = drumVariables
     }
 }

@@ -76,6 +76,15 @@ struct OpenAPITests {
             try await tour.run(.post, "/customJobsCleanup/\(id)/", template: "/customJobsCleanup/{customJobId}/")
             try await tour.run(.post, "/customJobsCleanup/\(id)/", template: "/customJobsCleanup/{customJobId}/")
             try await tourRuns(tour)
+            let credential = try await tour.run(.post, "/credentials/", template: "/credentials/",
+                                                json: #"{"name": "tour", "credentialType": "apiToken", "apiToken": "t"}"#)
+            let credentialId = try #require(credential?["credentialId"]?.string)
+            try await tour.run(.post, "/credentials/", template: "/credentials/", json: #"{"name": "tour", "credentialType": "apiToken", "apiToken": "t"}"#)
+            try await tour.run(.post, "/credentials/", template: "/credentials/", json: #"{"name": "bad", "credentialType": "ftp"}"#)
+            try await tour.run(.get, "/credentials/", template: "/credentials/")
+            try await tour.run(.get, "/credentials/\(credentialId)/", template: "/credentials/{credentialId}/")
+            try await tour.run(.delete, "/credentials/\(credentialId)/", template: "/credentials/{credentialId}/")
+            try await tour.run(.get, "/credentials/\(credentialId)/", template: "/credentials/{credentialId}/")
             let environments = try await tour.run(.get, "/executionEnvironments/", template: "/executionEnvironments/")
             let environment = try #require(environments?["data"]?.array?.first?["id"]?.string)
             try await tour.run(.get, "/executionEnvironments/\(environment)/", template: "/executionEnvironments/{environmentId}/")
@@ -98,6 +107,13 @@ private func tourRuns(_ tour: SpecTour) async throws {
     let jobId = try await api.createScriptJob("echo toured\n")
     let slowJob = try await api.createScriptJob("sleep 30\n")
     let noEntry = try #require(try await api.createJob(files: [("x.py", "")])["id"].string)
+    let metadata = "runtimeParameterDefinitions:\n  - {fieldName: N, type: numeric, defaultValue: 1, minValue: 0}\n  - {fieldName: S, type: string}\n"
+    let withParameters = try #require(try await api.createJob(files: [("metadata.yaml", metadata), ("run.sh", "true\n")])["id"].string)
+    try await tour.run(.get, "/customJobs/\(withParameters)/", template: "/customJobs/{customJobId}/")
+    let parameterized = try await tour.run(.post, "/customJobs/\(withParameters)/runs/", template: runs,
+                                           json: #"{"runtimeParameterValues": [{"fieldName": "N", "type": "numeric", "value": 2}]}"#)
+    try await api.waitForRun(withParameters, try #require(parameterized?["id"]?.string))
+    try await tour.run(.get, "/customJobs/\(withParameters)/runs/", template: runs)
 
     let created = try await tour.run(.post, "/customJobs/\(jobId)/runs/", template: runs)
     let runId = try #require(created?["id"]?.string)

@@ -84,7 +84,12 @@ struct RunExecutionTests {
             #expect(variables["HOME"]?.hasSuffix("/runs/\(run["id"].string ?? "")/home") == true)
             #expect(variables["TMPDIR"]?.hasSuffix("/runs/\(run["id"].string ?? "")/tmp") == true)
             // bash adds PWD, SHLVL and _ itself; nothing else may appear.
-            let expected: Set = ["PATH", "LANG", "HOME", "TMPDIR", "CURRENT_CUSTOM_JOB_ID", "CURRENT_CUSTOM_JOB_RUN_ID", "PWD", "SHLVL", "_"]
+            #expect(variables["DATAROBOT_ENDPOINT"]?.hasPrefix("http://") == true)
+            #expect(variables["DATAROBOT_ENDPOINT"]?.hasSuffix("/api/v2") == true)
+            #expect(variables["DATAROBOT_API_TOKEN"]?.hasPrefix("cjr_") == true)
+            #expect(variables["DATAROBOT_API_TOKEN"] != api.token, "each run gets its own token")
+            let expected: Set = ["PATH", "LANG", "HOME", "TMPDIR", "CURRENT_CUSTOM_JOB_ID", "CURRENT_CUSTOM_JOB_RUN_ID",
+                                 "DATAROBOT_ENDPOINT", "DATAROBOT_API_TOKEN", "PWD", "SHLVL", "_"]
             #expect(Set(variables.keys).subtracting(expected).isEmpty, "unexpected: \(Set(variables.keys).subtracting(expected))")
         }
     }

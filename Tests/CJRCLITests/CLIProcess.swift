@@ -39,7 +39,8 @@ final class ServeProcess: @unchecked Sendable {
     let process = Process()
     let dataDirectory: URL
     private(set) var port = 0
-    private let output = Pipe()
+    /// The server's log goes to a file (a pipe nobody drains could fill up and stall it).
+    let logFile: URL
 
     /// Whether the data directory goes with this process (false when a restart reuses it).
     var ownsData = true
@@ -48,24 +49,28 @@ final class ServeProcess: @unchecked Sendable {
         self.dataDirectory = dataDirectory ?? CJRBinary.temporaryDirectory()
         process.executableURL = CJRBinary.url
         process.arguments = ["serve", "--port", "0", "--data-dir", self.dataDirectory.path] + extraArguments
-        process.standardOutput = output
-        process.standardError = output
+        logFile = CJRBinary.temporaryDirectory().appendingPathExtension("log")
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: logFile)
+        process.standardOutput = handle
+        process.standardError = handle
         try process.run()
+        try handle.close()
         port = try waitForPort()
     }
 
+    /// Everything the server has logged so far.
+    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
     private func waitForPort() throws -> Int {
-        var log = ""
-        let handle = output.fileHandleForReading
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            let data = handle.availableData
-            if data.isEmpty { break }
-            log += String(decoding: data, as: UTF8.self)
             if let range = log.range(of: "listening on 127.0.0.1:") {
                 let digits = log[range.upperBound...].prefix { $0.isNumber }
                 if let port = Int(digits) { return port }
             }
+            if !process.isRunning { break }
+            usleep(20_000)
         }
         throw CLIFailure("cjr serve did not report a port; log:\n\(log)")
     }
@@ -96,6 +101,7 @@ final class ServeProcess: @unchecked Sendable {
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         if ownsData { try? FileManager.default.removeItem(at: dataDirectory) }
+        try? FileManager.default.removeItem(at: logFile)
     }
 }
 

@@ -77,3 +77,36 @@ struct ServerRunTests {
         _ = second.stop(with: SIGTERM)
     }
 }
+
+@Suite("Secrets stay out of the server's log")
+struct SecretLoggingTests {
+    @Test("a credential's secret appears in no log line of the server, even at trace level")
+    func secretNotLogged() async throws {
+        let server = try ServeProcess(extraArguments: ["--log-level", "trace"])
+        let secret = "pw-\(UUID().uuidString)"
+        let body = Array(#"{"name": "db", "credentialType": "basic", "user": "alice", "password": "\#(secret)"}"#.utf8)
+        let (status, data) = try await httpRequest(port: server.port, method: "POST", path: "/credentials/", token: try server.token,
+                                                   body: body, contentType: "application/json")
+        #expect(status == 201)
+        let id = try #require(jsonObject(data)["credentialId"] as? String)
+        var form = MultipartBody()
+        form.field("name", "uses secret")
+        form.file(path: "metadata.yaml", content: Array("runtimeParameterDefinitions:\n  - {fieldName: DB, type: credential}\n".utf8))
+        form.file(path: "run.sh", content: Array("test -n \"$DB_PASSWORD\" && echo has-password\n".utf8))
+        form.field("runtimeParameterValues", "[{\"fieldName\": \"DB\", \"type\": \"credential\", \"value\": \"\(id)\"}]")
+        let (jobStatus, jobData) = try await httpRequest(port: server.port, method: "POST", path: "/customJobs/", token: try server.token,
+                                                         body: form.bytes, contentType: form.contentType)
+        #expect(jobStatus == 201)
+        let job = try #require(jsonObject(jobData)["id"] as? String)
+        let (runStatus, runData) = try await httpRequest(port: server.port, method: "POST", path: "/customJobs/\(job)/runs/", token: try server.token)
+        #expect(runStatus == 201)
+        let run = try #require(jsonObject(runData)["id"] as? String)
+        let final = try await server.waitForRun(job, run)
+        #expect(final["status"] as? String == "succeeded")
+        #expect(String(decoding: try await server.log(job, run), as: UTF8.self) == "has-password\n")
+        #expect(server.stop(with: SIGTERM) == 0)
+        let log = server.log
+        #expect(log.contains("credential created"), "the log is being captured")
+        #expect(!log.contains(secret))
+    }
+}

@@ -18,6 +18,8 @@ public struct APIConfiguration: Sendable {
     public var maxLogBytes: Int64 = RunnerConfiguration.defaultMaxLogBytes
     /// Keep run working directories after the run (debugging).
     public var keepWorkspaces = false
+    /// Also inject DRUM's `MLOPS_RUNTIME_PARAM_<name>` variables into every run.
+    public var drumVariables = false
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080
@@ -41,6 +43,6 @@ public struct APIConfiguration: Sendable {
     /// The scheduler's share of these settings.
     public var runner: RunnerConfiguration {
         RunnerConfiguration(maxConcurrentRuns: maxRuns, timeoutSeconds: maxTimeoutSeconds, graceSeconds: graceSeconds,
-                            maxLogBytes: maxLogBytes, keepWorkspaces: keepWorkspaces)
+                            maxLogBytes: maxLogBytes, keepWorkspaces: keepWorkspaces, drumVariables: drumVariables)
     }
 }

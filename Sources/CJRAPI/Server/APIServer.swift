@@ -26,7 +26,13 @@ public enum APIServer {
             router: makeRouter(store: store, scheduler: scheduler, configuration: configuration),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cjr"),
             services: [scheduler],
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuration.port
+                // Runs reach this server on loopback even when it listens on every address.
+                let host = ["0.0.0.0", "::", ""].contains(configuration.host) ? "127.0.0.1" : configuration.host
+                await scheduler.setAPIEndpoint("http://\(host.contains(":") ? "[\(host)]" : host):\(port)\(pathPrefix)")
+                await onServerRunning(port)
+            },
             logger: logger
         )
     }
@@ -40,6 +46,7 @@ public enum APIServer {
         CustomJobRoutes(store: store, scheduler: scheduler, configuration: configuration).register(on: api)
         RunRoutes(store: store, scheduler: scheduler, configuration: configuration).register(on: api)
         EnvironmentRoutes(store: store).register(on: api)
+        CredentialRoutes(store: store, configuration: configuration).register(on: api)
         return router
     }
 }

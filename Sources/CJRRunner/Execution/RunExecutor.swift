@@ -23,7 +23,7 @@ struct RunExecutor: Sendable {
     /// another process, e.g. a server beside `cjr run`) and flushes quiet output.
     static let pollInterval: Duration = .milliseconds(200)
 
-    func execute(_ run: CustomJobRun, control: RunControl) async -> RunOutcome {
+    func execute(_ run: CustomJobRun, control: RunControl, apiEndpoint: String?) async -> RunOutcome {
         let log = LogRecorder(store: store, runId: run.id, maxBytes: configuration.maxLogBytes)
         defer { control.markEnded() }
         let workspace: RunWorkspace
@@ -40,7 +40,21 @@ struct RunExecutor: Sendable {
         }
         let version = try? await store.environments().first { $0.id == run.environmentId }?
             .versions.first { $0.id == run.environmentVersionId }
-        let environment = RunEnvironment(run: run, version: version, workspace: workspace)
+        var environment = RunEnvironment(run: run, version: version, workspace: workspace)
+        do {
+            try await environment.addParameters(of: run, drum: configuration.drumVariables) { id in
+                try await store.credentialSecrets(id: id)
+            }
+        } catch let error as CJRError {
+            try? await log.note("could not build the run's environment: \(error.message)")
+            return RunOutcome(status: .failed, reason: .launchFailed)
+        } catch {
+            try? await log.note("could not build the run's environment: \(error)")
+            return RunOutcome(status: .failed, reason: .launchFailed)
+        }
+        let token = try? await store.issueRunToken(runId: run.id, lifetime: configuration.timeoutSeconds + 60)
+        defer { Task { [store] in try? await store.revokeRunToken(runId: run.id) } }
+        environment.addAPIAccess(endpoint: apiEndpoint, token: token)
         let cgroup = cgroups.create(runId: run.id)
 
         var arguments = ["--watch-stdin", "--status-file", workspace.statusFile.path,

@@ -21,6 +21,8 @@ public actor RunScheduler: Service {
     private var queue: [String] = []
     private var executing: [String: (control: RunControl, task: Task<Void, Never>)] = [:]
     private var accepting = true
+    /// This server's `/api/v2` URL, for `DATAROBOT_ENDPOINT`; known once it listens.
+    private var apiEndpoint: String?
 
     public init(store: RunStore, configuration: RunnerConfiguration, cgroups: RunCgroups = .detect(),
                 logger: Logger = Logger(label: "cjr.runs")) throws {
@@ -38,6 +40,9 @@ public actor RunScheduler: Service {
         try? await gracefulShutdown()
         await shutdown()
     }
+
+    /// Sets the API URL runs receive as `DATAROBOT_ENDPOINT`.
+    public func setAPIEndpoint(_ url: String) { apiEndpoint = url }
 
     /// Queues a run created in the store; it starts when a worker is free.
     public func submit(_ runId: String) {
@@ -122,7 +127,7 @@ public actor RunScheduler: Service {
         do {
             guard let run = try await store.claimRun(id: id, owner: owner) else { return }
             logger.info("run started", metadata: ["run": "\(id)", "job": "\(run.customJobId)"])
-            let outcome = await executor.execute(run, control: control)
+            let outcome = await executor.execute(run, control: control, apiEndpoint: apiEndpoint)
             try await store.finishRun(id: id, outcome: outcome)
             logger.info("run ended", metadata: ["run": "\(id)", "status": "\(outcome.status.rawValue)",
                                                  "exitCode": "\(outcome.exitCode.map(String.init) ?? "-")"])

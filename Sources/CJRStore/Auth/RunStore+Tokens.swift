@@ -61,6 +61,30 @@ extension RunStore {
         }
     }
 
+    /// A token for one run's `DATAROBOT_API_TOKEN`: it acts as the job's owner (the admin
+    /// when the owner is gone), expires after `lifetime` seconds and is revoked when the run
+    /// ends (``revokeRunToken(runId:)``).
+    public func issueRunToken(runId: String, lifetime: Int) async throws -> String {
+        let now = Timestamp.now().microseconds
+        let secret = Self.makeSecret()
+        try await database.write { db in
+            let owner = try String.fetchOne(db, sql: """
+                SELECT COALESCE(job.ownerId, (SELECT id FROM user WHERE username = ?)) FROM run JOIN job ON job.id = run.jobId WHERE run.id = ?
+                """, arguments: [Self.adminUsername, runId])
+            guard let owner else { throw CJRError.notFound("Run \(runId) has no owner to act as.") }
+            try Self.insertToken(db, userId: owner, secret: secret, purpose: "run:\(runId)", now: now,
+                                 expires: now + Int64(lifetime) * 1_000_000)
+        }
+        return secret
+    }
+
+    public func revokeRunToken(runId: String) async throws {
+        let now = Timestamp.now().microseconds
+        try await database.write { db in
+            try db.execute(sql: "UPDATE token SET revoked = ? WHERE purpose = ? AND revoked IS NULL", arguments: [now, "run:\(runId)"])
+        }
+    }
+
     /// The token in the token file, if there is one.
     public func readTokenFile() -> String? {
         (try? String(contentsOf: directory.tokenFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -14,6 +14,17 @@ enum Migrations {
         migrator.registerMigration("v2: runs, run snapshots, run logs") { db in
             try createRuns(db)
         }
+        migrator.registerMigration("v3: credentials") { db in
+            try db.create(table: "credential") { table in
+                table.primaryKey("id", .text)
+                table.column("name", .text).notNull().unique()
+                table.column("credentialType", .text).notNull()
+                table.column("description", .text).notNull()
+                table.column("created", .integer).notNull()
+                table.column("fieldNames", .text).notNull() // JSON array: which fields are set
+                table.column("secret", .blob).notNull() // AES-GCM sealed JSON of the fields
+            }
+        }
         return migrator
     }
 

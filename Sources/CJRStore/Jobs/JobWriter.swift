@@ -1,11 +1,14 @@
+import Foundation
 import GRDB
 import CJRModel
+import CJRParameters
 
 /// Applies a ``JobChanges`` to one job row inside an open write transaction. Every rule
 /// that needs the stored state lives here; a thrown error rolls the whole request back.
 struct JobWriter {
     let db: Database
     let now: Int64
+    let blobs: BlobStore
 
     func apply(_ changes: JobChanges, to row: inout JobRow, isNew: Bool) throws {
         if let name = changes.name {
@@ -34,7 +37,12 @@ struct JobWriter {
         row.updated = now
         if isNew { try row.insert(db) } else { try row.update(db) }
 
+        let metadataBefore = try metadataHash(jobId: row.id)
         try applyFiles(changes, to: &row)
+        let metadataAfter = try metadataHash(jobId: row.id)
+        if metadataAfter != metadataBefore {
+            try replaceDefinitions(jobId: row.id, metadataHash: metadataAfter)
+        }
         if let overrides = changes.runtimeParameterValues {
             try applyParameterValues(overrides, jobId: row.id)
         }
@@ -85,6 +93,39 @@ struct JobWriter {
         }
     }
 
+    /// The content hash of the job's `metadata.yaml`, if it has one.
+    private func metadataHash(jobId: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT blobHash FROM jobItem WHERE jobId = ? AND filePath = ?",
+                            arguments: [jobId, MetadataParser.fileName])
+    }
+
+    /// Re-reads the definitions after `metadata.yaml` was added, replaced or removed. An
+    /// invalid file fails the whole request (the job keeps its previous files). Job-level
+    /// values that no longer fit a definition are dropped.
+    private func replaceDefinitions(jobId: String, metadataHash: String?) throws {
+        var definitions: [RuntimeParameterDefinition] = []
+        if let metadataHash {
+            let data = try Data(contentsOf: URL(fileURLWithPath: blobs.path(forHash: metadataHash)))
+            guard let text = String(validating: data, as: UTF8.self) else {
+                throw CJRError.invalid(MetadataParser.fileName, "is not UTF-8 text")
+            }
+            definitions = try MetadataParser.definitions(fromYAML: text)
+        }
+        try db.execute(sql: "DELETE FROM runtimeParameterDefinition WHERE jobId = ?", arguments: [jobId])
+        for (position, definition) in definitions.enumerated() {
+            try db.execute(sql: "INSERT INTO runtimeParameterDefinition (jobId, position, fieldName, definition) VALUES (?, ?, ?, ?)",
+                           arguments: [jobId, position, definition.fieldName, try storedJSON(definition)])
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT fieldName, value FROM runtimeParameterValue WHERE jobId = ?", arguments: [jobId]) {
+            let name: String = row["fieldName"]
+            let value = try decodeStoredJSON(RuntimeParameterValue.self, row["value"])
+            let fits = definitions.first { $0.fieldName == name }.map { (try? $0.validate(value, field: name)) != nil } ?? false
+            if !fits {
+                try db.execute(sql: "DELETE FROM runtimeParameterValue WHERE jobId = ? AND fieldName = ?", arguments: [jobId, name])
+            }
+        }
+    }
+
     private func applyParameterValues(_ overrides: [RuntimeParameterOverride], jobId: String) throws {
         let field = "runtimeParameterValues"
         if overrides.count > FieldLimits.runtimeParameterValues {
@@ -98,6 +139,7 @@ struct JobWriter {
             current[row["fieldName"]] = try decodeStoredJSON(RuntimeParameterValue.self, row["value"])
         }
         let merged = try definitions.merging(overrides, into: current, field: field)
+        try CredentialCheck(db: db).check(merged, definitions: definitions, field: field)
         try db.execute(sql: "DELETE FROM runtimeParameterValue WHERE jobId = ?", arguments: [jobId])
         for (name, value) in merged {
             try db.execute(sql: "INSERT INTO runtimeParameterValue (jobId, fieldName, value) VALUES (?, ?, ?)",

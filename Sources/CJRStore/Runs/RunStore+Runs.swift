@@ -39,6 +39,7 @@ extension RunStore {
             }
             let values = try job.runtimeParameterDefinitions.merging(overrides ?? [], into: job.runtimeParameterValues,
                                                                      field: "runtimeParameterValues")
+            try Self.checkRunnable(db, definitions: job.runtimeParameterDefinitions, values: values)
             var row = RunRow(
                 seq: nil, id: ObjectID.make(), jobId: jobId, statusId: ObjectID.make(), description: description ?? "",
                 status: RunStatus.running.rawValue, entryPoint: entryPoint, environmentId: job.environmentId,
@@ -117,6 +118,7 @@ extension RunStore {
                 let definitions = try decodeStoredJSON([RuntimeParameterDefinition].self, row.parameterDefinitions)
                 let current = try decodeStoredJSON([String: RuntimeParameterValue].self, row.parameterValues)
                 let values = try definitions.merging(overrides, into: current, field: "runtimeParameterValues")
+                try Self.checkRunnable(db, definitions: definitions, values: values)
                 row.parameterValues = try storedJSON(values)
             }
             try row.update(db)
@@ -252,6 +254,19 @@ extension RunStore {
     }
 
     // MARK: Helpers
+
+    /// A run needs a value (its own, the job's, or the default) for every parameter with
+    /// `allowEmpty: false`, and every credential it names must exist.
+    static func checkRunnable(_ db: Database, definitions: [RuntimeParameterDefinition], values: [String: RuntimeParameterValue]) throws {
+        for definition in definitions where !definition.allowEmpty {
+            let value = values[definition.fieldName] ?? definition.defaultValue
+            if value == nil || value == .string("") {
+                throw CJRError.invalid("runtimeParameterValues",
+                    "parameter '\(definition.fieldName)' has allowEmpty: false and no value; set it on the job or the run")
+            }
+        }
+        try CredentialCheck(db: db).check(values, definitions: definitions, field: "runtimeParameterValues")
+    }
 
     static func runRow(_ db: Database, jobId: String, runId: String) throws -> RunRow {
         _ = try liveJobRow(db, id: jobId)

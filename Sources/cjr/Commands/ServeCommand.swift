@@ -39,6 +39,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("keep-workspaces"), help: "Keep each run's working directory under <data-dir>/runs/ after it ends.")
     var keepWorkspaces = false
 
+    @Flag(name: .customLong("drum-env"), help: "Also give runs DRUM's MLOPS_RUNTIME_PARAM_<name> variables (datarobot_drum.RuntimeParameters).")
+    var drumVariables = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -61,6 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.graceSeconds = graceSeconds
         configuration.maxLogBytes = Int64(maxLogMiB) << 20
         configuration.keepWorkspaces = keepWorkspaces
+        configuration.drumVariables = drumVariables
         let app = try APIServer.makeApplication(configuration: configuration, logger: logger)
         logger.notice("data directory", metadata: ["path": "\(configuration.dataDirectory.root.path)"])
         logger.notice("API token: `cjr token\(dataDirectory.path.map { " --data-dir \($0)" } ?? "")` prints it")

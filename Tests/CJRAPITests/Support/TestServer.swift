@@ -21,6 +21,8 @@ struct TestServer: Sendable {
         self.configuration = configuration
     }
 
+    init(configuration: APIConfiguration) { self.configuration = configuration }
+
     var dataDirectory: DataDirectory { configuration.dataDirectory }
 
     func run<Value: Sendable>(_ body: @Sendable (APIClient) async throws -> Value) async throws -> Value {
