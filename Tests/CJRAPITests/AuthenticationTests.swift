@@ -69,6 +69,17 @@ struct AuthenticationTests {
         }
     }
 
+    @Test("a known path with a method it does not support answers 405 with Allow")
+    func methodNotAllowed() async throws {
+        try await withServer { api in
+            let response = try await api.send(.put, "/customJobs/")
+            #expect(response.status == .methodNotAllowed)
+            #expect(response.headers[.allow] == "GET, POST")
+            #expect(try JSON(response)["message"].string?.contains("PUT") == true)
+            #expect(try await api.send(.post, "/customJobs/ffffffffffffffffffffffff/runs/ffffffffffffffffffffffff/logs/").status == .methodNotAllowed)
+        }
+    }
+
     @Test("the token file is private to its owner")
     func tokenFileMode() async throws {
         let server = TestServer()

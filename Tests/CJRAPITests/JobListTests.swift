@@ -78,7 +78,7 @@ struct JobListTests {
 
     @Test("invalid list parameters get a 422 naming the parameter", arguments: [
         ("offset=-1", "offset"), ("offset=x", "offset"), ("limit=0", "limit"), ("limit=1001", "limit"),
-        ("limit=1.5", "limit"), ("jobType=cron", "jobType"), ("onlyRunning=yes", "onlyRunning"),
+        ("limit=1.5", "limit"), ("jobType=cron", "jobType"), ("jobType=", "jobType"), ("jobType=default,", "jobType"), ("onlyRunning=yes", "onlyRunning"),
     ])
     func invalidParameters(query: String, field: String) async throws {
         try await withServer { api in

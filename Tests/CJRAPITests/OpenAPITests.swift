@@ -21,11 +21,9 @@ struct OpenAPITests {
         let store = try RunStore(directory: configuration.dataDirectory)
         let scheduler = try RunScheduler(store: store, configuration: configuration.runner)
         let router = APIServer.makeRouter(store: store, scheduler: scheduler, configuration: configuration)
-        let routed = Set(router.routes.map { route -> String in
-            let path = route.path.description.dropFirst(APIServer.pathPrefix.count).split(separator: "/").map { segment in
-                segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
-            }
-            return "\(route.method.rawValue) /\(path.joined(separator: "/"))/"
+        // Hummingbird writes a capture as {name}, as OpenAPI does.
+        let routed = Set(router.routes.map { route in
+            "\(route.method.rawValue) \(route.path.description.dropFirst(APIServer.pathPrefix.count))/"
         })
         #expect(routed == spec.operations, "only in router: \(routed.subtracting(spec.operations)); only in spec: \(spec.operations.subtracting(routed))")
     }

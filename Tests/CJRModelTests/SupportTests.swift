@@ -27,6 +27,7 @@ struct SupportTests {
     func pageRequests() throws {
         #expect(try PageRequest(offset: nil, limit: nil) == PageRequest(offset: 0, limit: 100))
         #expect(try PageRequest(offset: "5", limit: "1000") == PageRequest(offset: 5, limit: 1_000))
+        #expect(try PageRequest(offset: "392824639233343788941312", limit: nil).offset == Int(Int32.max), "past the end, not an error")
         for (offset, limit) in [("-1", "1"), ("0", "0"), ("0", "1001"), ("a", "1"), ("0", "")] {
             #expect(throws: CJRError.self) { try PageRequest(offset: offset, limit: limit) }
         }

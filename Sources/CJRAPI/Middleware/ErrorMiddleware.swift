@@ -6,9 +6,20 @@ import CJRModel
 /// HTML page, an empty body or a stack trace. Unexpected errors are logged and answered
 /// with a 500 that says where to look.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: RouteTable
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+            // The router found no handler: a known path with another method is a 405.
+            guard let allowed = routes.methods(for: request.uri.path) else {
+                return JSONResponse.message("Not found: \(request.uri.path)", status: .notFound)
+            }
+            var response = JSONResponse.message("Method \(request.method.rawValue) is not allowed here; allowed: \(allowed.sorted().joined(separator: ", ")).",
+                                                status: .methodNotAllowed)
+            response.headers[.allow] = allowed.sorted().joined(separator: ", ")
+            return response
         } catch let error as CJRError {
             return JSONResponse.message(error.message, status: error.kind.status)
         } catch let error as APIError {

@@ -19,7 +19,7 @@ extension Request {
             var filter = JobFilter()
             filter.search = query["search"].map { String($0) }
             for raw in query[values: "jobType"] {
-                for name in raw.split(separator: ",") {
+                for name in raw.split(separator: ",", omittingEmptySubsequences: false) {
                     filter.jobTypes.insert(try JobType.parse(String(name)))
                 }
             }

@@ -40,13 +40,15 @@ public enum APIServer {
     /// The router on its own, for inspection (the OpenAPI agreement test lists its routes).
     public static func makeRouter(store: RunStore, scheduler: RunScheduler, configuration: APIConfiguration) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
-        router.add(middleware: ErrorMiddleware())
+        let routes = RouteTable()
+        router.add(middleware: ErrorMiddleware(routes: routes))
         let api = router.group(RouterPath(pathPrefix)).add(middleware: AuthenticationMiddleware(store: store))
         SystemRoutes(configuration: configuration).register(on: api)
         CustomJobRoutes(store: store, scheduler: scheduler, configuration: configuration).register(on: api)
         RunRoutes(store: store, scheduler: scheduler, configuration: configuration).register(on: api)
         EnvironmentRoutes(store: store).register(on: api)
         CredentialRoutes(store: store, configuration: configuration).register(on: api)
+        routes.load(from: router)
         return router
     }
 }

@@ -16,10 +16,10 @@ public struct PageRequest: Sendable, Equatable {
         offset = 0
         limit = Self.defaultLimit
         if let rawOffset {
-            guard let value = Int(rawOffset), value >= 0 else {
-                throw .invalid("offset", "must be a whole number ≥ 0, got '\(rawOffset)'")
-            }
-            offset = value
+            // A whole number too large for Int is past every list's end: an empty page.
+            let isWhole = !rawOffset.isEmpty && rawOffset.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
+            guard isWhole else { throw .invalid("offset", "must be a whole number ≥ 0, got '\(rawOffset)'") }
+            offset = Int(rawOffset) ?? Int(Int32.max)
         }
         if let rawLimit {
             guard let value = Int(rawLimit), value >= 1, value <= Self.maxLimit else {
