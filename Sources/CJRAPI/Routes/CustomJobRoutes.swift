@@ -68,10 +68,7 @@ struct CustomJobRoutes {
     @Sendable func item(_ request: Request, context: APIRequestContext) async throws -> Response {
         let (item, data) = try await store.jobItem(jobId: try context.parameters.require("customJobId"),
                                                    itemId: try context.parameters.require("itemId"))
-        guard let content = String(validating: data, as: UTF8.self) else {
-            throw CJRError(.invalidInput, "File is not utf-8 encoded: \(item.filePath) is binary; it is stored and used as is.")
-        }
-        return try JSONResponse.make(FileContentPayload(id: item.id, fileName: item.fileName, filePath: item.filePath, content: content))
+        return try FileContentPayload.response(item: item, data: data)
     }
 
     private func changes(from request: Request, operation: JobChangesParser.Operation) async throws -> JobChanges {

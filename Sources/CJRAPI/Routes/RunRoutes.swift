@@ -67,10 +67,7 @@ struct RunRoutes {
         let (item, data) = try await store.runItem(jobId: try context.parameters.require("customJobId"),
                                                    runId: try context.parameters.require("runId"),
                                                    itemId: try context.parameters.require("itemId"))
-        guard let content = String(validating: data, as: UTF8.self) else {
-            throw CJRError(.invalidInput, "File is not utf-8 encoded: \(item.filePath) is binary.")
-        }
-        return try JSONResponse.make(FileContentPayload(id: item.id, fileName: item.fileName, filePath: item.filePath, content: content))
+        return try FileContentPayload.response(item: item, data: data)
     }
 
     /// 200 with the status while the run is queued or executing; 303 to the run once it

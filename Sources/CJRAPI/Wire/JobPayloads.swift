@@ -1,3 +1,5 @@
+import Foundation
+import Hummingbird
 import CJRModel
 
 /// `WorkspaceItemResponse`.
@@ -103,6 +105,15 @@ struct FileContentPayload: Encodable, Sendable {
     var fileName: String
     var filePath: String
     var content: String
+
+    /// The item's text, or the reference's 422 for content that is not UTF-8 (such files
+    /// are stored and used as they are; only this view needs text).
+    static func response(item: FileItem, data: Data) throws -> Response {
+        guard let content = String(validating: data, as: UTF8.self) else {
+            throw CJRError(.invalidInput, "File is not utf-8 encoded: \(item.filePath) is binary; it is stored and used as is.")
+        }
+        return try JSONResponse.make(FileContentPayload(id: item.id, fileName: item.fileName, filePath: item.filePath, content: content))
+    }
 }
 
 /// `CustomJobLimitsResponse`.

@@ -25,7 +25,25 @@ struct JobRow: Codable, FetchableRecord, MutablePersistableRecord {
     mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
 }
 
-struct JobItemRow: Codable, FetchableRecord, PersistableRecord {
+/// The columns job items and run items share (a run item is a job item, snapshotted).
+protocol ItemColumns {
+    var id: String { get }
+    var filePath: String { get }
+    var fileName: String { get }
+    var fileSource: String { get }
+    var blobHash: String { get }
+    var size: Int64 { get }
+    var created: Int64 { get }
+}
+
+extension ItemColumns {
+    var model: FileItem {
+        FileItem(id: id, filePath: filePath, fileName: fileName, fileSource: fileSource,
+                 contentHash: blobHash, size: size, created: Timestamp(microseconds: created))
+    }
+}
+
+struct JobItemRow: Codable, FetchableRecord, PersistableRecord, ItemColumns {
     static let databaseTableName = "jobItem"
     var id: String
     var jobId: String
@@ -35,11 +53,6 @@ struct JobItemRow: Codable, FetchableRecord, PersistableRecord {
     var blobHash: String
     var size: Int64
     var created: Int64
-
-    var model: FileItem {
-        FileItem(id: id, filePath: filePath, fileName: fileName, fileSource: fileSource,
-                 contentHash: blobHash, size: size, created: Timestamp(microseconds: created))
-    }
 }
 
 struct EnvironmentRow: Codable, FetchableRecord, PersistableRecord {

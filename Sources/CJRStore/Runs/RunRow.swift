@@ -51,7 +51,7 @@ struct RunRow: Codable, FetchableRecord, MutablePersistableRecord {
     }
 }
 
-struct RunItemRow: Codable, FetchableRecord, PersistableRecord {
+struct RunItemRow: Codable, FetchableRecord, PersistableRecord, ItemColumns {
     static let databaseTableName = "runItem"
     var runId: String
     var id: String
@@ -61,9 +61,4 @@ struct RunItemRow: Codable, FetchableRecord, PersistableRecord {
     var blobHash: String
     var size: Int64
     var created: Int64
-
-    var model: FileItem {
-        FileItem(id: id, filePath: filePath, fileName: fileName, fileSource: fileSource,
-                 contentHash: blobHash, size: size, created: Timestamp(microseconds: created))
-    }
 }
