@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import Yams
+import CJRModel
+import CJRStore
+
+/// The files of a job folder, uploaded to the blob store (`.git` is left out).
+struct JobFolder {
+    let root: URL
+
+    func upload(to blobs: BlobStore) throws -> [UploadedFile] {
+        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
+        var uploads: [UploadedFile] = []
+        for case let url as URL in walker {
+            if url.lastPathComponent == ".git" { walker.skipDescendants(); continue }
+            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true else { continue }
+            let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
+            let writer = try blobs.makeWriter()
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
+                try chunk.withUnsafeBytes { try writer.write($0) }
+            }
+            let blob = try writer.finish()
+            uploads.append(UploadedFile(path: try JobFilePath(validating: relative), contentHash: blob.hash, size: blob.size))
+        }
+        return uploads.sorted { $0.path < $1.path }
+    }
+}
+
+/// `--param NAME=VALUE` and `--param-file`, typed by the job's definitions.
+struct ParameterArguments {
+    let definitions: [RuntimeParameterDefinition]
+
+    func overrides(pairs: [String], file: String?) throws -> [RuntimeParameterOverride] {
+        var values: [(String, String)] = []
+        if let file {
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            guard let mapping = try Yams.load(yaml: text) as? [String: Any] else {
+                throw CJRError.invalid("--param-file", "\(file) must be a mapping of NAME: VALUE")
+            }
+            values += mapping.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") }
+        }
+        for pair in pairs {
+            guard let equals = pair.firstIndex(of: "=") else {
+                throw CJRError.invalid("--param", "'\(pair)' must be NAME=VALUE")
+            }
+            values.append((String(pair[..<equals]), String(pair[pair.index(after: equals)...])))
+        }
+        return try values.map { name, text in
+            guard let definition = definitions.first(where: { $0.fieldName == name }) else {
+                let known = definitions.map(\.fieldName)
+                throw CJRError.invalid("--param", "unknown parameter '\(name)' (metadata.yaml declares: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+            }
+            return RuntimeParameterOverride(fieldName: name, type: definition.type, value: try Self.value(text, for: definition))
+        }
+    }
+
+    private static func value(_ text: String, for definition: RuntimeParameterDefinition) throws -> RuntimeParameterValue {
+        switch definition.type {
+        case .numeric:
+            guard let number = Double(text) else { throw CJRError.invalid("--param", "'\(definition.fieldName)' is numeric; '\(text)' is not a number") }
+            return .numeric(number)
+        case .boolean:
+            switch text.lowercased() {
+            case "true", "1", "yes": return .boolean(true)
+            case "false", "0", "no": return .boolean(false)
+            default: throw CJRError.invalid("--param", "'\(definition.fieldName)' is boolean; use true or false, not '\(text)'")
+            }
+        default:
+            return .string(text)
+        }
+    }
+}
+
+/// Problems found before running, reported the way a compiler would: where, what, how to fix.
+enum Preflight {
+    static func describe(_ error: CJRError, folder: String) -> String {
+        let location: String
+        switch error.field {
+        case "metadata.yaml"?: location = "\(folder)/metadata.yaml"
+        case "entryPoint"?, "entry point"?: location = folder
+        default: location = folder
+        }
+        var hint = ""
+        if error.message.contains("allowEmpty: false") { hint = "\n  hint: pass a value with --param NAME=VALUE or --param-file values.yaml" }
+        if error.field == "entryPoint" { hint = "\n  hint: a custom job's entry point is usually run.sh, starting with cd \"$(dirname \"$0\")\"" }
+        return "error: \(location): \(error.message)\(hint)\n"
+    }
+}
+
+/// Streams a run's log to stdout as it is stored, until the run has ended.
+struct LiveLog {
+    let store: RunStore
+    let jobId: String
+    let runId: String
+
+    func follow() async throws -> CustomJobRun {
+        var last = -1
+        while true {
+            let run = try await store.run(jobId: jobId, runId: runId)
+            for chunk in try await store.logChunks(jobId: jobId, runId: runId, after: last, limit: 64) {
+                FileHandle.standardOutput.write(chunk.data)
+                last = chunk.seq
+            }
+            if run.status.isFinal {
+                // Output flushed just before the end.
+                for chunk in try await store.logChunks(jobId: jobId, runId: runId, after: last, limit: .max) {
+                    FileHandle.standardOutput.write(chunk.data)
+                }
+                return run
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import Logging
+import UnixSignals
+import Yams
+import CJRModel
+import CJRRunner
+import CJRStore
+
+/// `cjr run DIR`: run a job folder once, as it would run after upload, without a server.
+/// The same store, scheduler, launcher and parameter rules as `cjr serve`, embedded.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a job folder as a custom job, streaming its output; exits with the job's exit code.",
+        discussion: """
+            Exit codes: the entry point's own; 128+N when signal N ended it; 124 on timeout; \
+            130 when interrupted (Ctrl-C cancels the run and waits until its processes are gone); \
+            2 when the folder cannot run (no entry point, invalid metadata.yaml, a parameter value that fails validation).
+            """
+    )
+
+    @Argument(help: "The job folder (an entry point such as run.sh, code, metadata.yaml).")
+    var directory: String
+
+    @Option(name: .customLong("entry-point"), help: "The entry point's path inside the folder (default: run.sh).")
+    var entryPoint: String?
+
+    @Option(name: .customLong("param"), help: "A runtime parameter value, NAME=VALUE (repeatable).")
+    var parameters: [String] = []
+
+    @Option(name: .customLong("param-file"), help: "A YAML file of NAME: VALUE runtime parameter values.")
+    var parameterFile: String?
+
+    @Option(help: "Seconds before the run is stopped (default 3600).")
+    var timeout = 3_600
+
+    @Option(help: "Egress network policy recorded for the run: none or public.")
+    var egress = CustomJobResources.defaultEgress.rawValue
+
+    @Flag(help: "Print the run's record as JSON at the end instead of the summary line.")
+    var json = false
+
+    @OptionGroup var dataDirectory: DataDirectoryOption
+
+    func validate() throws {
+        guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 second") }
+        guard EgressNetworkPolicy(rawValue: egress) != nil else { throw ValidationError("--egress must be none or public") }
+    }
+
+    func run() async throws {
+        let folder = URL(fileURLWithPath: directory).standardizedFileURL
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("\(directory) is not a folder")
+        }
+        var logger = Logger(label: "cjr")
+        logger.logLevel = .error
+        let store = try RunStore(directory: dataDirectory.directory, logger: logger)
+        _ = try store.bootstrapAdmin()
+
+        let (job, run): (CustomJob, CustomJobRun)
+        do {
+            (job, run) = try await prepare(folder: folder, store: store)
+        } catch let error as CJRError {
+            FileHandle.standardError.write(Data(Preflight.describe(error, folder: folder.path).utf8))
+            throw ExitCode(2)
+        }
+
+        let scheduler = try RunScheduler(
+            store: store, configuration: RunnerConfiguration(maxConcurrentRuns: 1, timeoutSeconds: timeout), logger: logger)
+        let interrupts = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        let canceller = Task {
+            for await _ in interrupts {
+                FileHandle.standardError.write(Data("\ncjr: canceling the run (its processes get SIGTERM, then SIGKILL)…\n".utf8))
+                _ = try? await scheduler.cancel(jobId: job.id, runId: run.id)
+            }
+        }
+        defer { canceller.cancel() }
+        await scheduler.submit(run.id)
+        let final = try await LiveLog(store: store, jobId: job.id, runId: run.id).follow()
+        report(final, store: store)
+        throw ExitCode(Self.exitCode(of: final))
+    }
+
+    /// Stores the folder as a job (files, entry point, parameter values) and creates its run.
+    private func prepare(folder: URL, store: RunStore) async throws -> (CustomJob, CustomJobRun) {
+        var changes = JobChanges(name: folder.lastPathComponent,
+                                 resources: CustomJobResources(egressNetworkPolicy: EgressNetworkPolicy(rawValue: egress) ?? .public))
+        changes.uploads = try JobFolder(root: folder).upload(to: store.blobs)
+        var job = try await store.createJob(changes, ownerId: nil)
+        let entryPath = entryPoint ?? "run.sh"
+        guard let entry = job.item(atPath: try JobFilePath(validating: entryPath, field: "entry point").value) else {
+            throw CJRError.invalid("entryPoint", "the folder has no \(entryPath); add one or name another file with --entry-point")
+        }
+        if job.entryPoint != entry.id { job = try await store.updateJob(id: job.id, JobChanges(entryPoint: entry.id)) }
+        let overrides = try ParameterArguments(definitions: job.runtimeParameterDefinitions)
+            .overrides(pairs: parameters, file: parameterFile)
+        return (job, try await store.createRun(jobId: job.id, description: "cjr run \(directory)", overrides: overrides))
+    }
+
+    private func report(_ run: CustomJobRun, store: RunStore) {
+        if json {
+            let record: [String: Any] = [
+                "id": run.id, "customJobId": run.customJobId, "status": run.status.rawValue, "duration": run.duration(),
+                "exitCode": run.exitCode as Any? ?? NSNull(), "signal": run.signal as Any? ?? NSNull(),
+                "endReason": run.endReason?.rawValue as Any? ?? NSNull(), "logSize": run.logBytes,
+            ]
+            if let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) {
+                print(String(decoding: data, as: UTF8.self))
+            }
+            return
+        }
+        let exit = run.exitCode.map { "exit \($0)" } ?? "no exit code"
+        let summary = "cjr: \(run.status.rawValue) (\(run.endReason?.rawValue ?? "-"), \(exit)) in \(String(format: "%.2f", run.duration())) s"
+            + " · run \(run.id) of job \(run.customJobId) · log stored in \(store.directory.database.path)\n"
+        FileHandle.standardError.write(Data(summary.utf8))
+    }
+
+    static func exitCode(of run: CustomJobRun) -> Int32 {
+        switch run.endReason {
+        case .exited?, .signaled?: Int32(run.exitCode ?? 1)
+        case .timeout?: 124
+        case .canceled?, .interrupted?: 130
+        case .launchFailed?, nil: 1
+        }
+    }
+}
