@@ -94,6 +94,28 @@ struct RunExecutionTests {
         }
     }
 
+    @Test("DATAROBOT_API_TOKEN works against the server while the run lasts and is revoked after it")
+    func runToken() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        try await withServer { api in
+            let (run, log) = try await api.runToEnd("""
+                echo "$DATAROBOT_API_TOKEN" > \(scratch.path)/token
+                /usr/bin/curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Token $DATAROBOT_API_TOKEN" "$DATAROBOT_ENDPOINT/customJobs/$CURRENT_CUSTOM_JOB_ID/"
+                """)
+            #expect(run["status"].string == "succeeded")
+            #expect(log == "200", "the run could read its own job")
+            let token = scratch.read("token").trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(token.hasPrefix("cjr_"))
+            var revoked = false
+            for _ in 0..<50 where !revoked {
+                revoked = try await api.send(.get, "/version/", authorization: "Token \(token)").status == .unauthorized
+                if !revoked { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(revoked, "the run's token outlived the run")
+        }
+    }
+
     @Test("the working directory is a fresh copy of the snapshot; scripts with #! are executable")
     func workingDirectory() async throws {
         try await withServer { api in
