@@ -207,6 +207,28 @@ struct RuntimeParameterTests {
         }
     }
 
+    @Test("values that no longer fit a changed metadata.yaml are dropped; the others stay")
+    func valuesFollowDefinitions() async throws {
+        try await withServer { api in
+            let jobId = try #require(try await api.createJob(name: "change", files: try exampleFiles(), extraFields: [
+                ("runtimeParameterValues", #"[{"fieldName": "THRESHOLD", "type": "numeric", "value": 42}, {"fieldName": "GREETING", "type": "string", "value": "hi"}]"#),
+            ])["id"].string)
+            var form = MultipartBody()
+            form.file(path: "metadata.yaml", content: Array("""
+                runtimeParameterDefinitions:
+                  - {fieldName: THRESHOLD, type: numeric, defaultValue: 1, maxValue: 10}
+                  - {fieldName: GREETING, type: string}
+                """.utf8))
+            let updated = try JSON(try await api.sendForm(.patch, "/customJobs/\(jobId)/", form))
+            let parameters = updated["runtimeParameters"].array
+            #expect(parameters.count == 2)
+            let threshold = try #require(parameters.first { $0["fieldName"].string == "THRESHOLD" })
+            #expect(!threshold["overrideValue"].exists, "42 is above the new maxValue")
+            #expect(threshold["currentValue"].double == 1)
+            #expect(parameters.first { $0["fieldName"].string == "GREETING" }?["overrideValue"].string == "hi")
+        }
+    }
+
     @Test("credentials: secrets go in, never come out through the API")
     func credentialSecretsStayInside() async throws {
         try await withServer { api in
