@@ -16,13 +16,16 @@ public struct RunnerConfiguration: Sendable {
     public var launcherPath: String?
     /// Also inject the DRUM convention (`MLOPS_RUNTIME_PARAM_<name>` JSON) for every parameter.
     public var drumVariables: Bool
+    /// Run jobs whose requested isolation this cjr cannot enforce (today: egress `none`)
+    /// with what it can, instead of failing them. Off by default: never silently unsandboxed.
+    public var allowUnsandboxed: Bool
 
     public static let defaultGraceSeconds = 5.0
     public static let defaultMaxLogBytes: Int64 = 128 << 20
 
     public init(maxConcurrentRuns: Int, timeoutSeconds: Int, graceSeconds: Double = Self.defaultGraceSeconds,
                 maxLogBytes: Int64 = Self.defaultMaxLogBytes, keepWorkspaces: Bool = false, launcherPath: String? = nil,
-                drumVariables: Bool = false) {
+                drumVariables: Bool = false, allowUnsandboxed: Bool = false) {
         self.maxConcurrentRuns = maxConcurrentRuns
         self.timeoutSeconds = timeoutSeconds
         self.graceSeconds = graceSeconds
@@ -30,5 +33,6 @@ public struct RunnerConfiguration: Sendable {
         self.keepWorkspaces = keepWorkspaces
         self.launcherPath = launcherPath
         self.drumVariables = drumVariables
+        self.allowUnsandboxed = allowUnsandboxed
     }
 }

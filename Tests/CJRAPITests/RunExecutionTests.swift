@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import CJRTestSupport
+import CJRAPI
 
 @Suite("Runs execute real processes")
 struct RunExecutionTests {
@@ -129,6 +130,38 @@ struct RunExecutionTests {
             let final = try await api.waitForRun(jobId, runId)
             #expect(final["status"].string == "succeeded")
             #expect(try await api.logs(jobId, runId) == "cwd ok\npayload\nhelper ran\n")
+        }
+    }
+
+    @Test("egress none is never silently ignored: without the network sandbox the run fails and says why")
+    func egressNoneIsNotFaked() async throws {
+        try await withServer { api in
+            let response = try await api.postJSON("/customJobs/", #"{"name": "offline", "resources": {"egressNetworkPolicy": "none"}}"#)
+            let jobId = try #require(try JSON(response)["id"].string)
+            var form = MultipartBody()
+            form.file(path: "run.sh", content: Array("echo should not run\n".utf8))
+            #expect(try await api.sendForm(.patch, "/customJobs/\(jobId)/", form).status == .created)
+            let (run, _) = try await api.startRun(jobId)
+            let runId = try #require(run["id"].string)
+            let final = try await api.waitForRun(jobId, runId)
+            #expect(final["status"].string == "failed")
+            #expect(final["endReason"].string == "launchFailed")
+            let log = try await api.logs(jobId, runId)
+            #expect(log.contains("egressNetworkPolicy is none") && !log.contains("should not run"))
+        }
+        let server = TestServer()
+        var configuration = server.configuration
+        configuration.allowUnsandboxed = true
+        let optedOut = TestServer(configuration: configuration)
+        defer { optedOut.removeData() }
+        try await optedOut.run { api in
+            let response = try await api.postJSON("/customJobs/", #"{"name": "offline", "resources": {"egressNetworkPolicy": "none"}}"#)
+            let jobId = try #require(try JSON(response)["id"].string)
+            var form = MultipartBody()
+            form.file(path: "run.sh", content: Array("echo ran anyway\n".utf8))
+            _ = try await api.sendForm(.patch, "/customJobs/\(jobId)/", form)
+            let (run, _) = try await api.startRun(jobId)
+            #expect(try await api.waitForRun(jobId, try #require(run["id"].string))["status"].string == "succeeded")
         }
     }
 

@@ -20,6 +20,8 @@ public struct APIConfiguration: Sendable {
     public var keepWorkspaces = false
     /// Also inject DRUM's `MLOPS_RUNTIME_PARAM_<name>` variables into every run.
     public var drumVariables = false
+    /// Run jobs whose requested isolation cannot be enforced instead of failing them.
+    public var allowUnsandboxed = false
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080
@@ -43,6 +45,7 @@ public struct APIConfiguration: Sendable {
     /// The scheduler's share of these settings.
     public var runner: RunnerConfiguration {
         RunnerConfiguration(maxConcurrentRuns: maxRuns, timeoutSeconds: maxTimeoutSeconds, graceSeconds: graceSeconds,
-                            maxLogBytes: maxLogBytes, keepWorkspaces: keepWorkspaces, drumVariables: drumVariables)
+                            maxLogBytes: maxLogBytes, keepWorkspaces: keepWorkspaces, drumVariables: drumVariables,
+                            allowUnsandboxed: allowUnsandboxed)
     }
 }

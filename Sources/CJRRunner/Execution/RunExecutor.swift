@@ -26,6 +26,13 @@ struct RunExecutor: Sendable {
     func execute(_ run: CustomJobRun, control: RunControl, apiEndpoint: String?) async -> RunOutcome {
         let log = LogRecorder(store: store, runId: run.id, maxBytes: configuration.maxLogBytes)
         defer { control.markEnded() }
+        if run.resources.egressNetworkPolicy == .none && !configuration.allowUnsandboxed {
+            // The network sandbox (seccomp socket filter, network namespace) is not built yet.
+            try? await log.note("""
+                egressNetworkPolicy is none, but this cjr cannot cut a run off the network yet;                 the run was not started. Use egress public, or start cjr with --allow-unsandboxed                 to run it with normal networking.
+                """)
+            return RunOutcome(status: .failed, reason: .launchFailed)
+        }
         let workspace: RunWorkspace
         do {
             workspace = try RunWorkspace.materialize(run, store: store)

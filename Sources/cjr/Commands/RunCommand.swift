@@ -38,6 +38,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Egress network policy recorded for the run: none or public.")
     var egress = CustomJobResources.defaultEgress.rawValue
 
+    @Flag(name: .customLong("allow-unsandboxed"), help: "Run even if the requested isolation (egress none, for now) cannot be enforced.")
+    var allowUnsandboxed = false
+
     @Flag(help: "Print the run's record as JSON at the end instead of the summary line.")
     var json = false
 
@@ -68,7 +71,8 @@ struct RunCommand: AsyncParsableCommand {
         }
 
         let scheduler = try RunScheduler(
-            store: store, configuration: RunnerConfiguration(maxConcurrentRuns: 1, timeoutSeconds: timeout), logger: logger)
+            store: store, configuration: RunnerConfiguration(maxConcurrentRuns: 1, timeoutSeconds: timeout,
+                                                             allowUnsandboxed: allowUnsandboxed), logger: logger)
         let interrupts = await UnixSignalsSequence(trapping: .sigint, .sigterm)
         let canceller = Task {
             for await _ in interrupts {

@@ -42,6 +42,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("drum-env"), help: "Also give runs DRUM's MLOPS_RUNTIME_PARAM_<name> variables (datarobot_drum.RuntimeParameters).")
     var drumVariables = false
 
+    @Flag(name: .customLong("allow-unsandboxed"), help: "Run jobs whose isolation cannot be enforced (egress none, for now) with normal networking instead of failing them.")
+    var allowUnsandboxed = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -65,6 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxLogBytes = Int64(maxLogMiB) << 20
         configuration.keepWorkspaces = keepWorkspaces
         configuration.drumVariables = drumVariables
+        configuration.allowUnsandboxed = allowUnsandboxed
         let app = try APIServer.makeApplication(configuration: configuration, logger: logger)
         logger.notice("data directory", metadata: ["path": "\(configuration.dataDirectory.root.path)"])
         logger.notice("API token: `cjr token\(dataDirectory.path.map { " --data-dir \($0)" } ?? "")` prints it")
