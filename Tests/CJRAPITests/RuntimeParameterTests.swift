@@ -114,6 +114,43 @@ struct RuntimeParameterTests {
         }
     }
 
+    @Test("a hosted custom metric job gets DEPLOYMENT_ID, CUSTOM_METRIC_ID, MODEL_ID and DRY_RUN; other types do not")
+    func hostedCustomMetricVariables() async throws {
+        try await withServer { api in
+            let metadata = """
+                runtimeParameterDefinitions:
+                  - fieldName: DEPLOYMENT_ID
+                    type: deployment
+                  - fieldName: CUSTOM_METRIC_ID
+                    type: customMetric
+                    defaultValue: 65f0c0ffee0000000000beef
+                """
+            let files = [("metadata.yaml", metadata), ("run.sh", dumpEnvironment)]
+            let metricJob = try #require(try await api.createJob(name: "metric", files: files, extraFields: [
+                ("jobType", "hostedCustomMetric"),
+                ("runtimeParameterValues", #"[{"fieldName": "DEPLOYMENT_ID", "type": "deployment", "value": "65f0d00d0000000000000001"}]"#),
+            ])["id"].string)
+            let (run, _) = try await api.startRun(metricJob)
+            let runId = try #require(run["id"].string)
+            try await api.waitForRun(metricJob, runId)
+            let log = try await api.logs(metricJob, runId)
+            let note = "[cjr] this hostedCustomMetric job gets MODEL_ID empty: "
+            #expect(log.hasPrefix(note), "the log says which IDs nothing supplied")
+            let seen = environment(from: String(log.drop { $0 != "\n" }.dropFirst()))
+            #expect(seen["DEPLOYMENT_ID"] == "65f0d00d0000000000000001")
+            #expect(seen["CUSTOM_METRIC_ID"] == "65f0c0ffee0000000000beef")
+            #expect(seen["MODEL_ID"] == "")
+            #expect(seen["DRY_RUN"] == "1")
+
+            let plainJob = try #require(try await api.createJob(name: "plain", files: [("run.sh", dumpEnvironment)])["id"].string)
+            let (plainRun, _) = try await api.startRun(plainJob)
+            let plainRunId = try #require(plainRun["id"].string)
+            try await api.waitForRun(plainJob, plainRunId)
+            let plain = environment(from: try await api.logs(plainJob, plainRunId))
+            #expect(["DEPLOYMENT_ID", "CUSTOM_METRIC_ID", "MODEL_ID", "DRY_RUN"].allSatisfy { plain[$0] == nil })
+        }
+    }
+
     @Test("the DRUM convention is there when the server opts in")
     func drumConvention() async throws {
         let server = TestServer()

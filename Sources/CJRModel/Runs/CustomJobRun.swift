@@ -6,6 +6,8 @@ public struct CustomJobRun: Sendable, Equatable {
     public var jobStatusId: String
     public var description: String
     public var status: RunStatus
+    /// The job's type when the run was created: it decides the job-type variables.
+    public var jobType: JobType
     /// Item id of the entry point in the run's snapshot.
     public var entryPoint: String
     public var environmentId: String
@@ -30,7 +32,7 @@ public struct CustomJobRun: Sendable, Equatable {
     public var queuePosition: Int?
 
     public init(id: String, customJobId: String, jobStatusId: String, description: String, status: RunStatus,
-                entryPoint: String, environmentId: String, environmentVersionId: String, resources: CustomJobResources,
+                jobType: JobType = .default, entryPoint: String, environmentId: String, environmentVersionId: String, resources: CustomJobResources,
                 items: [FileItem], runtimeParameterDefinitions: [RuntimeParameterDefinition] = [],
                 runtimeParameterValues: [String: RuntimeParameterValue] = [:], scheduledJobId: String? = nil,
                 created: Timestamp, startedAt: Timestamp? = nil, endedAt: Timestamp? = nil, exitCode: Int? = nil,
@@ -41,6 +43,7 @@ public struct CustomJobRun: Sendable, Equatable {
         self.jobStatusId = jobStatusId
         self.description = description
         self.status = status
+        self.jobType = jobType
         self.entryPoint = entryPoint
         self.environmentId = environmentId
         self.environmentVersionId = environmentVersionId

@@ -9,7 +9,7 @@ import CJRParameters
 /// Base variables: `PATH` (the execution environment version's search path), `HOME` and
 /// `TMPDIR` (the run's private directories), `LANG=C.UTF-8`, `VIRTUAL_ENV` for a virtual
 /// environment, and the platform's `CURRENT_CUSTOM_JOB_ID` / `CURRENT_CUSTOM_JOB_RUN_ID`,
-/// `DATAROBOT_ENDPOINT` / `DATAROBOT_API_TOKEN`. Then the runtime parameters, as the
+/// `DATAROBOT_ENDPOINT` / `DATAROBOT_API_TOKEN`, and the job type's variables. Then the runtime parameters, as the
 /// platform injects them into custom jobs (see runtime-params.md).
 struct RunEnvironment {
     private(set) var variables: [String: String] = [:]
@@ -23,6 +23,12 @@ struct RunEnvironment {
         if let virtualEnv = version?.virtualEnv { variables["VIRTUAL_ENV"] = virtualEnv }
         variables["CURRENT_CUSTOM_JOB_ID"] = run.customJobId
         variables["CURRENT_CUSTOM_JOB_RUN_ID"] = run.id
+        for (name, value) in JobTypeVariables.defaults(for: run.jobType) { variables[name] = value }
+    }
+
+    /// The job type's variables that no runtime parameter supplied (see `JobTypeVariables`).
+    func unsetJobTypeVariables(of run: CustomJobRun) -> [String] {
+        JobTypeVariables.defaults(for: run.jobType).map(\.name).filter { variables[$0, default: ""].isEmpty }
     }
 
     mutating func addAPIAccess(endpoint: String?, token: String?) {

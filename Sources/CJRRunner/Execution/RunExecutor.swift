@@ -28,9 +28,9 @@ struct RunExecutor: Sendable {
         defer { control.markEnded() }
         if run.resources.egressNetworkPolicy == .none && !configuration.allowUnsandboxed {
             // The network sandbox (seccomp socket filter, network namespace) is not built yet.
-            try? await log.note("""
-                egressNetworkPolicy is none, but this cjr cannot cut a run off the network yet;                 the run was not started. Use egress public, or start cjr with --allow-unsandboxed                 to run it with normal networking.
-                """)
+            try? await log.note("egressNetworkPolicy is none, but this cjr cannot cut a run off the network yet; "
+                + "the run was not started. Use egress public, or start cjr with --allow-unsandboxed "
+                + "to run it with normal networking.")
             return RunOutcome(status: .failed, reason: .launchFailed)
         }
         let workspace: RunWorkspace
@@ -58,6 +58,11 @@ struct RunExecutor: Sendable {
         } catch {
             try? await log.note("could not build the run's environment: \(error)")
             return RunOutcome(status: .failed, reason: .launchFailed)
+        }
+        let unset = environment.unsetJobTypeVariables(of: run)
+        if !unset.isEmpty {
+            try? await log.note("this \(run.jobType.rawValue) job gets \(unset.joined(separator: ", ")) empty: "
+                + "cjr has no deployments, so declare runtime parameters of those names to supply them")
         }
         let token = try? await store.issueRunToken(runId: run.id, lifetime: configuration.timeoutSeconds + 60)
         defer { Task { [store] in try? await store.revokeRunToken(runId: run.id) } }

@@ -25,6 +25,11 @@ enum Migrations {
                 table.column("secret", .blob).notNull() // AES-GCM sealed JSON of the fields
             }
         }
+        migrator.registerMigration("v4: a run's job type") { db in
+            try db.alter(table: "run") { table in
+                table.add(column: "jobType", .text).notNull().defaults(to: JobType.default.rawValue)
+            }
+        }
         return migrator
     }
 

@@ -30,13 +30,14 @@ struct RunRow: Codable, FetchableRecord, MutablePersistableRecord {
     var cgroup: String?
     var logBytes: Int64
     var logTruncated: Bool
+    var jobType: String
 
     mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
 
     func model(items: [FileItem], queuePosition: Int?) throws -> CustomJobRun {
         CustomJobRun(
             id: id, customJobId: jobId, jobStatusId: statusId, description: description,
-            status: RunStatus(rawValue: status) ?? .failed, entryPoint: entryPoint,
+            status: RunStatus(rawValue: status) ?? .failed, jobType: JobType(rawValue: jobType) ?? .default, entryPoint: entryPoint,
             environmentId: environmentId, environmentVersionId: environmentVersionId,
             resources: CustomJobResources(
                 egressNetworkPolicy: EgressNetworkPolicy(rawValue: egressNetworkPolicy) ?? CustomJobResources.defaultEgress,

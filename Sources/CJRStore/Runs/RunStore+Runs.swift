@@ -47,7 +47,8 @@ extension RunStore {
                 resourceBundleId: job.resources.resourceBundleId, scheduledJobId: nil,
                 parameterDefinitions: try storedJSON(job.runtimeParameterDefinitions), parameterValues: try storedJSON(values),
                 created: now, started: nil, ended: nil, exitCode: nil, signal: nil, endReason: nil, ownerPid: nil,
-                ownerStartTime: nil, launcherPid: nil, launcherStartTime: nil, cgroup: nil, logBytes: 0, logTruncated: false)
+                ownerStartTime: nil, launcherPid: nil, launcherStartTime: nil, cgroup: nil, logBytes: 0, logTruncated: false,
+                jobType: job.jobType.rawValue)
             try row.insert(db)
             for item in job.items {
                 try RunItemRow(runId: row.id, id: item.id, filePath: item.filePath, fileName: item.fileName,
