@@ -47,6 +47,7 @@ let package = Package(
                 "CJRModel",
                 "CJRParameters",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -9,11 +9,16 @@ struct JobChangesParser {
     enum Operation {
         case create
         case update
+        /// `POST /customJobs/fromGalleryTemplate/`: the template gives the name.
+        case fromTemplate
 
         var allowedFields: Set<String> {
             switch self {
             case .create:
                 ["name", "description", "jobType", "environmentId", "environmentVersionId", "resources",
+                 "runtimeParameterValues", "file", "filePath"]
+            case .fromTemplate:
+                ["templateId", "description", "jobType", "environmentId", "environmentVersionId", "resources",
                  "runtimeParameterValues", "file", "filePath"]
             case .update:
                 ["name", "description", "entryPoint", "environmentId", "environmentVersionId", "resources",
@@ -113,6 +118,18 @@ struct JobChangesParser {
     }
 
     // MARK: Shared helpers
+
+    // MARK: Template
+
+    /// `templateId` of a `fromGalleryTemplate` body (the other fields go through `parse`).
+    func templateId(json: JSONValue) throws -> String? {
+        guard case .object(let object) = json else { return nil } // parse(json:) reports the shape
+        return try string(object, "templateId")
+    }
+
+    func templateId(form: MultipartForm) throws -> String? {
+        try single(form, "templateId")
+    }
 
     private func checkNames(_ names: [String]) throws {
         for name in names where !operation.allowedFields.contains(name) {

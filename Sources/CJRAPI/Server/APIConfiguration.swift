@@ -22,6 +22,8 @@ public struct APIConfiguration: Sendable {
     public var drumVariables = false
     /// Run jobs whose requested isolation cannot be enforced instead of failing them.
     public var allowUnsandboxed = false
+    /// The template gallery (`GET /customJobTemplates/`, `POST /customJobs/fromGalleryTemplate/`).
+    public var gallery = TemplateGallery()
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080

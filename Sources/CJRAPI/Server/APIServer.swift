@@ -48,6 +48,7 @@ public enum APIServer {
         RunRoutes(store: store, scheduler: scheduler, configuration: configuration).register(on: api)
         EnvironmentRoutes(store: store).register(on: api)
         CredentialRoutes(store: store, configuration: configuration).register(on: api)
+        TemplateRoutes(store: store, configuration: configuration).register(on: api)
         routes.load(from: router)
         return router
     }

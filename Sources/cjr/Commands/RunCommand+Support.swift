@@ -4,30 +4,6 @@ import Yams
 import CJRModel
 import CJRStore
 
-/// The files of a job folder, uploaded to the blob store (`.git` is left out).
-struct JobFolder {
-    let root: URL
-
-    func upload(to blobs: BlobStore) throws -> [UploadedFile] {
-        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
-        var uploads: [UploadedFile] = []
-        for case let url as URL in walker {
-            if url.lastPathComponent == ".git" { walker.skipDescendants(); continue }
-            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true else { continue }
-            let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
-            let writer = try blobs.makeWriter()
-            let handle = try FileHandle(forReadingFrom: url)
-            defer { try? handle.close() }
-            while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
-                try chunk.withUnsafeBytes { try writer.write($0) }
-            }
-            let blob = try writer.finish()
-            uploads.append(UploadedFile(path: try JobFilePath(validating: relative), contentHash: blob.hash, size: blob.size))
-        }
-        return uploads.sorted { $0.path < $1.path }
-    }
-}
-
 /// `--param NAME=VALUE` and `--param-file`, typed by the job's definitions.
 struct ParameterArguments {
     let definitions: [RuntimeParameterDefinition]

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import CJRAPI
+import CJRModel
 import CJRRunner
 import CJRStore
 
@@ -20,6 +21,8 @@ struct ServeCommand: AsyncParsableCommand {
     var port = APIConfiguration.defaultPort
 
     @OptionGroup var dataDirectory: DataDirectoryOption
+
+    @OptionGroup var gallery: GalleryOption
 
     @Option(name: .customLong("max-runs"), help: "maxCustomJobRuns: runs that may execute at once.")
     var maxRuns = APIConfiguration.defaultMaxRuns
@@ -69,8 +72,16 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.keepWorkspaces = keepWorkspaces
         configuration.drumVariables = drumVariables
         configuration.allowUnsandboxed = allowUnsandboxed
+        do {
+            configuration.gallery = try gallery.load()
+        } catch let error as CJRError {
+            throw ValidationError("--gallery: \(error.message)")
+        }
         let app = try APIServer.makeApplication(configuration: configuration, logger: logger)
         logger.notice("data directory", metadata: ["path": "\(configuration.dataDirectory.root.path)"])
+        logger.notice("template gallery", metadata: [
+            "path": "\(configuration.gallery.templates.isEmpty ? "none" : configuration.gallery.directory.path)",
+            "templates": "\(configuration.gallery.templates.count)"])
         logger.notice("API token: `cjr token\(dataDirectory.path.map { " --data-dir \($0)" } ?? "")` prints it")
         try await app.runService()
     }
