@@ -70,7 +70,8 @@ let package = Package(
         .executableTarget(
             name: "cjr-launch",
             path: "sandbox/launcher",
-            cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror", "-O2"])]
+            cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror", "-O2"])],
+            linkerSettings: [.linkedLibrary("seccomp")]
         ),
         // The custom-jobs REST API (Hummingbird), mapping HTTP onto the store.
         .target(
@@ -86,6 +87,18 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // A client of the API for the `cjr` command line's verbs (AsyncHTTPClient).
+        .target(
+            name: "CJRClient",
+            dependencies: [
+                "CJRModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The `cjr` command line: serve, token, environments.
         .executableTarget(
             name: "cjr",
@@ -95,6 +108,8 @@ let package = Package(
                 "CJRRunner",
                 "cjr-launch",
                 "CJRAPI",
+                "CJRClient",
+                "CJRParameters",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -33,6 +33,54 @@ struct RunCommandTests {
         #expect(result.output.contains("cjr: succeeded (exited, exit 0)"))
     }
 
+    /// Whether the built-in environment's python3 has the official client.
+    static let hasDataRobotClient: Bool = {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["PATH=/usr/local/bin:/usr/bin:/bin", "python3", "-c", "import datarobot"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }()
+
+    static let exampleCases: [(folder: String, arguments: [String], status: Int32, expected: [String])] = [
+        ("hello-world", [], 0, ["Hello from a custom job!\njob:  ", "files: README.md run.sh", "cjr: succeeded (exited, exit 0)"]),
+        ("runtime-parameters", ["--param", "GREETING=Hi there", "--param", "THRESHOLD=12.5"], 0,
+         ["GREETING=Hi there\nTHRESHOLD=12.5\nDRY_RUN=True\nSTORAGE_USER=<no credential set>\n",
+          "TARGET_DEPLOYMENT=6553f1000000000000000001", "dry run: nothing changed"]),
+        ("python-client", [], 0, hasDataRobotClient ? ["job 'python-client' has 1 run(s); this one is running"]
+                                                     : ["skipped: the datarobot package is not installed for /usr/bin/python3."]),
+        ("failing", [], 3, ["checking input.csv…\nerror: input.csv is missing or empty\n", "cjr: failed (exited, exit 3)"]),
+        ("long-running", ["--param", "STEPS=2"], 0, ["step 1 of 2\nstep 2 of 2\nall 2 steps done\n"]),
+        ("long-running", ["--timeout", "2"], 124, ["step 1 of 600\n", "received SIGTERM after step ", "cjr: failed (timeout"]),
+        ("hosted-custom-metric", ["--job-type", "hostedCustomMetric"], 0,
+         ["deployment 65f0d00d0000000000000001, metric 65f0c0ffee0000000000beef, model 65f0aaaa0000000000000002\n"
+          + "mean latency over 4 predictions: 111.50 ms\ndry run: not submitting\n"]),
+        ("notification", ["--param", "SUBJECT=Model retrained"], 0, [#"no WEBHOOK_URL set; would post: {"text": "Model retrained: job "#]),
+    ]
+
+    @Test("every example runs with `cjr run examples/NAME`, with its documented output and exit code", arguments: exampleCases)
+    func example(folder: String, arguments: [String], status: Int32, expected: [String]) throws {
+        let data = try ScratchDirectory()
+        defer { data.remove() }
+        let result = try cjrRun([Self.examples.appendingPathComponent(folder).path] + arguments, data: data)
+        #expect(result.status == status, "\(result.output)")
+        for text in expected { #expect(result.output.contains(text), "missing \(text.debugDescription) in:\n\(result.output)") }
+    }
+
+    @Test("--environment names an execution environment; an unknown one is a preflight error")
+    func environmentOption() throws {
+        let data = try ScratchDirectory()
+        defer { data.remove() }
+        let hello = Self.examples.appendingPathComponent("hello-world").path
+        #expect(try cjrRun([hello, "--environment", "cjr-default"], data: data).status == 0)
+        let unknown = try cjrRun([hello, "--environment", "nope"], data: data)
+        #expect(unknown.status == 2)
+        #expect(unknown.output.contains("no execution environment is named 'nope'"), "\(unknown.output)")
+    }
+
     @Test("the job's exit code is cjr's; --param values reach the run typed by metadata.yaml")
     func exitCodeAndParameters() throws {
         let data = try ScratchDirectory()

@@ -32,6 +32,24 @@ struct ParameterArguments {
         }
     }
 
+    /// The values as the API takes them: a JSON array of `{fieldName, type, value}`.
+    func json(pairs: [String], file: String? = nil) throws -> String {
+        let values = try overrides(pairs: pairs, file: file).map(WireValue.init)
+        return String(decoding: try JSONEncoder().encode(values), as: UTF8.self)
+    }
+
+    private struct WireValue: Encodable {
+        var fieldName: String
+        var type: String
+        var value: RuntimeParameterValue?
+
+        init(_ override: RuntimeParameterOverride) {
+            fieldName = override.fieldName
+            type = override.type.rawValue
+            value = override.value
+        }
+    }
+
     private static func value(_ text: String, for definition: RuntimeParameterDefinition) throws -> RuntimeParameterValue {
         switch definition.type {
         case .numeric:

@@ -35,8 +35,14 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds before the run is stopped (default 3600).")
     var timeout = 3_600
 
-    @Option(help: "Egress network policy recorded for the run: none or public.")
+    @Option(help: "Egress network policy of the run: none or public.")
     var egress = CustomJobResources.defaultEgress.rawValue
+
+    @Option(name: .customLong("job-type"), help: "The job's type: default, hostedCustomMetric, notification or retraining.")
+    var jobType = JobType.default.rawValue
+
+    @Option(help: "Execution environment, by name or ID (default: the built-in one; see `cjr environments list`).")
+    var environment: String?
 
     @Flag(name: .customLong("allow-unsandboxed"), help: "Run even if the requested isolation (egress none, for now) cannot be enforced.")
     var allowUnsandboxed = false
@@ -49,6 +55,9 @@ struct RunCommand: AsyncParsableCommand {
     func validate() throws {
         guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 second") }
         guard EgressNetworkPolicy(rawValue: egress) != nil else { throw ValidationError("--egress must be none or public") }
+        guard JobType(rawValue: jobType) != nil else {
+            throw ValidationError("--job-type must be one of \(JobType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     func run() async throws {
@@ -89,8 +98,16 @@ struct RunCommand: AsyncParsableCommand {
 
     /// Stores the folder as a job (files, entry point, parameter values) and creates its run.
     private func prepare(folder: URL, store: RunStore) async throws -> (CustomJob, CustomJobRun) {
-        var changes = JobChanges(name: folder.lastPathComponent,
+        var changes = JobChanges(name: folder.lastPathComponent, jobType: JobType(rawValue: jobType),
                                  resources: CustomJobResources(egressNetworkPolicy: EgressNetworkPolicy(rawValue: egress) ?? .public))
+        if let environment {
+            let known = try await store.environments()
+            guard let match = known.first(where: { $0.id == environment || $0.name == environment }) else {
+                throw CJRError.invalid("--environment", "no execution environment is named '\(environment)' "
+                    + "(known: \(known.map(\.name).joined(separator: ", "))); add one with `cjr environments add`")
+            }
+            changes.environmentId = match.id
+        }
         changes.uploads = try JobFolder(root: folder).upload(to: store.blobs)
         var job = try await store.createJob(changes, ownerId: nil)
         let entryPath = entryPoint ?? "run.sh"

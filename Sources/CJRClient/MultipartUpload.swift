@@ -1,0 +1,100 @@
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+
+/// A `multipart/form-data` body of text fields and files, with its length known up front
+/// and the files read from disk in 64 KiB pieces while it is sent, never whole in memory.
+public struct MultipartUpload: Sendable {
+    enum Part: Sendable {
+        case field(name: String, value: String)
+        /// A `file` part (filename = the base name) followed by its `filePath` field.
+        case file(url: URL, filePath: String, size: Int64)
+    }
+
+    let boundary = "cjr-\(UUID().uuidString)"
+    private(set) var parts: [Part] = []
+
+    public init() {}
+
+    public var contentType: String { "multipart/form-data; boundary=\(boundary)" }
+
+    public mutating func field(_ name: String, _ value: String) {
+        parts.append(.field(name: name, value: value))
+    }
+
+    public mutating func file(_ url: URL, filePath: String) throws {
+        let size = try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber
+        parts.append(.file(url: url, filePath: filePath, size: size?.int64Value ?? 0))
+    }
+
+    /// Bytes in the body.
+    public var length: Int64 {
+        parts.reduce(Int64(closing.utf8.count)) { total, part in
+            switch part {
+            case .field(let name, let value):
+                total + Int64(header(field: name).utf8.count + value.utf8.count + 2)
+            case .file(let url, let filePath, let size):
+                total + Int64(header(fileName: url.lastPathComponent).utf8.count) + size + 2
+                    + Int64(header(field: "filePath").utf8.count + filePath.utf8.count + 2)
+            }
+        }
+    }
+
+    /// The body, produced lazily: a file is opened when its part comes and read a piece at
+    /// a time as the connection takes it.
+    func chunks() -> Chunks { Chunks(upload: self) }
+
+    struct Chunks: AsyncSequence, Sendable {
+        typealias Element = ByteBuffer
+        let upload: MultipartUpload
+
+        func makeAsyncIterator() -> Iterator { Iterator(upload: upload) }
+
+        struct Iterator: AsyncIteratorProtocol {
+            let upload: MultipartUpload
+            var index = 0
+            var file: FileHandle?
+            var pendingTrailer: String?
+            var finished = false
+
+            init(upload: MultipartUpload) { self.upload = upload }
+
+            mutating func next() async throws -> ByteBuffer? {
+                if let handle = file {
+                    if let data = try handle.read(upToCount: 1 << 16), !data.isEmpty { return ByteBuffer(data: data) }
+                    try? handle.close()
+                    file = nil
+                    defer { pendingTrailer = nil }
+                    return ByteBuffer(string: pendingTrailer ?? "")
+                }
+                guard index < upload.parts.count else {
+                    if finished { return nil }
+                    finished = true
+                    return ByteBuffer(string: upload.closing)
+                }
+                let part = upload.parts[index]
+                index += 1
+                switch part {
+                case .field(let name, let value):
+                    return ByteBuffer(string: upload.header(field: name) + value + "\r\n")
+                case .file(let url, let filePath, _):
+                    file = try FileHandle(forReadingFrom: url)
+                    pendingTrailer = "\r\n" + upload.header(field: "filePath") + filePath + "\r\n"
+                    return ByteBuffer(string: upload.header(fileName: url.lastPathComponent))
+                }
+            }
+        }
+    }
+
+    private var closing: String { "--\(boundary)--\r\n" }
+
+    private func header(field name: String) -> String {
+        "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n"
+    }
+
+    private func header(fileName: String) -> String {
+        let safe = fileName.replacingOccurrences(of: "\"", with: "%22")
+        return "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(safe)\"\r\n"
+            + "Content-Type: application/octet-stream\r\n\r\n"
+    }
+}

@@ -1,0 +1,203 @@
+import ArgumentParser
+import Foundation
+import CJRClient
+import CJRModel
+
+/// `cjr runs …`: runs of a custom job on a running server.
+struct RunsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs",
+        abstract: "Start, list, show and cancel runs, and read their logs, on a running server.",
+        subcommands: [Start.self, List.self, Show.self, Cancel.self, Logs.self]
+    )
+
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start a run of a job.",
+            discussion: """
+                With --wait, streams the run's output until it ends and exits like `cjr run`: the job's exit code, \
+                124 on timeout, 130 when canceled or interrupted. Ctrl-C stops waiting; the run goes on \
+                (`cjr runs cancel` stops it).
+                """)
+        @Argument(help: "The job's ID.") var jobId: String
+        @Option(name: .customLong("param"), help: "A runtime parameter value for this run, NAME=VALUE (repeatable).") var parameters: [String] = []
+        @Option(name: .customLong("param-file"), help: "A YAML file of NAME: VALUE runtime parameter values.") var parameterFile: String?
+        @Option(help: "The run's description.") var description: String?
+        @Flag(help: "Stream the run's output and wait for it to end.") var wait = false
+        @OptionGroup var client: ClientOptions
+
+        struct Body: Encodable, Sendable {
+            var description: String?
+            var runtimeParameterValues: String?
+        }
+
+        func run() async throws {
+            var exitCode: Int32 = 0
+            try await withClientErrors {
+                let api = try client.client()
+                var body = Body(description: description)
+                if !parameters.isEmpty || parameterFile != nil {
+                    let job = try await api.json(.get, "customJobs/\(jobId)/").decoded(as: JobView.self)
+                    body.runtimeParameterValues = try ParameterArguments(definitions: job.definitions)
+                        .json(pairs: parameters, file: parameterFile)
+                }
+                let data = try await api.json(.post, "customJobs/\(jobId)/runs/", body: body)
+                let started = try data.decoded(as: RunView.self)
+                guard wait else {
+                    print(client.json ? data.prettyJSON : "started run \(started.id) of job \(jobId)")
+                    return
+                }
+                FileHandle.standardError.write(Data("cjr: run \(started.id) of job \(jobId) started\n".utf8))
+                try await api.stream("customJobs/\(jobId)/runs/\(started.id)/logs/?follow=true", to: .standardOutput)
+                var final = try await api.json(.get, "customJobs/\(jobId)/runs/\(started.id)/")
+                while !(try final.decoded(as: RunView.self)).isFinal { // the log ends as the run does; its record follows
+                    try await Task.sleep(for: .milliseconds(100))
+                    final = try await api.json(.get, "customJobs/\(jobId)/runs/\(started.id)/")
+                }
+                let run = try final.decoded(as: RunView.self)
+                if client.json { print(final.prettyJSON) } else { FileHandle.standardError.write(Data((RunDescription.summary(run) + "\n").utf8)) }
+                exitCode = RunDescription.exitCode(of: run)
+            }
+            if exitCode != 0 { throw ExitCode(exitCode) }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a job's runs, newest first.")
+        @Argument(help: "The job's ID.") var jobId: String
+        @OptionGroup var client: ClientOptions
+
+        func run() async throws {
+            try await withClientErrors {
+                let data = try await client.client().json(.get, "customJobs/\(jobId)/runs/?limit=1000")
+                if client.json { print(data.prettyJSON); return }
+                let runs = try data.decoded(as: ListView<RunView>.self).data
+                var table = TextTable("ID", "STATUS", "EXIT", "DURATION", "CREATED", "DESCRIPTION")
+                for run in runs {
+                    table.add(run.id, run.status, run.exitCode.map(String.init) ?? "-", String(format: "%.2f s", run.duration),
+                              shortTime(run.created), run.description ?? "")
+                }
+                print(runs.isEmpty ? "no runs" : table.rendered)
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one run.")
+        @Argument(help: "The job's ID.") var jobId: String
+        @Argument(help: "The run's ID.") var runId: String
+        @OptionGroup var client: ClientOptions
+
+        func run() async throws {
+            try await withClientErrors {
+                let data = try await client.client().json(.get, "customJobs/\(jobId)/runs/\(runId)/")
+                print(client.json ? data.prettyJSON : RunDescription.text(try data.decoded(as: RunView.self)))
+            }
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cancel a run: its processes get SIGTERM, then SIGKILL after the grace period.")
+        @Argument(help: "The job's ID.") var jobId: String
+        @Argument(help: "The run's ID.") var runId: String
+        @OptionGroup var client: ClientOptions
+
+        func run() async throws {
+            try await withClientErrors {
+                let api = try client.client()
+                _ = try await api.json(.delete, "customJobs/\(jobId)/runs/\(runId)/")
+                // Wait (a while) for the processes to be gone, so "canceled" means it.
+                var data = try await api.json(.get, "customJobs/\(jobId)/runs/\(runId)/")
+                let deadline = ContinuousClock.now + .seconds(60)
+                while !(try data.decoded(as: RunView.self)).isFinal && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(100))
+                    data = try await api.json(.get, "customJobs/\(jobId)/runs/\(runId)/")
+                }
+                print(client.json ? data.prettyJSON : "run \(runId): \(try data.decoded(as: RunView.self).status)")
+            }
+        }
+    }
+
+    struct Logs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a run's output (stdout and stderr, in order).")
+        @Argument(help: "The job's ID.") var jobId: String
+        @Argument(help: "The run's ID.") var runId: String
+        @Flag(name: .shortAndLong, help: "Keep printing new output until the run ends.") var follow = false
+        @OptionGroup var client: ClientOptions
+
+        func run() async throws {
+            try await withClientErrors {
+                let path = "customJobs/\(jobId)/runs/\(runId)/logs/" + (follow ? "?follow=true" : "")
+                do {
+                    try await client.client().stream(path, to: .standardOutput)
+                } catch let error as ClientError where error.status == 404 && error.description.hasSuffix("No log found") {
+                    FileHandle.standardError.write(Data("cjr: run \(runId) has no output yet\n".utf8))
+                }
+            }
+        }
+    }
+}
+
+/// How a run is shown: one line for a summary, key/value lines for `show`.
+enum RunDescription {
+    static func summary(_ run: RunView) -> String {
+        let exit = run.exitCode.map { "exit \($0)" } ?? "no exit code"
+        return "cjr: \(run.status) (\(run.endReason ?? "-"), \(exit)) in \(String(format: "%.2f", run.duration)) s · run \(run.id) of job \(run.customJobId)"
+    }
+
+    static func text(_ run: RunView) -> String {
+        var lines = [
+            "run          \(run.id)",
+            "job          \(run.customJobId)",
+            "status       \(run.status)" + (run.queuePosition.map { " (queued, position \($0 + 1))" } ?? ""),
+            "exit code    \(run.exitCode.map(String.init) ?? "-")" + (run.signal.map { " (signal \($0))" } ?? ""),
+            "ended by     \(run.endReason ?? "-")",
+            "duration     \(String(format: "%.2f s", run.duration))",
+            "created      \(shortTime(run.created))",
+            "log          \(run.logSize.map { "\($0) bytes" } ?? "-")",
+        ]
+        if let description = run.description, !description.isEmpty { lines.append("description  \(description)") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The same mapping as `cjr run`.
+    static func exitCode(of run: RunView) -> Int32 {
+        switch run.endReason.flatMap(RunEndReason.init(rawValue:)) {
+        case .exited?, .signaled?: Int32(run.exitCode ?? 1)
+        case .timeout?: 124
+        case .canceled?, .interrupted?: 130
+        case .launchFailed?, nil: 1
+        }
+    }
+}
+
+/// How a job is shown by `cjr jobs show`.
+struct JobDescription {
+    let job: JobView
+    init(_ job: JobView) { self.job = job }
+
+    var text: String {
+        var lines = [
+            "job          \(job.id)",
+            "name         \(job.name)",
+            "type         \(job.jobType ?? "-")",
+            "entry point  \(job.entryPointPath ?? "none")",
+            "egress       \(job.resources?.egressNetworkPolicy ?? "-")",
+            "environment  \(job.environmentId ?? "-")",
+            "created      \(shortTime(job.created))",
+            "last run     \(shortTime(job.lastRun))",
+        ]
+        if let description = job.description, !description.isEmpty { lines.append("description  \(description)") }
+        lines.append("")
+        var files = TextTable("FILE", "ITEM ID")
+        for item in job.items { files.add(item.filePath, item.id) }
+        lines.append(files.rendered)
+        if let parameters = job.runtimeParameters, !parameters.isEmpty {
+            lines.append("")
+            var table = TextTable("PARAMETER", "TYPE", "CURRENT VALUE")
+            for parameter in parameters { table.add(parameter.fieldName, parameter.type, parameter.currentValue?.description ?? "-") }
+            lines.append(table.rendered)
+        }
+        return lines.joined(separator: "\n")
+    }
+}

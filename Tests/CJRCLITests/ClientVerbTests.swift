@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+import CJRTestSupport
+
+/// `cjr jobs|runs|limits|templates` against a live `cjr serve`, as a user types them.
+@Suite("Client verbs against a running server")
+struct ClientVerbTests {
+    static let examples = RunCommandTests.examples
+
+    /// Runs `cjr arguments…` with `environment` added; stdout and stderr apart.
+    private func cjr(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = CJRBinary.url
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let out = scratch.url.appendingPathComponent("out"), err = scratch.url.appendingPathComponent("err")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        process.waitUntilExit()
+        return (process.terminationStatus, scratch.read("out"), scratch.read("err"))
+    }
+
+    /// `cjr` with the server's URL and its data directory (for the token file).
+    private func client(_ server: ServeProcess, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try cjr(arguments + ["--server", "http://127.0.0.1:\(server.port)", "--data-dir", server.dataDirectory.path])
+    }
+
+    private func json(_ text: String) -> [String: Any] { jsonObject(Data(text.utf8)) }
+
+    @Test("jobs create/list/show/update/delete and runs start --wait/list/show/logs, tables and --json")
+    func jobAndRunLifecycle() throws {
+        let server = try ServeProcess()
+        let created = try client(server, ["jobs", "create", Self.examples.appendingPathComponent("runtime-parameters").path,
+                                          "--param", "GREETING=from the CLI", "--json"])
+        #expect(created.status == 0, "\(created.stderr)")
+        let job = try #require(json(created.stdout)["id"] as? String)
+
+        let list = try client(server, ["jobs", "list"])
+        #expect(list.stdout.hasPrefix("ID  "))
+        #expect(list.stdout.contains("\(job)  runtime-parameters  default  run.sh       3"), "\(list.stdout)")
+        let listed = try client(server, ["jobs", "list", "--json"])
+        #expect(json(listed.stdout)["totalCount"] as? Int == 1)
+
+        let shown = try client(server, ["jobs", "show", job])
+        #expect(shown.stdout.contains("entry point  run.sh"))
+        #expect(shown.stdout.contains("GREETING           string        from the CLI"), "\(shown.stdout)")
+
+        let waited = try client(server, ["runs", "start", job, "--param", "THRESHOLD=55", "--wait"])
+        #expect(waited.status == 0)
+        #expect(waited.stdout.hasPrefix("GREETING=from the CLI\nTHRESHOLD=55.0\n"), "\(waited.stdout)")
+        #expect(waited.stderr.contains("cjr: succeeded (exited, exit 0)"), "\(waited.stderr)")
+
+        let runs = try client(server, ["runs", "list", job, "--json"])
+        let run = try #require((json(runs.stdout)["data"] as? [[String: Any]])?.first?["id"] as? String)
+        #expect(try client(server, ["runs", "list", job]).stdout.contains("\(run)  succeeded  0 "))
+        #expect(try client(server, ["runs", "show", job, run]).stdout.contains("status       succeeded"))
+        #expect(try client(server, ["runs", "logs", job, run]).stdout == waited.stdout)
+
+        // update: the job's files become the folder's; the run.sh it no longer has is removed.
+        let folder = try ScratchDirectory()
+        defer { folder.remove() }
+        try "echo updated; exit 5\n".write(to: folder.url.appendingPathComponent("run.sh"), atomically: true, encoding: .utf8)
+        let updated = try client(server, ["jobs", "update", job, folder.path, "--name", "renamed"])
+        #expect(updated.stdout.contains("updated job \(job) (renamed): 1 files uploaded, 2 removed, entry point run.sh"), "\(updated.stdout) \(updated.stderr)")
+        let failed = try client(server, ["runs", "start", job, "--wait"])
+        #expect(failed.status == 5, "--wait exits with the job's exit code")
+        #expect(failed.stdout == "updated\n")
+
+        #expect(try client(server, ["jobs", "delete", job]).stdout == "deleted job \(job)\n")
+        let gone = try client(server, ["jobs", "show", job])
+        #expect(gone.status == 1)
+        #expect(gone.stderr == "cjr: server said 404 Not Found: Custom job \(job) not found.\n")
+    }
+
+    @Test("runs cancel stops a long run and its processes; logs --follow ends when the run does")
+    func cancelAndFollow() async throws {
+        let server = try ServeProcess()
+        let created = try client(server, ["jobs", "create", "--template", "long-running", "--json"])
+        let job = try #require(json(created.stdout)["id"] as? String, "\(created.stderr)")
+        let started = try client(server, ["runs", "start", job, "--json"])
+        let run = try #require(json(started.stdout)["id"] as? String, "\(started.stderr)")
+        let follower = Task { try client(server, ["runs", "logs", job, run, "--follow"]) }
+        let deadline = Date().addingTimeInterval(30)
+        while !String(decoding: try await server.log(job, run), as: UTF8.self).contains("step 2 of") && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let canceled = try client(server, ["runs", "cancel", job, run])
+        #expect(canceled.stdout == "run \(run): canceled\n", "\(canceled.stderr)")
+        let followed = try await follower.value
+        #expect(followed.stdout.hasPrefix("step 1 of 600\n"))
+        #expect(followed.stdout.contains("received SIGTERM after step"), "\(followed.stdout)")
+        #expect(try client(server, ["runs", "show", job, run]).stdout.contains("ended by     canceled"))
+    }
+
+    @Test("CJR_SERVER and CJR_TOKEN configure the client; limits and templates read the server")
+    func environmentAndReads() throws {
+        let server = try ServeProcess(extraArguments: ["--max-runs", "3", "--max-timeout", "900"])
+        let environment = ["CJR_SERVER": "http://127.0.0.1:\(server.port)/api/v2", "CJR_TOKEN": try server.token]
+        let limits = try cjr(["limits"], environment: environment)
+        #expect(limits.stdout == "maxCustomJobRuns     3 runs at once\nmaxCustomJobTimeout  900 s\n", "\(limits.stderr)")
+        let templates = try cjr(["templates"], environment: environment)
+        #expect(templates.stdout.contains("hosted-custom-metric  hostedCustomMetric  Hosted custom metric"), "\(templates.stdout)")
+        let wrongToken = try cjr(["limits"], environment: environment.merging(["CJR_TOKEN": "nope"]) { $1 })
+        #expect(wrongToken.status == 1)
+        #expect(wrongToken.stderr == "cjr: server said 401 Unauthorized: Invalid or revoked API token.\n")
+        let nobody = try cjr(["limits", "--server", "http://127.0.0.1:1", "--token", "x"])
+        #expect(nobody.status == 1)
+        #expect(nobody.stderr == "cjr: cannot reach http://127.0.0.1:1/api/v2 (connection refused); is `cjr serve` running there?\n")
+    }
+
+    @Test("bad values are refused before or by the server, as one line")
+    func badValues() throws {
+        let server = try ServeProcess()
+        let created = try client(server, ["jobs", "create", Self.examples.appendingPathComponent("long-running").path, "--json"])
+        let job = try #require(json(created.stdout)["id"] as? String)
+        let notNumber = try client(server, ["runs", "start", job, "--param", "STEPS=many"])
+        #expect(notNumber.status == 2)
+        #expect(notNumber.stderr == "cjr: --param: 'STEPS' is numeric; 'many' is not a number\n")
+        let tooMany = try client(server, ["runs", "start", job, "--param", "STEPS=1000000"])
+        #expect(tooMany.status == 1)
+        #expect(tooMany.stderr.contains("422 Unprocessable Entity: runtimeParameterValues[0]: parameter 'STEPS' is 1000000.0, above its maxValue"), "\(tooMany.stderr)")
+        let unknownTemplate = try client(server, ["jobs", "create", "--template", "nope"])
+        #expect(unknownTemplate.stderr.contains("templateId: 'nope' is not a template"), "\(unknownTemplate.stderr)")
+        #expect(json(try client(server, ["jobs", "list", "--json"]).stdout)["totalCount"] as? Int == 1, "no half-created job")
+    }
+}
