@@ -129,6 +129,17 @@ struct TemplateGalleryTests {
         }
     }
 
+    @Test("fromGalleryTemplate is its own resource: other methods get 405 with Allow: POST, not a job's methods")
+    func methodNotAllowed() async throws {
+        try await withGalleryServer { api in
+            for method: HTTPRequest.Method in [.get, .options, .delete] {
+                let response = try await api.send(method, "/customJobs/fromGalleryTemplate/")
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "POST")
+            }
+        }
+    }
+
     @Test("a server without a gallery lists none and refuses every templateId")
     func noGallery() async throws {
         try await withServer { api in

@@ -30,6 +30,13 @@ final class RouteTable: Sendable {
                     && zip(route.segments, parts).allSatisfy { pattern, part in pattern.hasPrefix("{") || pattern == part }
             }
         }
-        return matching.isEmpty ? nil : matching.reduce(into: Set<String>()) { $0.formUnion($1.methods) }
+        // Like the router, a literal segment wins over a capture: `customJobs/fromGalleryTemplate`
+        // is its own resource, not a `customJobs/{customJobId}`.
+        return matching.max { Self.specificity($0).lexicographicallyPrecedes(Self.specificity($1)) }?.methods
+    }
+
+    /// Which segments are literals, as 1s and 0s to compare left to right.
+    private static func specificity(_ route: Route) -> [Int] {
+        route.segments.map { $0.hasPrefix("{") ? 0 : 1 }
     }
 }
