@@ -73,6 +73,13 @@ let package = Package(
             cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror", "-O2"])],
             linkerSettings: [.linkedLibrary("seccomp")]
         ),
+        // A small C program the sandbox tests run inside jobs: tries sockets and syscalls
+        // and says whether the kernel (or the filter) let it.
+        .executableTarget(
+            name: "cjr-sandbox-probe",
+            path: "sandbox/probe",
+            cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror", "-O2"])]
+        ),
         // The custom-jobs REST API (Hummingbird), mapping HTTP onto the store.
         .target(
             name: "CJRAPI",
@@ -156,7 +163,7 @@ let package = Package(
         // Drives the built `cjr` binary as a subprocess.
         .testTarget(
             name: "CJRCLITests",
-            dependencies: ["cjr", "cjr-launch", "CJRTestSupport"],
+            dependencies: ["cjr", "cjr-launch", "cjr-sandbox-probe", "CJRTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -166,6 +173,7 @@ let package = Package(
                 "CJRStore",
                 "CJRRunner",
                 "cjr-launch",
+                "cjr-sandbox-probe",
                 "CJRAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,19 +1,31 @@
 // cjr-launch: runs one custom-job entry point and supervises its whole process tree.
 //
-//   cjr-launch [--status-file PATH] [--grace-ms N] [--cgroup DIR] [--watch-stdin] -- PROGRAM [ARG...]
+//   cjr-launch [--status-file PATH] [--grace-ms N] [--cgroup DIR] [--join DIR]...
+//              [--seccomp FILE]... [--netns] [--watch-stdin] -- PROGRAM [ARG...]
+//   cjr-launch --probe
 //
 // The launcher
 //   1. starts a new session (so a terminal's Ctrl-C never reaches the job directly) and
 //      becomes a child subreaper, so every orphaned descendant, double-forked daemons
 //      included, is re-parented to it rather than to init;
 //   2. forks the entry point into its own process group (and into the run's cgroup when one
-//      is given), with /dev/null as stdin, then execs it;
+//      is given), with /dev/null as stdin, then execs it. Before the exec the child joins
+//      every --join cgroup (v1 controller directories), moves into a network namespace of
+//      its own with --netns, and, as the very last step, sets PR_SET_NO_NEW_PRIVS and
+//      installs the seccomp filter compiled from the --seccomp policy files
+//      (sandbox/seccomp/, grammar in policy.c). The files are parsed and compiled into ONE
+//      filter before anything is forked: a bad line exits 125 with FILE:LINE on stderr;
 //   3. waits. When the entry point exits, anything it left running is killed. On SIGTERM,
 //      SIGINT or SIGHUP (cancel, timeout) or, with --watch-stdin, when its stdin reaches EOF
 //      (cjr went away), the whole tree gets SIGTERM, then SIGKILL after the grace period;
 //   4. exits only when no descendant is left, with the entry point's exit code (128+signal
 //      if a signal ended it), and writes "exit N" or "signal N" to the status file, so cjr
 //      can tell a SIGKILL from an `exit 137`.
+//
+// Exit codes of its own: 125 usage or setup error (nothing was started), 126 the child
+// could not be set up (cgroup, network namespace or filter; the entry point never ran),
+// 127 the entry point could not be executed. A process the filter kills dies of SIGSYS
+// (128+31). `--probe` prints what this host allows (see isolation.h) and exits 0.
 //
 // PR_SET_PDEATHSIG is deliberately not used: it fires when the *thread* that spawned the
 // launcher exits, and cjr spawns from Swift's thread pool. The stdin pipe is tied to the
@@ -38,6 +50,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "isolation.h"
+#include "policy.h"
 
 static pid_t self_pid;
 static pid_t child_pid;
@@ -179,14 +194,27 @@ static pid_t spawn_child(int cgroup_fd, bool *placed) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: cjr-launch [--status-file PATH] [--grace-ms N] [--cgroup DIR] [--watch-stdin] -- PROGRAM [ARG...]\n");
+    fprintf(stderr,
+            "usage: cjr-launch [--status-file PATH] [--grace-ms N] [--cgroup DIR] [--join DIR]...\n"
+            "                  [--seccomp FILE]... [--netns] [--watch-stdin] -- PROGRAM [ARG...]\n"
+            "       cjr-launch --probe\n");
     exit(125);
+}
+
+/// In the child: prints why it cannot be set up and exits 126 (the entry point never runs).
+static void child_fail(const char *what, const char *why) {
+    fprintf(stderr, "cjr-launch: %s: %s\n", what, why);
+    _exit(126);
 }
 
 int main(int argc, char **argv) {
     const char *status_file = NULL;
     long grace_ms = 5000;
-    bool watch_stdin = false;
+    bool watch_stdin = false, netns = false;
+    const char **seccomp_files = calloc((size_t)argc, sizeof *seccomp_files);
+    const char **join_dirs = calloc((size_t)argc, sizeof *join_dirs);
+    int seccomp_count = 0, join_count = 0;
+    if (!seccomp_files || !join_dirs) die("calloc");
     int index = 1;
     for (; index < argc; index++) {
         const char *arg = argv[index];
@@ -194,11 +222,19 @@ int main(int argc, char **argv) {
         if (strcmp(arg, "--status-file") == 0 && index + 1 < argc) status_file = argv[++index];
         else if (strcmp(arg, "--grace-ms") == 0 && index + 1 < argc) grace_ms = strtol(argv[++index], NULL, 10);
         else if (strcmp(arg, "--cgroup") == 0 && index + 1 < argc) cgroup_dir = argv[++index];
+        else if (strcmp(arg, "--join") == 0 && index + 1 < argc) join_dirs[join_count++] = argv[++index];
+        else if (strcmp(arg, "--seccomp") == 0 && index + 1 < argc) seccomp_files[seccomp_count++] = argv[++index];
+        else if (strcmp(arg, "--netns") == 0) netns = true;
         else if (strcmp(arg, "--watch-stdin") == 0) watch_stdin = true;
+        else if (strcmp(arg, "--probe") == 0 && argc == 2) return isolation_probe();
         else usage();
     }
     if (index >= argc) usage();
     char **program = argv + index;
+
+    // Every policy error surfaces here, before anything is forked.
+    struct sock_fprog filter = {0, NULL};
+    if (seccomp_count > 0 && !policy_compile_files(seccomp_files, seccomp_count, &filter)) exit(125);
 
     self_pid = getpid();
     if (setsid() < 0 && errno != EPERM) die("setsid");
@@ -229,8 +265,24 @@ int main(int argc, char **argv) {
                 _exit(126);
             }
         }
+        for (int i = 0; i < join_count; i++) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/cgroup.procs", join_dirs[i]);
+            if (!write_file(path, "0")) {
+                fprintf(stderr, "cjr-launch: cannot join cgroup %s: %s\n", join_dirs[i], strerror(errno));
+                _exit(126);
+            }
+        }
         int null = open("/dev/null", O_RDONLY);
         if (null >= 0 && null != 0) { dup2(null, 0); close(null); }
+        char why[512];
+        if (netns && isolation_enter_netns(why, sizeof why) == NETNS_NONE) {
+            child_fail("cannot create a network namespace", why);
+        }
+        // The very last step: from here on only execve (and, if it fails, the message).
+        if (filter.filter && !isolation_install_filter(&filter, why, sizeof why)) {
+            child_fail("cannot install the seccomp filter", why);
+        }
         execvp(program[0], program);
         fprintf(stderr, "cjr-launch: cannot execute %s: %s\n", program[0], strerror(errno));
         _exit(127);
