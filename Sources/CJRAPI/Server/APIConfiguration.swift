@@ -22,6 +22,8 @@ public struct APIConfiguration: Sendable {
     public var drumVariables = false
     /// Run jobs whose requested isolation cannot be enforced instead of failing them.
     public var allowUnsandboxed = false
+    /// What the host allows to contain runs; nil detects it at start.
+    public var sandbox: SandboxHost?
     /// The template gallery (`GET /customJobTemplates/`, `POST /customJobs/fromGalleryTemplate/`).
     public var gallery = TemplateGallery()
 

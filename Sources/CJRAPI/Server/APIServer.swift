@@ -21,7 +21,10 @@ public enum APIServer {
         if try store.bootstrapAdmin() != nil {
             logger.notice("created the admin API token", metadata: ["file": "\(configuration.dataDirectory.tokenFile.path)"])
         }
-        let scheduler = try RunScheduler(store: store, configuration: configuration.runner, logger: logger)
+        let scheduler = try RunScheduler(store: store, configuration: configuration.runner, sandbox: configuration.sandbox, logger: logger)
+        for (name, value) in scheduler.sandbox.report {
+            logger.notice("sandbox: \(name): \(value)")
+        }
         return Application(
             router: makeRouter(store: store, scheduler: scheduler, configuration: configuration),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cjr"),

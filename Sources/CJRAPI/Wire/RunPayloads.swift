@@ -23,6 +23,8 @@ struct RunPayload: Encodable, Sendable {
     @ExplicitNull var queuePosition: Int?
     var logSize: Int64
     var logTruncated: Bool
+    /// What contained the run (cjr's own field): seccomp profiles, network namespace, cgroup.
+    @ExplicitNull var sandbox: [String]?
 
     init(_ run: CustomJobRun) {
         id = run.id
@@ -48,6 +50,7 @@ struct RunPayload: Encodable, Sendable {
         queuePosition = run.queuePosition
         logSize = run.logBytes
         logTruncated = run.logTruncated
+        sandbox = run.sandbox
     }
 }
 

@@ -30,6 +30,9 @@ public struct CustomJobRun: Sendable, Equatable {
     public var logTruncated: Bool
     /// Position among queued runs (0 = next to start), nil unless waiting for a worker.
     public var queuePosition: Int?
+    /// The protections the run's processes got (`seccomp:default`, `network-namespace`,
+    /// `cgroup:<path>`, …), recorded when it started; nil before.
+    public var sandbox: [String]?
 
     public init(id: String, customJobId: String, jobStatusId: String, description: String, status: RunStatus,
                 jobType: JobType = .default, entryPoint: String, environmentId: String, environmentVersionId: String, resources: CustomJobResources,
@@ -37,7 +40,7 @@ public struct CustomJobRun: Sendable, Equatable {
                 runtimeParameterValues: [String: RuntimeParameterValue] = [:], scheduledJobId: String? = nil,
                 created: Timestamp, startedAt: Timestamp? = nil, endedAt: Timestamp? = nil, exitCode: Int? = nil,
                 signal: Int? = nil, endReason: RunEndReason? = nil, logBytes: Int64 = 0, logTruncated: Bool = false,
-                queuePosition: Int? = nil) {
+                queuePosition: Int? = nil, sandbox: [String]? = nil) {
         self.id = id
         self.customJobId = customJobId
         self.jobStatusId = jobStatusId
@@ -61,6 +64,7 @@ public struct CustomJobRun: Sendable, Equatable {
         self.logBytes = logBytes
         self.logTruncated = logTruncated
         self.queuePosition = queuePosition
+        self.sandbox = sandbox
     }
 
     /// Seconds the run has taken: 0 before it starts, growing while it runs, final after.

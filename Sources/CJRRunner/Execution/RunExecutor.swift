@@ -16,7 +16,7 @@ struct RunExecutor: Sendable {
     let store: RunStore
     let configuration: RunnerConfiguration
     let launcher: String
-    let cgroups: RunCgroups
+    let sandbox: SandboxHost
     let logger: Logger
 
     /// How often a running run checks for a cancel requested through the store (from
@@ -26,11 +26,11 @@ struct RunExecutor: Sendable {
     func execute(_ run: CustomJobRun, control: RunControl, apiEndpoint: String?) async -> RunOutcome {
         let log = LogRecorder(store: store, runId: run.id, maxBytes: configuration.maxLogBytes)
         defer { control.markEnded() }
-        if run.resources.egressNetworkPolicy == .none && !configuration.allowUnsandboxed {
-            // The network sandbox (seccomp socket filter, network namespace) is not built yet.
-            try? await log.note("egressNetworkPolicy is none, but this cjr cannot cut a run off the network yet; "
-                + "the run was not started. Use egress public, or start cjr with --allow-unsandboxed "
-                + "to run it with normal networking.")
+        let plan: SandboxPlan
+        do {
+            plan = try SandboxPlan.make(for: run, host: sandbox, allowUnsandboxed: configuration.allowUnsandboxed)
+        } catch {
+            try? await log.note(error.message)
             return RunOutcome(status: .failed, reason: .launchFailed)
         }
         let workspace: RunWorkspace
@@ -67,12 +67,15 @@ struct RunExecutor: Sendable {
         let token = try? await store.issueRunToken(runId: run.id, lifetime: configuration.timeoutSeconds + 60)
         defer { Task { [store] in try? await store.revokeRunToken(runId: run.id) } }
         environment.addAPIAccess(endpoint: apiEndpoint, token: token)
-        let cgroup = cgroups.create(runId: run.id)
-
+        let cgroup = sandbox.cgroups.create(runId: run.id)
+        var protections = plan.protections
         var arguments = ["--watch-stdin", "--status-file", workspace.statusFile.path,
                          "--grace-ms", String(Int(configuration.graceSeconds * 1000))]
-        if let cgroup { arguments += ["--cgroup", cgroup] }
-        arguments += ["--"] + Self.command(for: entry, in: workspace)
+        if let cgroup {
+            arguments += ["--cgroup", cgroup]
+            protections.append("cgroup:\(cgroup)")
+        }
+        arguments += plan.launcherArguments + ["--"] + Self.command(for: entry, in: workspace)
 
         var options = PlatformOptions()
         // Should this task be cancelled, stop the launcher as a cancel would.
@@ -87,7 +90,7 @@ struct RunExecutor: Sendable {
                 let pid = execution.processIdentifier.value
                 control.attach(launcher: pid, cgroup: cgroup)
                 if let identity = ProcessInspector.identity(of: pid) {
-                    try? await store.recordLauncher(runId: run.id, launcher: identity, cgroup: cgroup)
+                    try? await store.recordLauncher(runId: run.id, launcher: identity, cgroup: cgroup, sandbox: protections)
                 }
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await monitor(run: run, control: control, log: log) }

@@ -24,15 +24,20 @@ public actor RunScheduler: Service {
     /// This server's `/api/v2` URL, for `DATAROBOT_ENDPOINT`; known once it listens.
     private var apiEndpoint: String?
 
-    public init(store: RunStore, configuration: RunnerConfiguration, cgroups: RunCgroups = .detect(),
+    /// What the host allows to contain runs (see `SandboxHost`).
+    public nonisolated let sandbox: SandboxHost
+
+    /// `sandbox` nil detects what the host allows.
+    public init(store: RunStore, configuration: RunnerConfiguration, sandbox: SandboxHost? = nil,
                 logger: Logger = Logger(label: "cjr.runs")) throws {
         self.store = store
         self.configuration = configuration
         self.logger = logger
         owner = ProcessInspector.current
-        executor = RunExecutor(store: store, configuration: configuration,
-                               launcher: try LauncherBinary.locate(override: configuration.launcherPath),
-                               cgroups: cgroups, logger: logger)
+        let launcher = try LauncherBinary.locate(override: configuration.launcherPath)
+        self.sandbox = sandbox ?? SandboxHost.detect(launcher: launcher)
+        executor = RunExecutor(store: store, configuration: configuration, launcher: launcher,
+                               sandbox: self.sandbox, logger: logger)
     }
 
     public func run() async throws {

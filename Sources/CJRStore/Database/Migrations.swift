@@ -30,6 +30,11 @@ enum Migrations {
                 table.add(column: "jobType", .text).notNull().defaults(to: JobType.default.rawValue)
             }
         }
+        migrator.registerMigration("v5: the protections a run got") { db in
+            try db.alter(table: "run") { table in
+                table.add(column: "sandbox", .text) // JSON array, set when the launcher starts
+            }
+        }
         return migrator
     }
 

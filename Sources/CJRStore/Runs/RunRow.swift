@@ -31,6 +31,7 @@ struct RunRow: Codable, FetchableRecord, MutablePersistableRecord {
     var logBytes: Int64
     var logTruncated: Bool
     var jobType: String
+    var sandbox: String?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
 
@@ -48,7 +49,8 @@ struct RunRow: Codable, FetchableRecord, MutablePersistableRecord {
             scheduledJobId: scheduledJobId, created: Timestamp(microseconds: created),
             startedAt: started.map(Timestamp.init(microseconds:)), endedAt: ended.map(Timestamp.init(microseconds:)),
             exitCode: exitCode, signal: signal, endReason: endReason.flatMap(RunEndReason.init(rawValue:)),
-            logBytes: logBytes, logTruncated: logTruncated, queuePosition: queuePosition)
+            logBytes: logBytes, logTruncated: logTruncated, queuePosition: queuePosition,
+            sandbox: try sandbox.map { try decodeStoredJSON([String].self, $0) })
     }
 }
 

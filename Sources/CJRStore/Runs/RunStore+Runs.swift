@@ -48,7 +48,7 @@ extension RunStore {
                 parameterDefinitions: try storedJSON(job.runtimeParameterDefinitions), parameterValues: try storedJSON(values),
                 created: now, started: nil, ended: nil, exitCode: nil, signal: nil, endReason: nil, ownerPid: nil,
                 ownerStartTime: nil, launcherPid: nil, launcherStartTime: nil, cgroup: nil, logBytes: 0, logTruncated: false,
-                jobType: job.jobType.rawValue)
+                jobType: job.jobType.rawValue, sandbox: nil)
             try row.insert(db)
             for item in job.items {
                 try RunItemRow(runId: row.id, id: item.id, filePath: item.filePath, fileName: item.fileName,
@@ -163,10 +163,11 @@ extension RunStore {
     }
 
     /// Records the launcher process (and cgroup) of a started run, for recovery after a crash.
-    public func recordLauncher(runId: String, launcher: ProcessIdentity, cgroup: String?) async throws {
+    public func recordLauncher(runId: String, launcher: ProcessIdentity, cgroup: String?, sandbox: [String] = []) async throws {
+        let protections = try storedJSON(sandbox)
         try await database.write { db in
-            try db.execute(sql: "UPDATE run SET launcherPid = ?, launcherStartTime = ?, cgroup = ? WHERE id = ?",
-                           arguments: [launcher.pid, launcher.startTime, cgroup, runId])
+            try db.execute(sql: "UPDATE run SET launcherPid = ?, launcherStartTime = ?, cgroup = ?, sandbox = ? WHERE id = ?",
+                           arguments: [launcher.pid, launcher.startTime, cgroup, protections, runId])
         }
     }
 

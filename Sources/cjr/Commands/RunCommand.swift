@@ -44,7 +44,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Execution environment, by name or ID (default: the built-in one; see `cjr environments list`).")
     var environment: String?
 
-    @Flag(name: .customLong("allow-unsandboxed"), help: "Run even if the requested isolation (egress none, for now) cannot be enforced.")
+    @Flag(name: .customLong("allow-unsandboxed"), help: "Run even if the requested isolation (egress none) cannot be enforced on this host.")
     var allowUnsandboxed = false
 
     @Flag(help: "Print the run's record as JSON at the end instead of the summary line.")
@@ -126,6 +126,7 @@ struct RunCommand: AsyncParsableCommand {
                 "id": run.id, "customJobId": run.customJobId, "status": run.status.rawValue, "duration": run.duration(),
                 "exitCode": run.exitCode as Any? ?? NSNull(), "signal": run.signal as Any? ?? NSNull(),
                 "endReason": run.endReason?.rawValue as Any? ?? NSNull(), "logSize": run.logBytes,
+                "sandbox": run.sandbox as Any? ?? NSNull(),
             ]
             if let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) {
                 print(String(decoding: data, as: UTF8.self))
@@ -135,6 +136,7 @@ struct RunCommand: AsyncParsableCommand {
         let exit = run.exitCode.map { "exit \($0)" } ?? "no exit code"
         let summary = "cjr: \(run.status.rawValue) (\(run.endReason?.rawValue ?? "-"), \(exit)) in \(String(format: "%.2f", run.duration())) s"
             + " · run \(run.id) of job \(run.customJobId) · log stored in \(store.directory.database.path)\n"
+            + "cjr: sandbox: \(run.sandbox.map { $0.isEmpty ? "none (see cjr doctor)" : $0.joined(separator: ", ") } ?? "-")\n"
         FileHandle.standardError.write(Data(summary.utf8))
     }
 

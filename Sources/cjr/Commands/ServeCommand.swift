@@ -45,7 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("drum-env"), help: "Also give runs DRUM's MLOPS_RUNTIME_PARAM_<name> variables (datarobot_drum.RuntimeParameters).")
     var drumVariables = false
 
-    @Flag(name: .customLong("allow-unsandboxed"), help: "Run jobs whose isolation cannot be enforced (egress none, for now) with normal networking instead of failing them.")
+    @Flag(name: .customLong("allow-unsandboxed"), help: "Run jobs whose isolation cannot be enforced on this host (egress none) with normal networking instead of failing them.")
     var allowUnsandboxed = false
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")

@@ -1,0 +1,75 @@
+import Foundation
+
+/// What this host lets cjr use to contain a run, found once at start: the seccomp filter
+/// (and its policy files), a network namespace (as root, or through an unprivileged user
+/// namespace), per-run cgroups. cjr uses the strongest of each that is there, and says
+/// which in `cjr doctor`, at server start and in every run's record.
+public struct SandboxHost: Sendable {
+    public enum NetworkNamespace: String, Sendable {
+        /// `unshare(CLONE_NEWNET)` as root.
+        case root
+        /// A user namespace first (an ordinary user's way in).
+        case userNamespace = "userns"
+        case unavailable = "no"
+    }
+
+    public var seccomp: Bool
+    public var networkNamespace: NetworkNamespace
+    public var policies: SandboxPolicies?
+    public var cgroups: RunCgroups
+
+    public init(seccomp: Bool, networkNamespace: NetworkNamespace, policies: SandboxPolicies?, cgroups: RunCgroups) {
+        self.seccomp = seccomp
+        self.networkNamespace = networkNamespace
+        self.policies = policies
+        self.cgroups = cgroups
+    }
+
+    /// The filter is usable: the kernel takes it and the policy files are there.
+    public var filtersSyscalls: Bool { seccomp && policies != nil }
+
+    /// Detects what the host allows, with the `cjr-launch` cjr would use.
+    public static func detect(launcherPath: String? = nil) throws -> SandboxHost {
+        detect(launcher: try LauncherBinary.locate(override: launcherPath))
+    }
+
+    /// Asks `cjr-launch --probe` (a few forked children, ~3 ms) and looks at the cgroups.
+    public static func detect(launcher: String, policies: SandboxPolicies? = .locate(), cgroups: RunCgroups = .detect()) -> SandboxHost {
+        var answers: [String: String] = [:]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: launcher)
+        process.arguments = ["--probe"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        if (try? process.run()) != nil {
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            for line in output.split(separator: "\n") {
+                let parts = line.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { answers[String(parts[0])] = String(parts[1]) }
+            }
+        }
+        return SandboxHost(seccomp: answers["seccomp"] == "yes",
+                           networkNamespace: NetworkNamespace(rawValue: answers["netns"] ?? "no") ?? .unavailable,
+                           policies: policies, cgroups: cgroups)
+    }
+
+    /// One line per protection, for `cjr doctor` and the server's start-up log.
+    public var report: [(name: String, value: String)] {
+        let filter = !seccomp ? "unavailable (the kernel refuses seccomp filters here)"
+            : policies.map { "yes, policies in \($0.directory.path)" }
+            ?? "unavailable: policy files not found (set CJR_SECCOMP_DIR to a copy of sandbox/seccomp)"
+        let namespace = switch networkNamespace {
+        case .root: "yes (as root)"
+        case .userNamespace: "yes (through an unprivileged user namespace)"
+        case .unavailable: "unavailable"
+        }
+        let means = [filtersSyscalls ? "socket filter" : nil, networkNamespace != .unavailable ? "network namespace" : nil].compactMap { $0 }
+        let egress = means.isEmpty ? "cannot be enforced: such runs fail unless cjr runs with --allow-unsandboxed"
+            : "enforced (\(means.joined(separator: " + ")))"
+        let tree = cgroups.parent.map { "cgroup v2 with cgroup.kill under \($0), plus the launcher's subreaper walk" }
+            ?? "the launcher's subreaper walk (no delegated cgroup v2 with cgroup.kill)"
+        return [("seccomp filter", filter), ("network namespace", namespace), ("egress none", egress), ("process tree", tree)]
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import CJRTestSupport
+import CJRAPI
+import CJRRunner
+import CJRStore
+
+/// `cjr-sandbox-probe`, built next to the test bundle like `cjr-launch`.
+private let probe: String = {
+    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("cjr-sandbox-probe").path
+}()
+
+/// The syscalls `default.policy` denies outright, with the errno it names, read from the
+/// policy file itself so the test follows the policy.
+private let policyDeniedSyscalls: [(name: String, errno: String)] = {
+    let policies = SandboxPolicies.locate()!
+    let text = (try? String(contentsOfFile: policies.defaultProfile, encoding: .utf8)) ?? ""
+    return text.split(separator: "\n").flatMap { line -> [(String, String)] in
+        let words = line.split(separator: "#").first?.split(separator: " ").map(String.init) ?? []
+        guard words.count >= 3, words[0] == "errno", !words.contains("if") else { return [] }
+        return words.dropFirst(2).map { ($0, words[1]) }
+    }
+}()
+
+/// Lines `key result` printed by a probing run.sh, as a dictionary.
+private func results(_ log: String) -> [String: String] {
+    Dictionary(log.split(separator: "\n").compactMap { line -> (String, String)? in
+        guard let space = line.firstIndex(of: " ") else { return nil }
+        return (String(line[..<space]), String(line[line.index(after: space)...]))
+    }, uniquingKeysWith: { first, _ in first })
+}
+
+/// A run.sh that tries every kind of socket; TCP goes to this very API server on loopback.
+private let networkScript = """
+    P=\(probe)
+    hostport=${DATAROBOT_ENDPOINT#http://}; hostport=${hostport%%/*}
+    echo "tcp $($P tcp 127.0.0.1 ${hostport##*:})"
+    for kind in udp raw packet netlink unix; do echo "$kind $($P $kind)"; done
+    $P socket32 >/dev/null; echo "socket32 exit $?"
+    """
+
+private func runJob(_ api: APIClient, script: String, egress: String) async throws -> (run: JSON, log: String) {
+    let response = try await api.postJSON("/customJobs/", #"{"name": "sandboxed", "resources": {"egressNetworkPolicy": "\#(egress)"}}"#)
+    let jobId = try #require(try JSON(response)["id"].string)
+    var form = MultipartBody()
+    form.file(path: "run.sh", content: Array(script.utf8))
+    _ = try await api.sendForm(.patch, "/customJobs/\(jobId)/", form)
+    let (run, _) = try await api.startRun(jobId)
+    let runId = try #require(run["id"].string)
+    let final = try await api.waitForRun(jobId, runId, timeout: 60)
+    return (final, try await api.logs(jobId, runId))
+}
+
+/// A server on this host, optionally with some protections taken away (as on a host
+/// without them), to test each layer on its own.
+private func withSandboxServer<Value: Sendable>(
+    seccomp: Bool = true, networkNamespace: Bool = true, _ body: @Sendable (APIClient) async throws -> Value
+) async throws -> Value {
+    var configuration = TestServer().configuration
+    if !seccomp || !networkNamespace {
+        let detected = try SandboxHost.detect()
+        configuration.sandbox = SandboxHost(seccomp: seccomp && detected.seccomp,
+                                            networkNamespace: networkNamespace ? detected.networkNamespace : .unavailable,
+                                            policies: detected.policies, cgroups: detected.cgroups)
+    }
+    let server = TestServer(configuration: configuration)
+    defer { server.removeData() }
+    return try await server.run(body)
+}
+
+@Suite("The sandbox, measured from inside real runs")
+struct SandboxTests {
+    static let host = try! SandboxHost.detect()
+
+    @Test("egress none: TCP to loopback, UDP, raw, packet and netlink sockets are refused, a 32-bit socket call kills; AF_UNIX works",
+          .enabled(if: host.filtersSyscalls))
+    func egressNone() async throws {
+        try await withSandboxServer { api in
+            let (run, log) = try await runJob(api, script: networkScript, egress: "none")
+            let seen = results(log)
+            for kind in ["tcp", "udp", "raw", "packet", "netlink"] {
+                #expect(seen[kind] == "refused: EACCES (Permission denied)", "\(kind): \(seen[kind] ?? "nothing")")
+            }
+            #expect(seen["unix"] == "ok")
+            #expect(seen["socket32"] == "exit 159", "SIGSYS (31): non-native ABIs are killed")
+            let protections = run["sandbox"].array.compactMap(\.string)
+            #expect(protections.starts(with: ["seccomp:default", "seccomp:egress-none"]))
+            #expect(protections.contains { $0.hasPrefix("network-namespace") } == (Self.host.networkNamespace != .unavailable))
+        }
+    }
+
+    @Test("egress none with only a network namespace: loopback is the run's own, so the server is unreachable",
+          .enabled(if: host.networkNamespace != .unavailable))
+    func networkNamespaceAlone() async throws {
+        try await withSandboxServer(seccomp: false) { api in
+            let (run, log) = try await runJob(api, script: networkScript, egress: "none")
+            #expect(results(log)["tcp"] == "refused: ECONNREFUSED (Connection refused)", "\(log)")
+            #expect(run["sandbox"].array.compactMap(\.string).first?.hasPrefix("network-namespace") == true)
+        }
+    }
+
+    @Test("egress none with only the filter: sockets are refused by seccomp", .enabled(if: host.filtersSyscalls))
+    func filterAlone() async throws {
+        try await withSandboxServer(networkNamespace: false) { api in
+            let (run, log) = try await runJob(api, script: networkScript, egress: "none")
+            #expect(results(log)["tcp"] == "refused: EACCES (Permission denied)", "\(log)")
+            #expect(!run["sandbox"].array.contains { $0.string?.hasPrefix("network-namespace") == true })
+        }
+    }
+
+    @Test("egress public: the run reaches this server over loopback TCP")
+    func egressPublic() async throws {
+        try await withSandboxServer { api in
+            let (run, log) = try await runJob(api, script: networkScript, egress: "public")
+            #expect(results(log)["tcp"] == "ok", "\(log)")
+            #expect(!run["sandbox"].array.contains { $0.string == "seccomp:egress-none" })
+        }
+    }
+
+    @Test("every syscall default.policy denies is refused with its errno; namespace clones too; threads still work",
+          .enabled(if: host.filtersSyscalls))
+    func deniedSyscalls() async throws {
+        #expect(policyDeniedSyscalls.count > 40, "the policy file was read")
+        let script = "P=\(probe)\n"
+            + policyDeniedSyscalls.map { #"echo "\#($0.name) $($P syscall \#($0.name))""# }.joined(separator: "\n") + "\n"
+            + ["newns", "newuts", "newipc", "newuser", "newpid", "newnet", "newcgroup"]
+                .map { #"echo "clone-\#($0) $($P clone \#($0))""# }.joined(separator: "\n") + "\n"
+            + "echo \"thread $($P thread)\"\necho \"spawn $($P spawn)\"\n"
+        try await withSandboxServer { api in
+            let (run, log) = try await runJob(api, script: script, egress: "public")
+            #expect(run["status"].string == "succeeded")
+            let seen = results(log)
+            for (name, errno) in policyDeniedSyscalls {
+                #expect(seen[name]?.hasPrefix("refused: \(errno) ") == true, "\(name): \(seen[name] ?? "nothing")")
+            }
+            for flag in ["newns", "newuts", "newipc", "newuser", "newpid", "newnet", "newcgroup"] {
+                #expect(seen["clone-\(flag)"]?.hasPrefix("refused: EPERM ") == true, "clone \(flag): \(seen["clone-\(flag)"] ?? "nothing")")
+            }
+            #expect(seen["thread"] == "ok")
+            #expect(seen["spawn"] == "ok")
+        }
+    }
+}

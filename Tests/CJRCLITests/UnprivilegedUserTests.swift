@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import CJRTestSupport
+
+/// cjr as an ordinary user on a workstation: no cgroup to create, no CAP_SYS_ADMIN. The
+/// test setup (scripts/test, as root) creates the user `cjr-test`; these tests run the
+/// real binary as that user through `setpriv`.
+@Suite("cjr as an unprivileged user", .enabled(if: getuid() == 0 && getpwnam("cjr-test") != nil))
+struct UnprivilegedUserTests {
+    static let user = "cjr-test"
+
+    /// Runs `cjr arguments…` as the user, with `HOME` in a scratch directory it owns.
+    private func asUser(_ arguments: [String], home: ScratchDirectory) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid", Self.user, "--regid", Self.user, "--clear-groups", "--", CJRBinary.url.path] + arguments
+        process.environment = ["PATH": "/usr/bin:/bin", "HOME": home.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// A scratch directory the user may write to.
+    private func ownedScratch() throws -> ScratchDirectory {
+        let scratch = try ScratchDirectory()
+        guard let entry = getpwnam(Self.user) else { throw CLIFailure("no user \(Self.user)") }
+        chown(scratch.path, entry.pointee.pw_uid, entry.pointee.pw_gid)
+        return scratch
+    }
+
+    @Test("doctor reports what an ordinary user gets: the filter and a user-namespace network namespace, no cgroup")
+    func doctor() throws {
+        let home = try ownedScratch()
+        defer { home.remove() }
+        let result = try asUser(["doctor"], home: home)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("seccomp filter     yes"), "\(result.output)")
+        #expect(result.output.contains("network namespace  yes (through an unprivileged user namespace)"), "\(result.output)")
+        #expect(result.output.contains("process tree       the launcher's subreaper walk"), "\(result.output)")
+    }
+
+    @Test("egress none holds for an ordinary user; the run's record lists exactly what was applied")
+    func egressNone() throws {
+        let home = try ownedScratch()
+        defer { home.remove() }
+        let probe = CJRBinary.url.deletingLastPathComponent().appendingPathComponent("cjr-sandbox-probe").path
+        let folder = home.url.appendingPathComponent("job")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try """
+            for kind in udp raw netlink unix; do echo "$kind $(\(probe) $kind)"; done
+            echo "tcp $(\(probe) tcp 127.0.0.1 22)"
+            echo "ptrace $(\(probe) syscall ptrace)"
+            echo "uid $(id -u)"
+            """.write(to: folder.appendingPathComponent("run.sh"), atomically: true, encoding: .utf8)
+        let result = try asUser(["run", folder.path, "--egress", "none", "--data-dir", home.path + "/data", "--json"], home: home)
+        #expect(result.status == 0, "\(result.output)")
+        let lines = result.output.split(separator: "\n").map(String.init)
+        for kind in ["udp", "raw", "netlink", "tcp"] {
+            #expect(lines.contains("\(kind) refused: EACCES (Permission denied)"), "\(kind) in \(result.output)")
+        }
+        #expect(lines.contains("unix ok"))
+        #expect(lines.contains("ptrace refused: EPERM (Operation not permitted)"))
+        #expect(lines.contains("uid \(getpwnam(Self.user)!.pointee.pw_uid)"), "the job keeps the user's identity inside the user namespace")
+        let record = jsonObject(Data((lines.last ?? "").utf8))
+        #expect(record["sandbox"] as? [String] == ["seccomp:default", "seccomp:egress-none", "network-namespace:userns"], "\(record)")
+    }
+}
