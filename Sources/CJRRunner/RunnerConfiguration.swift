@@ -1,4 +1,5 @@
 import Foundation
+import CJRModel
 
 /// How runs are executed; the server and `cjr run` fill it from their flags.
 public struct RunnerConfiguration: Sendable {
@@ -19,6 +20,8 @@ public struct RunnerConfiguration: Sendable {
     /// Run jobs whose requested isolation this cjr cannot enforce (today: egress `none`)
     /// with what it can, instead of failing them. Off by default: never silently unsandboxed.
     public var allowUnsandboxed: Bool
+    /// The bundles runs are limited by, and the one for jobs that name none.
+    public var resourceBundles: ResourceBundles = .builtIn
 
     public static let defaultGraceSeconds = 5.0
     public static let defaultMaxLogBytes: Int64 = 128 << 20

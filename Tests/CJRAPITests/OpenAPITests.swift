@@ -93,6 +93,9 @@ struct OpenAPITests {
                                template: "/executionEnvironments/{environmentId}/versions/{versionId}/")
             try await tour.run(.get, "/executionEnvironments/\(environment)/versions/ffffffffffffffffffffffff/",
                                template: "/executionEnvironments/{environmentId}/versions/{versionId}/")
+            try await tour.run(.get, "/resourceBundles/", template: "/resourceBundles/")
+            try await tour.run(.get, "/resourceBundles/cpu.small/", template: "/resourceBundles/{bundleId}/")
+            try await tour.run(.get, "/resourceBundles/nope/", template: "/resourceBundles/{bundleId}/")
         }
     }
 }

@@ -166,7 +166,7 @@ struct RunExecutionTests {
             let (run, _) = try await api.startRun(jobId)
             let final = try await api.waitForRun(jobId, try #require(run["id"].string))
             #expect(final["status"].string == "succeeded")
-            #expect(final["sandbox"].array.compactMap(\.string) == ["egress-none:not-enforced"], "the record says so")
+            #expect(final["sandbox"].array.compactMap(\.string) == ["egress-none:not-enforced", "limits:not-enforced"], "the record says so")
         }
     }
 

@@ -31,8 +31,11 @@ struct RunLifecycleTests {
 
     @Test("logs can be read while the run is running, and followed to the end")
     func liveLogs() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
         try await withServer { api in
-            let jobId = try await api.createScriptJob("echo first; sleep 1.5; echo second\n")
+            // The run waits for the test's go-ahead, so "still running" never depends on timing.
+            let jobId = try await api.createScriptJob("echo first; until [ -e \(scratch.path)/go ]; do sleep 0.05; done; echo second\n")
             let (run, _) = try await api.startRun(jobId)
             let runId = try #require(run["id"].string)
             var seen = ""
@@ -43,7 +46,10 @@ struct RunLifecycleTests {
             }
             #expect(seen == "first\n")
             #expect(try await api.run(jobId, runId)["status"].string == "running")
-            let followed = try await api.get("/customJobs/\(jobId)/runs/\(runId)/logs/?follow=true")
+            let follower = Task { try await api.get("/customJobs/\(jobId)/runs/\(runId)/logs/?follow=true") }
+            try await Task.sleep(for: .milliseconds(300))
+            _ = FileManager.default.createFile(atPath: scratch.path + "/go", contents: nil)
+            let followed = try await follower.value
             #expect(String(buffer: followed.body) == "first\nsecond\n")
             #expect(followed.headers[.contentDisposition] == "attachment; filename=custom-job-run-\(runId).log")
             #expect(followed.headers[.contentType]?.hasPrefix("text/plain") == true)

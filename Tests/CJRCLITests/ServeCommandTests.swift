@@ -49,6 +49,33 @@ struct ServeCommandTests {
         _ = server.stop(with: SIGTERM)
     }
 
+    @Test("--resource-bundles defines the server's bundles; a broken file stops it before it starts")
+    func resourceBundlesFile() async throws {
+        let file = CJRBinary.temporaryDirectory().appendingPathExtension("yaml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try """
+            default: big
+            bundles:
+              - {id: small, memoryMiB: 128, cpuCount: 0.5, maxProcesses: 32, maxLogMiB: 4}
+              - {id: big, name: Big, description: lots, memoryMiB: 2048, cpuCount: 2, maxProcesses: 256, maxLogMiB: 64}
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let server = try ServeProcess(extraArguments: ["--resource-bundles", file.path])
+        let (status, body) = try await httpGet(port: server.port, path: "/resourceBundles/", token: try server.token)
+        #expect(status == 200)
+        let bundles = (jsonObject(Data(body.utf8))["data"] as? [[String: Any]]) ?? []
+        #expect(bundles.compactMap { $0["id"] as? String } == ["small", "big"])
+        #expect(bundles.first { $0["isDefault"] as? Bool == true }?["memoryBytes"] as? Int == 2048 << 20)
+        _ = server.stop(with: SIGTERM)
+
+        try "bundles:\n  - {id: x, memoryMiB: 0, cpuCount: 1, maxProcesses: 1, maxLogMiB: 1}\n".write(to: file, atomically: true, encoding: .utf8)
+        let broken = try CJRBinary.run(["serve", "--port", "0", "--resource-bundles", file.path, "--data-dir", CJRBinary.temporaryDirectory().path])
+        #expect(broken.status != 0)
+        #expect(broken.output.contains("bundle 'x' needs positive memoryMiB"), "\(broken.output)")
+        let unknownDefault = try CJRBinary.run(["serve", "--port", "0", "--default-resource-bundle", "gpu.huge",
+                                                "--data-dir", CJRBinary.temporaryDirectory().path])
+        #expect(unknownDefault.output.contains("'gpu.huge' is not one of the bundles"), "\(unknownDefault.output)")
+    }
+
     @Test("bad flags are reported without starting anything")
     func badFlags() throws {
         let result = try CJRBinary.run(["serve", "--max-runs", "0"])

@@ -1,3 +1,4 @@
+import CJRModel
 import CJRRunner
 import CJRStore
 
@@ -22,6 +23,8 @@ public struct APIConfiguration: Sendable {
     public var drumVariables = false
     /// Run jobs whose requested isolation cannot be enforced instead of failing them.
     public var allowUnsandboxed = false
+    /// The resource bundles jobs may name (`GET /resourceBundles/`), and the default.
+    public var resourceBundles: ResourceBundles = .builtIn
     /// What the host allows to contain runs; nil detects it at start.
     public var sandbox: SandboxHost?
     /// The template gallery (`GET /customJobTemplates/`, `POST /customJobs/fromGalleryTemplate/`).
@@ -48,8 +51,10 @@ public struct APIConfiguration: Sendable {
 
     /// The scheduler's share of these settings.
     public var runner: RunnerConfiguration {
-        RunnerConfiguration(maxConcurrentRuns: maxRuns, timeoutSeconds: maxTimeoutSeconds, graceSeconds: graceSeconds,
-                            maxLogBytes: maxLogBytes, keepWorkspaces: keepWorkspaces, drumVariables: drumVariables,
-                            allowUnsandboxed: allowUnsandboxed)
+        var runner = RunnerConfiguration(maxConcurrentRuns: maxRuns, timeoutSeconds: maxTimeoutSeconds, graceSeconds: graceSeconds,
+                                         maxLogBytes: maxLogBytes, keepWorkspaces: keepWorkspaces, drumVariables: drumVariables,
+                                         allowUnsandboxed: allowUnsandboxed)
+        runner.resourceBundles = resourceBundles
+        return runner
     }
 }

@@ -17,7 +17,7 @@ public enum APIServer {
         logger: Logger = Logger(label: "cjr"),
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
-        let store = try RunStore(directory: configuration.dataDirectory, logger: logger)
+        let store = try RunStore(directory: configuration.dataDirectory, resourceBundles: configuration.resourceBundles, logger: logger)
         if try store.bootstrapAdmin() != nil {
             logger.notice("created the admin API token", metadata: ["file": "\(configuration.dataDirectory.tokenFile.path)"])
         }
@@ -52,6 +52,7 @@ public enum APIServer {
         EnvironmentRoutes(store: store).register(on: api)
         CredentialRoutes(store: store, configuration: configuration).register(on: api)
         TemplateRoutes(store: store, configuration: configuration).register(on: api)
+        ResourceBundleRoutes(bundles: configuration.resourceBundles).register(on: api)
         routes.load(from: router)
         return router
     }

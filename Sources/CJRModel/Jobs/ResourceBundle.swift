@@ -38,3 +38,35 @@ public struct ResourceBundle: Sendable, Equatable, Codable {
                        memoryBytes: 8192 * mebibyte, cpuCount: 4, maxProcesses: 1024, maxLogBytes: 256 * mebibyte),
     ]
 }
+
+/// The bundles a server offers and the one a job without `resourceBundleId` gets: the
+/// built-ins unless the server's configuration defines others.
+public struct ResourceBundles: Sendable, Equatable {
+    public let all: [ResourceBundle]
+    public let defaultBundle: ResourceBundle
+
+    /// `defaultID` must name one of `bundles`.
+    public init(_ bundles: [ResourceBundle], defaultID: String) throws(CJRError) {
+        guard !bundles.isEmpty else { throw .invalid("bundles", "at least one resource bundle is needed") }
+        var seen = Set<String>()
+        for bundle in bundles where !seen.insert(bundle.id).inserted {
+            throw .invalid("bundles", "'\(bundle.id)' is defined twice")
+        }
+        guard let fallback = bundles.first(where: { $0.id == defaultID }) else {
+            throw .invalid("default", "'\(defaultID)' is not one of the bundles (\(bundles.map(\.id).joined(separator: ", ")))")
+        }
+        all = bundles
+        defaultBundle = fallback
+    }
+
+    /// The built-in bundles; a job without one gets `cpu.medium` (2 CPU, 4 GiB).
+    public static let builtIn = try! ResourceBundles(ResourceBundle.builtIn, defaultID: "cpu.medium")
+
+    public func bundle(id: String) -> ResourceBundle? { all.first { $0.id == id } }
+
+    /// A job's `resourceBundleId`, checked: nil is fine, an unknown id is a 422.
+    public func validate(_ id: String?, field: String = "resources.resourceBundleId") throws(CJRError) {
+        guard let id, bundle(id: id) == nil else { return }
+        throw .invalid(field, "unknown resource bundle '\(id)'; known: \(all.map(\.id).joined(separator: ", "))")
+    }
+}

@@ -31,4 +31,22 @@ public enum RunEndReason: String, Sendable, Codable {
     case interrupted
     /// The run could not be started (for example its entry point is missing).
     case launchFailed
+    /// The kernel killed a process of the run for exceeding its resource bundle's memory.
+    case outOfMemory
+    /// The run failed after trying to exceed its resource bundle's process limit.
+    case processLimit
+}
+
+extension RunEndReason {
+    /// What `cjr run` and `cjr runs start --wait` exit with for a run that ended this way:
+    /// the job's own exit code when it has one (a limit's kill included), 124 on timeout,
+    /// 130 when canceled or interrupted, 1 when it could not start.
+    public func commandExitCode(jobExitCode: Int?) -> Int32 {
+        switch self {
+        case .exited, .signaled, .outOfMemory, .processLimit: Int32(jobExitCode ?? 1)
+        case .timeout: 124
+        case .canceled, .interrupted: 130
+        case .launchFailed: 1
+        }
+    }
 }

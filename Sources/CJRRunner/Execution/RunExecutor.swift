@@ -24,7 +24,9 @@ struct RunExecutor: Sendable {
     static let pollInterval: Duration = .milliseconds(200)
 
     func execute(_ run: CustomJobRun, control: RunControl, apiEndpoint: String?) async -> RunOutcome {
-        let log = LogRecorder(store: store, runId: run.id, maxBytes: configuration.maxLogBytes)
+        let bundles = configuration.resourceBundles
+        let bundle = run.resources.resourceBundleId.flatMap(bundles.bundle(id:)) ?? bundles.defaultBundle
+        let log = LogRecorder(store: store, runId: run.id, maxBytes: min(configuration.maxLogBytes, bundle.maxLogBytes))
         defer { control.markEnded() }
         let plan: SandboxPlan
         do {
@@ -67,7 +69,8 @@ struct RunExecutor: Sendable {
         let token = try? await store.issueRunToken(runId: run.id, lifetime: configuration.timeoutSeconds + 60)
         defer { Task { [store] in try? await store.revokeRunToken(runId: run.id) } }
         environment.addAPIAccess(endpoint: apiEndpoint, token: token)
-        let cgroup = sandbox.cgroups.create(runId: run.id)
+        let cgroups = sandbox.cgroups.create(runId: run.id, bundle: bundle)
+        let cgroup = cgroups.tree
         var protections = plan.protections
         var arguments = ["--watch-stdin", "--status-file", workspace.statusFile.path,
                          "--grace-ms", String(Int(configuration.graceSeconds * 1000))]
@@ -75,6 +78,8 @@ struct RunExecutor: Sendable {
             arguments += ["--cgroup", cgroup]
             protections.append("cgroup:\(cgroup)")
         }
+        for directory in cgroups.joins { arguments += ["--join", directory] }
+        protections += cgroups.limits.isEmpty ? ["limits:not-enforced"] : cgroups.limits
         arguments += plan.launcherArguments + ["--"] + Self.command(for: entry, in: workspace)
 
         var options = PlatformOptions()
@@ -105,14 +110,19 @@ struct RunExecutor: Sendable {
             }
         } catch {
             try? await log.note("could not start the entry point: \(error)")
-            if let cgroup { await RunCgroups.remove(cgroup) }
+            await cgroups.remove()
             try? await log.finish()
             return RunOutcome(status: .failed, reason: .launchFailed)
         }
-        if let cgroup { await RunCgroups.remove(cgroup) }
-        let outcome = Self.outcome(status: LauncherStatus(file: workspace.statusFile), stopped: control.reason)
+        var outcome = Self.outcome(status: LauncherStatus(file: workspace.statusFile), stopped: control.reason)
+        let limit = Self.limitHit(outOfMemoryKills: cgroups.outOfMemoryKills, processLimitHits: cgroups.processLimitHits)
+        await cgroups.remove()
+        if let limit, outcome.status == .failed { outcome.reason = limit }
         try? await log.finish()
-        if let note = note(for: outcome, run: run) { try? await log.note(note) }
+        if let note = note(for: outcome, run: run, bundle: bundle) { try? await log.note(note) }
+        if let limit, outcome.reason != limit, let note = Self.limitNote(limit, bundle: bundle) {
+            try? await log.note(note + " (the run went on)")
+        }
         return outcome
     }
 
@@ -159,7 +169,27 @@ struct RunExecutor: Sendable {
         }
     }
 
-    private func note(for outcome: RunOutcome, run: CustomJobRun) -> String? {
+    /// The limit a run ran into, out of memory first: the kernel killed something for it.
+    static func limitHit(outOfMemoryKills: Int, processLimitHits: Int) -> RunEndReason? {
+        if outOfMemoryKills > 0 { return .outOfMemory }
+        if processLimitHits > 0 { return .processLimit }
+        return nil
+    }
+
+    static func limitNote(_ reason: RunEndReason, bundle: ResourceBundle) -> String? {
+        switch reason {
+        case .outOfMemory:
+            "out of memory: the kernel killed a process of the run for exceeding the memory limit of "
+                + "\(bundle.memoryBytes >> 20) MiB (resource bundle \(bundle.id))"
+        case .processLimit:
+            "process limit: the run tried to have more than \(bundle.maxProcesses) processes and threads at once "
+                + "(resource bundle \(bundle.id)); forks beyond it failed"
+        default:
+            nil
+        }
+    }
+
+    private func note(for outcome: RunOutcome, run: CustomJobRun, bundle: ResourceBundle) -> String? {
         let grace = configuration.graceSeconds.formatted()
         switch outcome.reason {
         case .timeout:
@@ -174,6 +204,8 @@ struct RunExecutor: Sendable {
             return "the launcher ended without reporting the entry point's status"
         case .exited:
             return nil
+        case .outOfMemory, .processLimit:
+            return Self.limitNote(outcome.reason, bundle: bundle)
         }
     }
 }

@@ -1,50 +1,188 @@
 import Foundation
+import CJRModel
 
-/// Per-run cgroups (v2) used to track and kill a run's whole process tree atomically with
-/// `cgroup.kill`, whatever the processes do with sessions, groups or double forks.
+/// Per-run cgroups: one to track and kill a run's whole process tree atomically
+/// (`cgroup.kill`, cgroup v2), and the ones that hold its resource bundle's limits
+/// (memory, processes, CPU).
 ///
-/// Found at start: the cgroup v2 hierarchy (`/sys/fs/cgroup`, or `/sys/fs/cgroup/unified`
-/// on hybrid hosts) when cjr may create a child cgroup there that has `cgroup.kill`.
-/// Without one, the launcher's subreaper tree walk does the same job less atomically.
+/// Found at start, under a `cjr/` parent cjr may create:
+/// - the cgroup v2 hierarchy (`/sys/fs/cgroup`, or `/sys/fs/cgroup/unified` on hybrid
+///   hosts) when a child cgroup there has `cgroup.kill`; its `memory`, `pids` and `cpu`
+///   controllers when the hierarchy delegates them;
+/// - otherwise, for limits, the cgroup v1 `memory`, `pids` and `cpu` hierarchies
+///   (hybrid hosts keep their controllers there).
+/// Without any, the launcher's subreaper tree walk still kills everything, and the run's
+/// record says its limits were not enforced.
 public struct RunCgroups: Sendable {
-    /// `<hierarchy>/cjr`, the parent of every run's cgroup; nil when unavailable.
+    /// `<v2 hierarchy>/cjr`, the parent of every run's cgroup; nil when unavailable.
     public let parent: String?
+    /// Controllers enabled for the runs' v2 cgroups.
+    public let v2Controllers: Set<String>
+    /// Controller → `/sys/fs/cgroup/<controller>/cjr` for v1 controllers cjr may use.
+    public let v1Parents: [String: String]
 
-    public static func detect() -> RunCgroups {
-        for hierarchy in ["/sys/fs/cgroup/unified", "/sys/fs/cgroup"] {
-            guard FileManager.default.fileExists(atPath: hierarchy + "/cgroup.procs"),
-                  FileManager.default.fileExists(atPath: hierarchy + "/cgroup.controllers") else { continue }
-            let parent = hierarchy + "/cjr"
-            if mkdir(parent, 0o755) != 0 && errno != EEXIST { continue }
-            let probe = parent + "/probe-\(getpid())"
+    public init(parent: String?, v2Controllers: Set<String> = [], v1Parents: [String: String] = [:]) {
+        self.parent = parent
+        self.v2Controllers = v2Controllers
+        self.v1Parents = v1Parents
+    }
+
+    static let limitControllers = ["memory", "pids", "cpu"]
+
+    public static func detect(root: String = "/sys/fs/cgroup") -> RunCgroups {
+        var parent: String?
+        var v2Controllers = Set<String>()
+        for hierarchy in [root + "/unified", root] {
+            guard exists(hierarchy + "/cgroup.procs"), exists(hierarchy + "/cgroup.controllers"),
+                  makeDirectory(hierarchy + "/cjr") else { continue }
+            let probe = hierarchy + "/cjr/probe-\(getpid())"
             guard mkdir(probe, 0o755) == 0 else { continue }
-            let usable = FileManager.default.fileExists(atPath: probe + "/cgroup.kill")
+            let usable = exists(probe + "/cgroup.kill")
             rmdir(probe)
-            if usable { return RunCgroups(parent: parent) }
+            guard usable else { continue }
+            parent = hierarchy + "/cjr"
+            // Delegate what the hierarchy offers to the runs' cgroups (a pure v2 host).
+            let offered = Set(read(hierarchy + "/cgroup.controllers").split(separator: " ").map(String.init))
+            for controller in limitControllers where offered.contains(controller) {
+                write(hierarchy + "/cgroup.subtree_control", "+" + controller)
+                write(hierarchy + "/cjr/cgroup.subtree_control", "+" + controller)
+            }
+            let enabled = Set(read(hierarchy + "/cjr/cgroup.subtree_control").split(separator: " ").map(String.init))
+            v2Controllers = enabled.intersection(limitControllers)
+            break
         }
-        return RunCgroups(parent: nil)
+        var v1Parents: [String: String] = [:]
+        for controller in limitControllers where !v2Controllers.contains(controller) {
+            let hierarchy = root + "/" + controller
+            guard exists(hierarchy + "/tasks"), makeDirectory(hierarchy + "/cjr") else { continue }
+            let probe = hierarchy + "/cjr/probe-\(getpid())"
+            guard mkdir(probe, 0o755) == 0 else { continue }
+            rmdir(probe)
+            v1Parents[controller] = hierarchy + "/cjr"
+        }
+        return RunCgroups(parent: parent, v2Controllers: v2Controllers, v1Parents: v1Parents)
     }
 
-    public init(parent: String?) { self.parent = parent }
-
-    /// Creates the cgroup of one run, or returns nil when cgroups are not in use.
-    func create(runId: String) -> String? {
-        guard let parent else { return nil }
-        let path = parent + "/run-" + runId
-        return mkdir(path, 0o755) == 0 || errno == EEXIST ? path : nil
+    /// Which limits can be enforced, for reports.
+    public var limitedResources: [String] {
+        Self.limitControllers.filter { v2Controllers.contains($0) || v1Parents[$0] != nil }
     }
 
-    /// Kills every process in the cgroup.
+    /// Creates the cgroups of one run with `bundle`'s limits.
+    func create(runId: String, bundle: ResourceBundle) -> RunCgroupSet {
+        var set = RunCgroupSet()
+        let name = "run-" + runId
+        if let parent, Self.makeDirectory(parent + "/" + name) {
+            set.tree = parent + "/" + name
+        }
+        for controller in Self.limitControllers {
+            if let tree = set.tree, v2Controllers.contains(controller) {
+                set.limits += Self.apply(controller, bundle: bundle, in: tree, v2: true)
+                set.files[controller] = tree
+            } else if let v1 = v1Parents[controller], Self.makeDirectory(v1 + "/" + name) {
+                set.joins.append(v1 + "/" + name)
+                set.limits += Self.apply(controller, bundle: bundle, in: v1 + "/" + name, v2: false)
+                set.files[controller] = v1 + "/" + name
+            }
+        }
+        return set
+    }
+
+    /// Writes one controller's limit; returns what it set, for the run's record.
+    private static func apply(_ controller: String, bundle: ResourceBundle, in directory: String, v2: Bool) -> [String] {
+        switch controller {
+        case "memory":
+            let bytes = String(bundle.memoryBytes)
+            if v2 {
+                guard write(directory + "/memory.max", bytes) else { return [] }
+                write(directory + "/memory.swap.max", "0") // absent without swap accounting
+            } else {
+                guard write(directory + "/memory.limit_in_bytes", bytes) else { return [] }
+                write(directory + "/memory.memsw.limit_in_bytes", bytes) // no escape into swap, where accounted
+            }
+            return ["memory.max=\(bytes)"]
+        case "pids":
+            return write(directory + "/pids.max", String(bundle.maxProcesses)) ? ["pids.max=\(bundle.maxProcesses)"] : []
+        case "cpu":
+            let period = 100_000
+            let quota = Int(bundle.cpuCount * Double(period))
+            let applied = v2 ? write(directory + "/cpu.max", "\(quota) \(period)")
+                : write(directory + "/cpu.cfs_period_us", String(period)) && write(directory + "/cpu.cfs_quota_us", String(quota))
+            return applied ? ["cpu.max=\(bundle.cpuCount.formatted())"] : []
+        default:
+            return []
+        }
+    }
+
+    /// Removes the v1 cgroups a run left behind (its server died while it ran).
+    func removeLeftovers(runId: String) async {
+        for parent in v1Parents.values { await Self.remove(parent + "/run-" + runId) }
+    }
+
+    /// Kills every process in a v2 cgroup.
     static func kill(_ path: String) {
-        try? "1".write(toFile: path + "/cgroup.kill", atomically: false, encoding: .utf8)
+        write(path + "/cgroup.kill", "1")
     }
 
-    /// Removes a run's cgroup once it is empty (killing what is left first).
+    /// Removes a cgroup once it is empty (killing what is left first, where it can).
     static func remove(_ path: String) async {
         for attempt in 0..<200 {
             if rmdir(path) == 0 || errno == ENOENT { return }
-            if attempt == 0 { kill(path) }
+            if attempt == 0 && FileManager.default.fileExists(atPath: path + "/cgroup.kill") { kill(path) }
             try? await Task.sleep(for: .milliseconds(5))
         }
+    }
+
+    static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+    static func makeDirectory(_ path: String) -> Bool { mkdir(path, 0o755) == 0 || errno == EEXIST }
+
+    static func read(_ path: String) -> String {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @discardableResult
+    static func write(_ path: String, _ text: String) -> Bool {
+        let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        return text.withCString { Foundation.write(descriptor, $0, strlen($0)) } >= 0
+    }
+}
+
+/// The cgroups of one run: `tree` (v2, for `cgroup.kill`), the v1 directories the entry
+/// point joins, and where each controller's counters are.
+struct RunCgroupSet: Sendable {
+    var tree: String?
+    var joins: [String] = []
+    /// What was set, e.g. `memory.max=268435456`.
+    var limits: [String] = []
+    /// Controller → the directory holding its files for this run.
+    var files: [String: String] = [:]
+
+    /// How many processes the kernel killed for exceeding the memory limit.
+    var outOfMemoryKills: Int {
+        guard let directory = files["memory"] else { return 0 }
+        return Self.counter("oom_kill", in: RunCgroups.read(directory + "/memory.events"))
+            + Self.counter("oom_kill", in: RunCgroups.read(directory + "/memory.oom_control"))
+    }
+
+    /// How many times a fork or clone failed at the process limit.
+    var processLimitHits: Int {
+        guard let directory = files["pids"] else { return 0 }
+        return Self.counter("max", in: RunCgroups.read(directory + "/pids.events"))
+    }
+
+    private static func counter(_ name: String, in text: String) -> Int {
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, parts[0] == name, let value = Int(parts[1]) { return value }
+        }
+        return 0
+    }
+
+    func remove() async {
+        for path in joins { await RunCgroups.remove(path) }
+        if let tree { await RunCgroups.remove(tree) }
     }
 }

@@ -70,6 +70,12 @@ public struct SandboxHost: Sendable {
             : "enforced (\(means.joined(separator: " + ")))"
         let tree = cgroups.parent.map { "cgroup v2 with cgroup.kill under \($0), plus the launcher's subreaper walk" }
             ?? "the launcher's subreaper walk (no delegated cgroup v2 with cgroup.kill)"
-        return [("seccomp filter", filter), ("network namespace", namespace), ("egress none", egress), ("process tree", tree)]
+        let limited = cgroups.limitedResources.map { controller in
+            cgroups.v2Controllers.contains(controller) ? "\(controller) (cgroup v2)" : "\(controller) (cgroup v1)"
+        }
+        let limits = limited.isEmpty ? "not enforced: no memory, pids or cpu cgroup cjr may create (runs record limits:not-enforced)"
+            : limited.joined(separator: ", ")
+        return [("seccomp filter", filter), ("network namespace", namespace), ("egress none", egress), ("process tree", tree),
+                ("resource limits", limits)]
     }
 }

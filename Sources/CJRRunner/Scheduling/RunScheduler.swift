@@ -105,6 +105,7 @@ public actor RunScheduler: Service {
                 kill(-launcher.pid, SIGKILL)
                 kill(launcher.pid, SIGKILL)
             }
+            await sandbox.cgroups.removeLeftovers(runId: record.runId)
             let canceled = record.status == .canceling
             let log = LogRecorder(store: store, runId: record.runId, maxBytes: .max)
             try? await log.note(canceled ? "canceled while the server was down"

@@ -11,11 +11,15 @@ import CJRModel
 public final class RunStore: Sendable {
     public let directory: DataDirectory
     public let blobs: BlobStore
+    /// The bundles a job's `resourceBundleId` may name.
+    public let resourceBundles: ResourceBundles
     let database: DatabasePool
 
-    public init(directory: DataDirectory, logger: Logger = Logger(label: "cjr.store")) throws {
+    public init(directory: DataDirectory, resourceBundles: ResourceBundles = .builtIn,
+                logger: Logger = Logger(label: "cjr.store")) throws {
         try directory.prepare()
         self.directory = directory
+        self.resourceBundles = resourceBundles
         blobs = BlobStore(directory: directory)
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true

@@ -27,7 +27,7 @@ public struct TemplateGallery: Sendable {
     }
 
     /// Reads and checks `directory/gallery.yaml`; every problem names the entry and field.
-    public init(directory: URL) throws {
+    public init(directory: URL, resourceBundles: ResourceBundles = .builtIn) throws {
         self.directory = directory.standardizedFileURL
         let index = directory.appendingPathComponent(Self.indexName)
         let text: String
@@ -48,9 +48,7 @@ public struct TemplateGallery: Sendable {
             guard seen.insert(entry.id).inserted else { throw CJRError.invalid(field, "id '\(entry.id)' is listed twice") }
             try FieldLimits.validateName(entry.name, field: "\(field).name")
             try FieldLimits.validateDescription(entry.description ?? "", field: "\(field).description")
-            if let bundle = entry.resourceBundleId, !ResourceBundle.builtIn.contains(where: { $0.id == bundle }) {
-                throw CJRError.invalid("\(field).resourceBundleId", "'\(bundle)' is not a resource bundle")
-            }
+            try resourceBundles.validate(entry.resourceBundleId, field: "\(field).resourceBundleId")
             let folder = JobFolder(root: directory.appendingPathComponent(entry.id, isDirectory: true))
             guard !entry.id.contains("/"), !entry.id.hasPrefix("."),
                   let paths = try? folder.filePaths(), !paths.isEmpty else {

@@ -9,6 +9,7 @@ struct JobWriter {
     let db: Database
     let now: Int64
     let blobs: BlobStore
+    let bundles: ResourceBundles
 
     func apply(_ changes: JobChanges, to row: inout JobRow, isNew: Bool) throws {
         if let name = changes.name {
@@ -21,10 +22,7 @@ struct JobWriter {
         }
         if let jobType = changes.jobType { row.jobType = jobType.rawValue }
         if let resources = changes.resources {
-            if let bundle = resources.resourceBundleId, !ResourceBundle.builtIn.contains(where: { $0.id == bundle }) {
-                throw CJRError.invalid("resources.resourceBundleId",
-                    "unknown resource bundle '\(bundle)'; known: \(ResourceBundle.builtIn.map(\.id).joined(separator: ", "))")
-            }
+            try bundles.validate(resources.resourceBundleId)
             row.egressNetworkPolicy = resources.egressNetworkPolicy.rawValue
             row.resourceBundleId = resources.resourceBundleId
         }

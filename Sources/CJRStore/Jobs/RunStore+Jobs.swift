@@ -12,7 +12,7 @@ extension RunStore {
                              entryPoint: nil, environmentId: "", environmentVersionId: "",
                              egressNetworkPolicy: CustomJobResources.defaultEgress.rawValue, resourceBundleId: nil,
                              ownerId: ownerId, created: now, updated: now, deleted: nil)
-            try JobWriter(db: db, now: now, blobs: self.blobs).apply(changes, to: &row, isNew: true)
+            try JobWriter(db: db, now: now, blobs: self.blobs, bundles: self.resourceBundles).apply(changes, to: &row, isNew: true)
             return try Self.loadJob(db, id: row.id)
         }
     }
@@ -22,7 +22,7 @@ extension RunStore {
         let now = Timestamp.now().microseconds
         return try await database.write { db in
             var row = try Self.liveJobRow(db, id: id)
-            try JobWriter(db: db, now: now, blobs: self.blobs).apply(changes, to: &row, isNew: false)
+            try JobWriter(db: db, now: now, blobs: self.blobs, bundles: self.resourceBundles).apply(changes, to: &row, isNew: false)
             return try Self.loadJob(db, id: id)
         }
     }

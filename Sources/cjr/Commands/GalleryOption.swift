@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import CJRModel
 import CJRStore
 
 /// `--gallery DIR`: where the template gallery lives. By default, the `examples/` folder of
@@ -13,11 +14,11 @@ struct GalleryOption: ParsableArguments {
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples")
 
     /// The gallery; an explicit folder must be valid, the built-in one is skipped if absent.
-    func load() throws -> TemplateGallery {
-        if let path { return try TemplateGallery(directory: URL(fileURLWithPath: path)) }
+    func load(resourceBundles: ResourceBundles = .builtIn) throws -> TemplateGallery {
+        if let path { return try TemplateGallery(directory: URL(fileURLWithPath: path), resourceBundles: resourceBundles) }
         guard FileManager.default.fileExists(atPath: Self.builtIn.appendingPathComponent(TemplateGallery.indexName).path) else {
             return TemplateGallery()
         }
-        return try TemplateGallery(directory: Self.builtIn)
+        return try TemplateGallery(directory: Self.builtIn, resourceBundles: resourceBundles)
     }
 }

@@ -38,6 +38,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Egress network policy of the run: none or public.")
     var egress = CustomJobResources.defaultEgress.rawValue
 
+    @Option(name: .customLong("resource-bundle"), help: "Resource bundle: cpu.micro, cpu.small, cpu.medium (default) or cpu.large (see `cjr doctor`).")
+    var resourceBundle: String?
+
     @Option(name: .customLong("job-type"), help: "The job's type: default, hostedCustomMetric, notification or retraining.")
     var jobType = JobType.default.rawValue
 
@@ -99,7 +102,8 @@ struct RunCommand: AsyncParsableCommand {
     /// Stores the folder as a job (files, entry point, parameter values) and creates its run.
     private func prepare(folder: URL, store: RunStore) async throws -> (CustomJob, CustomJobRun) {
         var changes = JobChanges(name: folder.lastPathComponent, jobType: JobType(rawValue: jobType),
-                                 resources: CustomJobResources(egressNetworkPolicy: EgressNetworkPolicy(rawValue: egress) ?? .public))
+                                 resources: CustomJobResources(egressNetworkPolicy: EgressNetworkPolicy(rawValue: egress) ?? .public,
+                                                               resourceBundleId: resourceBundle))
         if let environment {
             let known = try await store.environments()
             guard let match = known.first(where: { $0.id == environment || $0.name == environment }) else {
@@ -141,11 +145,6 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     static func exitCode(of run: CustomJobRun) -> Int32 {
-        switch run.endReason {
-        case .exited?, .signaled?: Int32(run.exitCode ?? 1)
-        case .timeout?: 124
-        case .canceled?, .interrupted?: 130
-        case .launchFailed?, nil: 1
-        }
+        run.endReason?.commandExitCode(jobExitCode: run.exitCode) ?? 1
     }
 }

@@ -162,12 +162,7 @@ enum RunDescription {
 
     /// The same mapping as `cjr run`.
     static func exitCode(of run: RunView) -> Int32 {
-        switch run.endReason.flatMap(RunEndReason.init(rawValue:)) {
-        case .exited?, .signaled?: Int32(run.exitCode ?? 1)
-        case .timeout?: 124
-        case .canceled?, .interrupted?: 130
-        case .launchFailed?, nil: 1
-        }
+        run.endReason.flatMap(RunEndReason.init(rawValue:))?.commandExitCode(jobExitCode: run.exitCode) ?? 1
     }
 }
 

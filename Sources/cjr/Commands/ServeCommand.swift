@@ -24,6 +24,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var gallery: GalleryOption
 
+    @OptionGroup var resourceBundles: ResourceBundleOptions
+
     @Option(name: .customLong("max-runs"), help: "maxCustomJobRuns: runs that may execute at once.")
     var maxRuns = APIConfiguration.defaultMaxRuns
 
@@ -72,8 +74,9 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.keepWorkspaces = keepWorkspaces
         configuration.drumVariables = drumVariables
         configuration.allowUnsandboxed = allowUnsandboxed
+        configuration.resourceBundles = try resourceBundles.load()
         do {
-            configuration.gallery = try gallery.load()
+            configuration.gallery = try gallery.load(resourceBundles: configuration.resourceBundles)
         } catch let error as CJRError {
             throw ValidationError("--gallery: \(error.message)")
         }

@@ -1,0 +1,46 @@
+import Hummingbird
+import CJRModel
+
+/// `GET /resourceBundles/` (cjr's own): the bundles a job's `resources.resourceBundleId`
+/// may name, with the limits each puts on a run.
+struct ResourceBundleRoutes {
+    let bundles: ResourceBundles
+
+    func register(on router: RouterGroup<APIRequestContext>) {
+        router.get("resourceBundles") { request, _ in
+            let page = try request.pageRequest
+            let slice = Array(bundles.all.dropFirst(page.offset).prefix(page.limit))
+            return try JSONResponse.make(ListPayload(page: Page(items: slice, totalCount: bundles.all.count, request: page),
+                                                     request: request) { ResourceBundlePayload($0, isDefault: $0 == bundles.defaultBundle) })
+        }
+        router.get("resourceBundles/:bundleId") { _, context in
+            let id = try context.parameters.require("bundleId")
+            guard let bundle = bundles.bundle(id: id) else { throw CJRError.notFound("Resource bundle \(id) not found.") }
+            return try JSONResponse.make(ResourceBundlePayload(bundle, isDefault: bundle == bundles.defaultBundle))
+        }
+    }
+}
+
+/// One resource bundle and its limits.
+struct ResourceBundlePayload: Encodable, Sendable {
+    var id: String
+    var name: String
+    var description: String
+    var memoryBytes: Int64
+    var cpuCount: Double
+    var maxProcesses: Int
+    var maxLogBytes: Int64
+    /// Whether jobs without a `resourceBundleId` get this one.
+    var isDefault: Bool
+
+    init(_ bundle: ResourceBundle, isDefault: Bool) {
+        id = bundle.id
+        name = bundle.name
+        description = bundle.description
+        memoryBytes = bundle.memoryBytes
+        cpuCount = bundle.cpuCount
+        maxProcesses = bundle.maxProcesses
+        maxLogBytes = bundle.maxLogBytes
+        self.isDefault = isDefault
+    }
+}
