@@ -106,6 +106,11 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // prctl(PR_SET_DUMPABLE) for the cjr process, which Swift cannot call (variadic).
+        .target(
+            name: "CCJRHost",
+            cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror"])]
+        ),
         // The `cjr` command line: serve, token, environments.
         .executableTarget(
             name: "cjr",
@@ -117,6 +122,7 @@ let package = Package(
                 "CJRAPI",
                 "CJRClient",
                 "CJRParameters",
+                "CCJRHost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -134,6 +140,7 @@ let package = Package(
             name: "cjr-bench",
             dependencies: [
                 "CJRAPI",
+                "CJRRunner",
                 "CJRStore",
                 "cjr-launch",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -4,9 +4,12 @@
 //
 //   swift run -c release cjr-bench [--runs N]
 //
-// Three ways to run `run.sh` (which is `true`), N times each, sequentially:
+// Ways to run `run.sh` (which is `true`), N times each; the direct ones interleaved, so
+// every variant sees the same load:
 //   bash      posix_spawn `/bin/bash run.sh` and wait: the baseline
-//   launcher  the same through `cjr-launch` (new session, subreaper, cgroup when available)
+//   launcher  the same through `cjr-launch` (new session, subreaper), then with the seccomp
+//             filter (both policies, as an egress-none run gets them), then with the
+//             filter and a network namespace too
 //   api       the whole path: POST /runs/ to a live server on loopback, then poll the run
 //             until it has ended; measured by the client (POST → end seen) and by the
 //             server (created → ended, as recorded in the store)
@@ -18,6 +21,7 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import CJRAPI
+import CJRRunner
 import CJRStore
 
 @main
@@ -32,14 +36,22 @@ struct Bench {
         try "true\n".write(to: script, atomically: true, encoding: .utf8)
         let launcher = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("cjr-launch").path
 
-        let bash = try (0..<runs).map { _ in try timeSpawn(["/bin/bash", script.path]) }
-        let launched = try (0..<runs).map { _ in try timeSpawn([launcher, "--", "/bin/bash", script.path]) }
+        let policies = SandboxPolicies.locate()
+        let filter = policies.map { ["--seccomp", $0.defaultProfile, "--seccomp", $0.egressNone] } ?? []
+        let variants: [(String, [String])] = [
+            ("bash run.sh (baseline)", ["/bin/bash", script.path]),
+            ("cjr-launch -- bash run.sh", [launcher, "--", "/bin/bash", script.path]),
+            ("cjr-launch + seccomp filter (both policies)", [launcher] + filter + ["--", "/bin/bash", script.path]),
+            ("cjr-launch + filter + network namespace", [launcher] + filter + ["--netns", "--", "/bin/bash", script.path]),
+        ]
+        var samples = Array(repeating: [Double](), count: variants.count)
+        for _ in 0..<runs {
+            for (index, variant) in variants.enumerated() { samples[index].append(try timeSpawn(variant.1)) }
+        }
         let (client, server) = try await measureAPI(runs: runs, data: scratch.appendingPathComponent("data"))
 
-        let base = median(bash)
-        let rows: [(String, [Double])] = [
-            ("bash run.sh (baseline)", bash),
-            ("cjr-launch -- bash run.sh", launched),
+        let base = median(samples[0])
+        let rows: [(String, [Double])] = zip(variants.map(\.0), samples).map { ($0, $1) } + [
             ("API: POST → end seen by client", client),
             ("API: created → ended, server-side", server),
         ]

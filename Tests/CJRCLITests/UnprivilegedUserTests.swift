@@ -68,4 +68,22 @@ struct UnprivilegedUserTests {
         let record = jsonObject(Data((lines.last ?? "").utf8))
         #expect(record["sandbox"] as? [String] == ["seccomp:default", "seccomp:egress-none", "network-namespace:userns", "limits:not-enforced"], "\(record)")
     }
+
+    @Test("a job cannot read cjr's environment or memory through /proc, though it runs as the same user")
+    func cjrIsNotDumpable() throws {
+        let home = try ownedScratch()
+        defer { home.remove() }
+        let folder = home.url.appendingPathComponent("job")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // run.sh's parent is cjr-launch, whose parent is cjr.
+        try """
+            cjr=$(cut -d' ' -f4 /proc/$PPID/stat)
+            echo "cjr is $(cat /proc/$cjr/comm)"
+            cat /proc/$cjr/environ > /dev/null 2>&1 && echo "environ readable" || echo "environ refused"
+            head -c1 /proc/$cjr/mem > /dev/null 2>&1 && echo "mem readable" || echo "mem refused"
+            """.write(to: folder.appendingPathComponent("run.sh"), atomically: true, encoding: .utf8)
+        let result = try asUser(["run", folder.path, "--data-dir", home.path + "/data"], home: home)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.hasPrefix("cjr is cjr\nenviron refused\nmem refused\n"), "\(result.output)")
+    }
 }

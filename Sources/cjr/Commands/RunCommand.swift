@@ -1,4 +1,5 @@
 import ArgumentParser
+import CCJRHost
 import Foundation
 import Logging
 import UnixSignals
@@ -64,6 +65,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        _ = cjr_set_undumpable() // the job runs as this user; cjr's memory holds its API token
         let folder = URL(fileURLWithPath: directory).standardizedFileURL
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {

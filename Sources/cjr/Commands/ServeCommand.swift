@@ -1,4 +1,5 @@
 import ArgumentParser
+import CCJRHost
 import Foundation
 import Hummingbird
 import Logging
@@ -64,6 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        _ = cjr_set_undumpable() // jobs run as this user must not read the server's memory (tokens)
         var logger = Logger(label: "cjr")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         var configuration = APIConfiguration(
