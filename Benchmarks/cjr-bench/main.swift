@@ -12,7 +12,8 @@
 //             filter and a network namespace too
 //   api       the whole path: POST /runs/ to a live server on loopback, then poll the run
 //             until it has ended; measured by the client (POST → end seen) and by the
-//             server (created → ended, as recorded in the store)
+//             server (created → ended, as recorded in the store); and, interleaved, two
+//             servers with less sandbox (no resource-limit cgroups; no filter either)
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
@@ -48,12 +49,21 @@ struct Bench {
         for _ in 0..<runs {
             for (index, variant) in variants.enumerated() { samples[index].append(try timeSpawn(variant.1)) }
         }
-        let (client, server) = try await measureAPI(runs: runs, data: scratch.appendingPathComponent("data"))
+        // The server as shipped, then without the resource limits' cgroups, then without the
+        // filter too: what each part of the sandbox costs a run.
+        let host = try SandboxHost.detect()
+        let noLimits = SandboxHost(seccomp: host.seccomp, networkNamespace: host.networkNamespace, policies: host.policies,
+                                   cgroups: RunCgroups(parent: host.cgroups.parent))
+        let bare = SandboxHost(seccomp: false, networkNamespace: host.networkNamespace, policies: nil,
+                               cgroups: RunCgroups(parent: host.cgroups.parent))
+        let api = try await measureAPI(runs: runs, data: scratch.appendingPathComponent("data"), sandboxes: [host, noLimits, bare])
 
         let base = median(samples[0])
         let rows: [(String, [Double])] = zip(variants.map(\.0), samples).map { ($0, $1) } + [
-            ("API: POST → end seen by client", client),
-            ("API: created → ended, server-side", server),
+            ("API: POST → end seen by client", api[0].client),
+            ("API: created → ended, server-side", api[0].server),
+            ("… server-side, without the resource limits", api[1].server),
+            ("… server-side, without limits and filter", api[2].server),
         ]
         print("runs per row: \(runs); machine: \(ProcessInfo.processInfo.activeProcessorCount) cores")
         print("| path | median ms | p90 ms | ratio to baseline (median) |")
@@ -83,35 +93,50 @@ struct Bench {
         return seconds(ContinuousClock.now - start)
     }
 
-    static func measureAPI(runs: Int, data: URL) async throws -> (client: [Double], server: [Double]) {
+    /// Runs the job on each server in turn, `runs` times: (client, server) seconds per server.
+    static func measureAPI(runs: Int, data: URL, sandboxes: [SandboxHost]) async throws -> [(client: [Double], server: [Double])] {
         var logger = Logger(label: "cjr-bench")
         logger.logLevel = .error
-        let configuration = APIConfiguration(port: 0, dataDirectory: DataDirectory(root: data), maxRuns: 2)
-        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
-        let app = try APIServer.makeApplication(configuration: configuration, logger: logger) { port in
-            portContinuation.yield(port)
+        var apps: [any Service] = []
+        var configurations: [APIConfiguration] = []
+        let (portStream, portContinuation) = AsyncStream<(Int, Int)>.makeStream()
+        for (index, sandbox) in sandboxes.enumerated() {
+            var configuration = APIConfiguration(port: 0, dataDirectory: DataDirectory(root: data.appendingPathComponent("\(index)")), maxRuns: 2)
+            configuration.sandbox = sandbox
+            configurations.append(configuration)
+            apps.append(try APIServer.makeApplication(configuration: configuration, logger: logger) { port in
+                portContinuation.yield((index, port))
+            })
         }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: apps, logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            var ports = portStream.makeAsyncIterator()
-            guard let port = await ports.next() else { throw BenchError("server did not start") }
-            let token = try String(contentsOf: configuration.dataDirectory.tokenFile, encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            let api = API(base: "http://127.0.0.1:\(port)/api/v2", token: token)
-            let job = try await api.createJob()
-            _ = try await api.runOnce(job) // warm up
-            var client: [Double] = []
-            var server: [Double] = []
+            var ports = [Int: Int]()
+            for await (index, port) in portStream {
+                ports[index] = port
+                if ports.count == sandboxes.count { break }
+            }
+            var apis: [(API, String)] = []
+            for (index, configuration) in configurations.enumerated() {
+                let token = try String(contentsOf: configuration.dataDirectory.tokenFile, encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                let api = API(base: "http://127.0.0.1:\(ports[index]!)/api/v2", token: token)
+                let job = try await api.createJob()
+                _ = try await api.runOnce(job) // warm up
+                apis.append((api, job))
+            }
+            var results = Array(repeating: (client: [Double](), server: [Double]()), count: apis.count)
             for _ in 0..<runs {
-                let start = ContinuousClock.now
-                let run = try await api.runOnce(job)
-                client.append(seconds(ContinuousClock.now - start))
-                server.append(run.serverSeconds)
+                for (index, (api, job)) in apis.enumerated() {
+                    let start = ContinuousClock.now
+                    let run = try await api.runOnce(job)
+                    results[index].client.append(seconds(ContinuousClock.now - start))
+                    results[index].server.append(run.serverSeconds)
+                }
             }
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
-            return (client, server)
+            return results
         }
     }
 

@@ -54,6 +54,7 @@ struct UnprivilegedUserTests {
             for kind in udp raw netlink unix; do echo "$kind $(\(probe) $kind)"; done
             echo "tcp $(\(probe) tcp 127.0.0.1 22)"
             echo "ptrace $(\(probe) syscall ptrace)"
+            \(probe) socket32 >/dev/null; echo "socket32 exit $?"
             echo "uid $(id -u)"
             """.write(to: folder.appendingPathComponent("run.sh"), atomically: true, encoding: .utf8)
         let result = try asUser(["run", folder.path, "--egress", "none", "--data-dir", home.path + "/data", "--json"], home: home)
@@ -64,6 +65,7 @@ struct UnprivilegedUserTests {
         }
         #expect(lines.contains("unix ok"))
         #expect(lines.contains("ptrace refused: EPERM (Operation not permitted)"))
+        #expect(lines.contains("socket32 exit 159"), "a 32-bit socket call is killed (SIGSYS)")
         #expect(lines.contains("uid \(getpwnam(Self.user)!.pointee.pw_uid)"), "the job keeps the user's identity inside the user namespace")
         let record = jsonObject(Data((lines.last ?? "").utf8))
         #expect(record["sandbox"] as? [String] == ["seccomp:default", "seccomp:egress-none", "network-namespace:userns", "limits:not-enforced"], "\(record)")

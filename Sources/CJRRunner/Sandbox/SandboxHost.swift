@@ -75,7 +75,9 @@ public struct SandboxHost: Sendable {
         }
         let limits = limited.isEmpty ? "not enforced: no memory, pids or cpu cgroup cjr may create (runs record limits:not-enforced)"
             : limited.joined(separator: ", ")
-        return [("seccomp filter", filter), ("network namespace", namespace), ("egress none", egress), ("process tree", tree),
-                ("resource limits", limits)]
+        var lines = [("seccomp filter", filter), ("network namespace", namespace), ("egress none", egress), ("process tree", tree),
+                     ("resource limits", limits)]
+        if let tip = cgroups.migrationTip { lines.append(("tip", tip)) }
+        return lines
     }
 }
