@@ -23,7 +23,7 @@ public struct MultipartUpload: Sendable {
     }
 
     public mutating func file(_ url: URL, filePath: String) throws {
-        let size = try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber
+        let size = try FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)[.size] as? NSNumber
         parts.append(.file(url: url, filePath: filePath, size: size?.int64Value ?? 0))
     }
 
@@ -54,6 +54,9 @@ public struct MultipartUpload: Sendable {
             let upload: MultipartUpload
             var index = 0
             var file: FileHandle?
+            /// Bytes of the open file still to send: exactly the size announced in `length`.
+            var remaining: Int64 = 0
+            var fileName = ""
             var pendingTrailer: String?
             var finished = false
 
@@ -61,7 +64,15 @@ public struct MultipartUpload: Sendable {
 
             mutating func next() async throws -> ByteBuffer? {
                 if let handle = file {
-                    if let data = try handle.read(upToCount: 1 << 16), !data.isEmpty { return ByteBuffer(data: data) }
+                    if remaining > 0 {
+                        guard let data = try handle.read(upToCount: Int(Swift.min(remaining, 1 << 16))), !data.isEmpty else {
+                            try? handle.close()
+                            file = nil
+                            throw ClientError("\(fileName) got shorter while it was being uploaded; try again")
+                        }
+                        remaining -= Int64(data.count)
+                        return ByteBuffer(data: data)
+                    }
                     try? handle.close()
                     file = nil
                     defer { pendingTrailer = nil }
@@ -77,8 +88,10 @@ public struct MultipartUpload: Sendable {
                 switch part {
                 case .field(let name, let value):
                     return ByteBuffer(string: upload.header(field: name) + value + "\r\n")
-                case .file(let url, let filePath, _):
+                case .file(let url, let filePath, let size):
                     file = try FileHandle(forReadingFrom: url)
+                    remaining = size
+                    fileName = url.path
                     pendingTrailer = "\r\n" + upload.header(field: "filePath") + filePath + "\r\n"
                     return ByteBuffer(string: upload.header(fileName: url.lastPathComponent))
                 }

@@ -57,6 +57,24 @@ public struct ServerClient: Sendable {
         return try await send(request)
     }
 
+    /// Every page of a list, following `next` until it is null: the items and each page's JSON.
+    public func all<Element: Decodable & Sendable>(_ path: String, as type: Element.Type) async throws -> (items: [Element], pages: [Data]) {
+        var items: [Element] = []
+        var pages: [Data] = []
+        var next: String? = path
+        while let current = next {
+            let page = try await json(.get, current)
+            pages.append(page)
+            let view = try page.decoded(as: ListView<Element>.self)
+            items += view.data
+            next = try view.next.map { url in
+                guard let range = url.range(of: "/api/v2/") else { throw ClientError("unexpected next page URL from the server: \(url)") }
+                return String(url[range.upperBound...])
+            }
+        }
+        return (items, pages)
+    }
+
     /// A multipart request, streamed from disk.
     public func upload(_ method: Method, _ path: String, form: MultipartUpload) async throws -> Data {
         var request = makeRequest(method, path)

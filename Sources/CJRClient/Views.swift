@@ -69,6 +69,7 @@ public struct TemplateView: Decodable, Sendable {
     public var description: String
     public var jobType: String
     public var filePaths: [String]
+    public var runtimeParameters: [JobView.Parameter]?
 }
 
 /// Any JSON value, shown as text: strings as they are, everything else as JSON.

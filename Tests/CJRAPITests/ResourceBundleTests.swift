@@ -22,6 +22,12 @@ private func survivors(ofRun runId: String) -> [Int32] {
     }
 }
 
+/// The run's cgroup directories still on disk (every hierarchy cjr uses).
+private func leftoverCgroups(ofRun runId: String) -> [String] {
+    ["unified", "memory", "pids", "cpu", ""].map { "/sys/fs/cgroup/\($0)/cjr/run-\(runId)".replacingOccurrences(of: "//", with: "/") }
+        .filter { FileManager.default.fileExists(atPath: $0) }
+}
+
 private func runScript(_ api: APIClient, _ script: String, bundle: String?) async throws -> (run: JSON, log: String) {
     let resources = bundle.map { #"{"egressNetworkPolicy": "public", "resourceBundleId": "\#($0)"}"# } ?? #"{"egressNetworkPolicy": "public"}"#
     let jobId = try #require(try JSON(try await api.postJSON("/customJobs/", #"{"name": "limited", "resources": \#(resources)}"#))["id"].string)
@@ -84,6 +90,9 @@ struct ResourceBundleTests {
             #expect(run["sandbox"].array.compactMap(\.string).contains("memory.max=\(256 << 20)"))
             #expect(log.hasPrefix("hogging\n"))
             #expect(log.hasSuffix("[cjr] out of memory: the kernel killed a process of the run for exceeding the memory limit of 256 MiB (resource bundle cpu.micro)\n"), "\(log)")
+            let runId = try #require(run["id"].string)
+            #expect(survivors(ofRun: runId).isEmpty)
+            #expect(leftoverCgroups(ofRun: runId).isEmpty, "the run's cgroups are removed")
         }
     }
 
@@ -98,6 +107,20 @@ struct ResourceBundleTests {
             #expect(run["exitCode"].int == 3)
             #expect(log.hasSuffix("[cjr] process limit: the run tried to have more than 64 processes and threads at once (resource bundle cpu.micro); forks beyond it failed\n"), "\(log.suffix(400))")
             #expect(survivors(ofRun: try #require(run["id"].string)).isEmpty)
+            #expect(leftoverCgroups(ofRun: try #require(run["id"].string)).isEmpty)
+        }
+    }
+
+    @Test("a timeout stays the reason a run ended, even after it ran into a limit",
+          .enabled(if: cgroups.limitedResources.contains("memory")))
+    func timeoutWinsOverLimit() async throws {
+        try await withServer(timeout: 6) { api in
+            let (run, log) = try await runScript(api, "\(probe) alloc 1024\necho \"after $?\"\nsleep 60\n", bundle: "cpu.micro")
+            #expect(run["status"].string == "failed")
+            #expect(run["endReason"].string == "timeout")
+            #expect(log.contains("after 137\n"), "the hog was OOM-killed first: \(log)")
+            #expect(log.contains("[cjr] timed out after 6 s"), "\(log)")
+            #expect(log.hasSuffix("(resource bundle cpu.micro)\n") && log.contains("[cjr] out of memory:"), "the limit is noted too: \(log)")
         }
     }
 

@@ -40,6 +40,7 @@ private let networkScript = """
     echo "tcp $($P tcp 127.0.0.1 ${hostport##*:})"
     for kind in udp raw packet netlink unix; do echo "$kind $($P $kind)"; done
     $P socket32 >/dev/null; echo "socket32 exit $?"
+    nsenter -t $PPID -n true 2>/dev/null && echo "escape yes" || echo "escape no"
     """
 
 private func runJob(_ api: APIClient, script: String, egress: String) async throws -> (run: JSON, log: String) {
@@ -64,6 +65,7 @@ private func withSandboxServer<Value: Sendable>(
         let detected = try SandboxHost.detect()
         configuration.sandbox = SandboxHost(seccomp: seccomp && detected.seccomp,
                                             networkNamespace: networkNamespace ? detected.networkNamespace : .unavailable,
+                                            userNamespaces: networkNamespace && detected.userNamespaces,
                                             policies: detected.policies, cgroups: detected.cgroups)
     }
     let server = TestServer(configuration: configuration)
@@ -86,19 +88,23 @@ struct SandboxTests {
             }
             #expect(seen["unix"] == "ok")
             #expect(seen["socket32"] == "exit 159", "SIGSYS (31): non-native ABIs are killed")
+            #expect(seen["escape"] == "no", "setns() back into the launcher's namespace is refused")
             let protections = run["sandbox"].array.compactMap(\.string)
             #expect(protections.starts(with: ["seccomp:default", "seccomp:egress-none"]))
             #expect(protections.contains { $0.hasPrefix("network-namespace") } == (Self.host.networkNamespace != .unavailable))
         }
     }
 
-    @Test("egress none with only a network namespace: loopback is the run's own, so the server is unreachable",
-          .enabled(if: host.networkNamespace != .unavailable))
+    @Test("egress none with only a network namespace: a user namespace's, which the run cannot leave; the server is unreachable",
+          .enabled(if: host.userNamespaces))
     func networkNamespaceAlone() async throws {
         try await withSandboxServer(seccomp: false) { api in
             let (run, log) = try await runJob(api, script: networkScript, egress: "none")
-            #expect(results(log)["tcp"] == "refused: ECONNREFUSED (Connection refused)", "\(log)")
-            #expect(run["sandbox"].array.compactMap(\.string).first?.hasPrefix("network-namespace") == true)
+            let seen = results(log)
+            #expect(seen["tcp"] == "refused: ECONNREFUSED (Connection refused)", "\(log)")
+            #expect(seen["escape"] == "no", "without the filter, setns() back out is what a plain namespace would allow a root job")
+            #expect(run["sandbox"].array.compactMap(\.string).first == "network-namespace:userns")
+            #expect(log.hasPrefix("[cjr] this host gives runs no seccomp filter"), "the run says what it goes without")
         }
     }
 
@@ -111,6 +117,34 @@ struct SandboxTests {
         }
     }
 
+    @Test("a sandbox the launcher cannot set up fails the run as launchFailed, unlike a job that exits 126 itself")
+    func setupFailure() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        // A "v1 hierarchy" that is a plain directory: the entry point cannot join it.
+        var configuration = TestServer().configuration
+        let detected = try SandboxHost.detect()
+        configuration.sandbox = SandboxHost(seccomp: detected.seccomp, networkNamespace: detected.networkNamespace,
+                                            userNamespaces: detected.userNamespaces, policies: detected.policies,
+                                            cgroups: RunCgroups(parent: nil, v1Parents: ["pids": scratch.path]))
+        let server = TestServer(configuration: configuration)
+        defer { server.removeData() }
+        try await server.run { api in
+            let (run, log) = try await runJob(api, script: "echo should not run\n", egress: "public")
+            #expect(run["status"].string == "failed")
+            #expect(run["endReason"].string == "launchFailed")
+            #expect(run["exitCode"].isNull)
+            #expect(log.contains("cjr-launch: cannot join a limit cgroup: \(scratch.path)/run-"), "\(log)")
+            #expect(log.hasSuffix("[cjr] the run's sandbox could not be set up (cjr-launch said why, above); the entry point never ran\n"))
+            #expect(!log.contains("should not run"))
+        }
+        try await withSandboxServer { api in
+            let (run, _) = try await runJob(api, script: "exit 126\n", egress: "public")
+            #expect(run["endReason"].string == "exited")
+            #expect(run["exitCode"].int == 126)
+        }
+    }
+
     @Test("egress public: the run reaches this server over loopback TCP")
     func egressPublic() async throws {
         try await withSandboxServer { api in
@@ -120,8 +154,9 @@ struct SandboxTests {
         }
     }
 
+    // As root, because an ordinary user is refused most of these by the kernel anyway.
     @Test("every syscall default.policy denies is refused with its errno; namespace clones too; threads still work",
-          .enabled(if: host.filtersSyscalls))
+          .enabled(if: host.filtersSyscalls && getuid() == 0))
     func deniedSyscalls() async throws {
         #expect(policyDeniedSyscalls.count > 40, "the policy file was read")
         let script = "P=\(probe)\n"

@@ -124,8 +124,15 @@ struct ClientVerbTests {
         let tooMany = try client(server, ["runs", "start", job, "--param", "STEPS=1000000"])
         #expect(tooMany.status == 1)
         #expect(tooMany.stderr.contains("422 Unprocessable Entity: runtimeParameterValues[0]: parameter 'STEPS' is 1000000.0, above its maxValue"), "\(tooMany.stderr)")
+        let refusedValue = try client(server, ["jobs", "create", "--template", "long-running", "--param", "STEPS=1000000"])
+        #expect(refusedValue.status == 1)
+        #expect(refusedValue.stderr.contains("above its maxValue"), "\(refusedValue.stderr)")
+        let fromTemplate = try client(server, ["jobs", "create", "--template", "long-running", "--param", "STEPS=3", "--json"])
+        let templateJob = try #require(json(fromTemplate.stdout)["id"] as? String, "\(fromTemplate.stderr)")
+        #expect(try client(server, ["jobs", "show", templateJob]).stdout.contains("STEPS      numeric  3"))
+        #expect(try client(server, ["jobs", "delete", templateJob]).status == 0)
         let unknownTemplate = try client(server, ["jobs", "create", "--template", "nope"])
-        #expect(unknownTemplate.stderr.contains("templateId: 'nope' is not a template"), "\(unknownTemplate.stderr)")
+        #expect(unknownTemplate.stderr == "cjr: server said 404 Not Found: Custom job template nope not found.\n", "\(unknownTemplate.stderr)")
         #expect(json(try client(server, ["jobs", "list", "--json"]).stdout)["totalCount"] as? Int == 1, "no half-created job")
     }
 }

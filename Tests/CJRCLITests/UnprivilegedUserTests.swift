@@ -82,7 +82,9 @@ struct UnprivilegedUserTests {
             cjr=$(cut -d' ' -f4 /proc/$PPID/stat)
             echo "cjr is $(cat /proc/$cjr/comm)"
             cat /proc/$cjr/environ > /dev/null 2>&1 && echo "environ readable" || echo "environ refused"
-            head -c1 /proc/$cjr/mem > /dev/null 2>&1 && echo "mem readable" || echo "mem refused"
+            address=$(head -1 /proc/$cjr/maps 2>/dev/null | cut -d- -f1)
+            [ -n "$address" ] && dd if=/proc/$cjr/mem bs=1 count=1 skip=$((16#$address)) status=none > /dev/null 2>&1 \\
+                && echo "mem readable" || echo "mem refused"
             """.write(to: folder.appendingPathComponent("run.sh"), atomically: true, encoding: .utf8)
         let result = try asUser(["run", folder.path, "--data-dir", home.path + "/data"], home: home)
         #expect(result.status == 0, "\(result.output)")

@@ -68,9 +68,12 @@ static bool loopback_up(char *why, size_t size) {
     return ok;
 }
 
-enum netns_mode isolation_enter_netns(char *why, size_t size) {
-    if (unshare(CLONE_NEWNET) == 0) return loopback_up(why, size) ? NETNS_ROOT : NETNS_NONE;
-    int plain = errno;
+enum netns_mode isolation_enter_netns(bool through_userns, char *why, size_t size) {
+    int plain = EPERM;
+    if (!through_userns) {
+        if (unshare(CLONE_NEWNET) == 0) return loopback_up(why, size) ? NETNS_ROOT : NETNS_NONE;
+        plain = errno;
+    }
     uid_t uid = geteuid();
     gid_t gid = getegid();
     if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) {
@@ -130,7 +133,7 @@ static int check_seccomp(void *context) {
 static int check_netns(void *context) {
     (void)context;
     char why[256];
-    return (int)isolation_enter_netns(why, sizeof why);
+    return (int)isolation_enter_netns(false, why, sizeof why);
 }
 
 static int check_userns(void *context) {

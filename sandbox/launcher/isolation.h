@@ -17,8 +17,11 @@ enum netns_mode {
 /// Moves the calling process into a new network namespace holding only a loopback
 /// interface (brought up; it reaches nothing but the namespace itself). Tries a plain
 /// CLONE_NEWNET first, then a user namespace that maps the caller's own uid and gid, so the
-/// process keeps its identity. On failure returns NETNS_NONE with the reason in `why`.
-enum netns_mode isolation_enter_netns(char *why, size_t size);
+/// process keeps its identity. `through_userns` skips the plain CLONE_NEWNET: a root job
+/// without the seccomp filter could otherwise setns() back into the host's namespace, which
+/// it cannot do from a user namespace of its own (it holds no capability over the host's).
+/// On failure returns NETNS_NONE with the reason in `why`.
+enum netns_mode isolation_enter_netns(bool through_userns, char *why, size_t size);
 
 /// Sets PR_SET_NO_NEW_PRIVS and installs the compiled filter on the calling process.
 bool isolation_install_filter(const struct sock_fprog *program, char *why, size_t size);

@@ -1,7 +1,7 @@
 // cjr-launch: runs one custom-job entry point and supervises its whole process tree.
 //
 //   cjr-launch [--status-file PATH] [--grace-ms N] [--cgroup DIR] [--join DIR]...
-//              [--seccomp FILE]... [--netns] [--watch-stdin] -- PROGRAM [ARG...]
+//              [--seccomp FILE]... [--netns | --netns-userns] [--watch-stdin] -- PROGRAM [ARG...]
 //   cjr-launch --probe
 //
 // The launcher
@@ -11,7 +11,8 @@
 //   2. forks the entry point into its own process group (and into the run's cgroup when one
 //      is given), with /dev/null as stdin, then execs it. Before the exec the child joins
 //      every --join cgroup (v1 controller directories), moves into a network namespace of
-//      its own with --netns, and, as the very last step, sets PR_SET_NO_NEW_PRIVS and
+//      its own with --netns (--netns-userns: through a user namespace even as root, for
+//      runs without the filter), and, as the very last step, sets PR_SET_NO_NEW_PRIVS and
 //      installs the seccomp filter compiled from the --seccomp policy files
 //      (sandbox/seccomp/, grammar in policy.c). The files are parsed and compiled into ONE
 //      filter before anything is forked: a bad line exits 125 with FILE:LINE on stderr;
@@ -20,7 +21,8 @@
 //      (cjr went away), the whole tree gets SIGTERM, then SIGKILL after the grace period;
 //   4. exits only when no descendant is left, with the entry point's exit code (128+signal
 //      if a signal ended it), and writes "exit N" or "signal N" to the status file, so cjr
-//      can tell a SIGKILL from an `exit 137`.
+//      can tell a SIGKILL from an `exit 137` ("setup 126" when the child could not be set
+//      up: a close-on-exec pipe tells that apart from an entry point that exits 126).
 //
 // Exit codes of its own: 125 usage or setup error (nothing was started), 126 the child
 // could not be set up (cgroup, network namespace or filter; the entry point never ran),
@@ -154,10 +156,11 @@ static void signal_tree(int sig) {
     if (sig == SIGTERM) signal_descendants(SIGCONT); // stopped processes must wake to die
 }
 
-static void write_status(const char *path, int status) {
+static void write_status(const char *path, int status, bool setup_failed) {
     if (!path) return;
     char text[64];
-    if (WIFSIGNALED(status)) snprintf(text, sizeof text, "signal %d\n", WTERMSIG(status));
+    if (setup_failed) snprintf(text, sizeof text, "setup %d\n", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status)) snprintf(text, sizeof text, "signal %d\n", WTERMSIG(status));
     else snprintf(text, sizeof text, "exit %d\n", WEXITSTATUS(status));
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return;
@@ -196,21 +199,30 @@ static pid_t spawn_child(int cgroup_fd, bool *placed) {
 static void usage(void) {
     fprintf(stderr,
             "usage: cjr-launch [--status-file PATH] [--grace-ms N] [--cgroup DIR] [--join DIR]...\n"
-            "                  [--seccomp FILE]... [--netns] [--watch-stdin] -- PROGRAM [ARG...]\n"
+            "                  [--seccomp FILE]... [--netns | --netns-userns] [--watch-stdin] -- PROGRAM [ARG...]\n"
             "       cjr-launch --probe\n");
     exit(125);
 }
 
-/// In the child: prints why it cannot be set up and exits 126 (the entry point never runs).
+/// The child's end of the setup pipe: it says "the sandbox could not be set up" apart
+/// from an entry point that exits 126 itself (exec closes it, close-on-exec).
+static int setup_report = -1;
+
+/// In the child: prints why it cannot be set up, tells the parent, and exits 126 (the
+/// entry point never runs).
 static void child_fail(const char *what, const char *why) {
     fprintf(stderr, "cjr-launch: %s: %s\n", what, why);
+    if (setup_report >= 0) {
+        ssize_t ignored = write(setup_report, "F", 1);
+        (void)ignored;
+    }
     _exit(126);
 }
 
 int main(int argc, char **argv) {
     const char *status_file = NULL;
     long grace_ms = 5000;
-    bool watch_stdin = false, netns = false;
+    bool watch_stdin = false, netns = false, netns_userns = false;
     const char **seccomp_files = calloc((size_t)argc, sizeof *seccomp_files);
     const char **join_dirs = calloc((size_t)argc, sizeof *join_dirs);
     int seccomp_count = 0, join_count = 0;
@@ -225,6 +237,7 @@ int main(int argc, char **argv) {
         else if (strcmp(arg, "--join") == 0 && index + 1 < argc) join_dirs[join_count++] = argv[++index];
         else if (strcmp(arg, "--seccomp") == 0 && index + 1 < argc) seccomp_files[seccomp_count++] = argv[++index];
         else if (strcmp(arg, "--netns") == 0) netns = true;
+        else if (strcmp(arg, "--netns-userns") == 0) netns = netns_userns = true;
         else if (strcmp(arg, "--watch-stdin") == 0) watch_stdin = true;
         else if (strcmp(arg, "--probe") == 0 && argc == 2) return isolation_probe();
         else usage();
@@ -251,32 +264,34 @@ int main(int argc, char **argv) {
 
     int cgroup_fd = cgroup_dir ? open(cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (cgroup_dir && cgroup_fd < 0) die(cgroup_dir);
+    int setup_pipe[2];
+    if (pipe2(setup_pipe, O_CLOEXEC) != 0) die("pipe2");
     bool placed;
     child_pid = spawn_child(cgroup_fd, &placed);
     if (child_pid < 0) die("fork");
     if (child_pid == 0) {
+        close(setup_pipe[0]);
+        setup_report = setup_pipe[1];
         sigprocmask(SIG_SETMASK, &previous, NULL);
         setpgid(0, 0);
         if (cgroup_dir && !placed) {
             char path[4096];
             snprintf(path, sizeof path, "%s/cgroup.procs", cgroup_dir);
-            if (!write_file(path, "0")) {
-                fprintf(stderr, "cjr-launch: cannot join cgroup %s: %s\n", cgroup_dir, strerror(errno));
-                _exit(126);
-            }
+            if (!write_file(path, "0")) child_fail("cannot join its cgroup", strerror(errno));
         }
         for (int i = 0; i < join_count; i++) {
             char path[4096];
             snprintf(path, sizeof path, "%s/cgroup.procs", join_dirs[i]);
             if (!write_file(path, "0")) {
-                fprintf(stderr, "cjr-launch: cannot join cgroup %s: %s\n", join_dirs[i], strerror(errno));
-                _exit(126);
+                char why[4200];
+                snprintf(why, sizeof why, "%s: %s", join_dirs[i], strerror(errno));
+                child_fail("cannot join a limit cgroup", why);
             }
         }
         int null = open("/dev/null", O_RDONLY);
         if (null >= 0 && null != 0) { dup2(null, 0); close(null); }
         char why[512];
-        if (netns && isolation_enter_netns(why, sizeof why) == NETNS_NONE) {
+        if (netns && isolation_enter_netns(netns_userns, why, sizeof why) == NETNS_NONE) {
             child_fail("cannot create a network namespace", why);
         }
         // The very last step: from here on only execve (and, if it fails, the message).
@@ -288,6 +303,14 @@ int main(int argc, char **argv) {
         _exit(127);
     }
 
+    // Wait for the child to exec (the pipe closes) or to report a failed setup.
+    close(setup_pipe[1]);
+    char report;
+    ssize_t reported;
+    do { reported = read(setup_pipe[0], &report, 1); } while (reported < 0 && errno == EINTR);
+    bool setup_failed = reported == 1;
+    close(setup_pipe[0]);
+
     int child_status = 0;
     bool child_done = false, terminating = false, stdin_open = watch_stdin;
     long long kill_at = 0;
@@ -298,7 +321,7 @@ int main(int argc, char **argv) {
             pid_t pid = waitpid(-1, &status, WNOHANG);
             if (pid <= 0) {
                 if (pid < 0 && errno == ECHILD && child_done) {
-                    write_status(status_file, child_status);
+                    write_status(status_file, child_status, setup_failed);
                     if (WIFSIGNALED(child_status)) return 128 + WTERMSIG(child_status);
                     return WEXITSTATUS(child_status);
                 }

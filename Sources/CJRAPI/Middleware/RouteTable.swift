@@ -32,7 +32,8 @@ final class RouteTable: Sendable {
         }
         // Like the router, a literal segment wins over a capture: `customJobs/fromGalleryTemplate`
         // is its own resource, not a `customJobs/{customJobId}`.
-        return matching.max { Self.specificity($0).lexicographicallyPrecedes(Self.specificity($1)) }?.methods
+        guard let best = matching.map(Self.specificity).max(by: { $0.lexicographicallyPrecedes($1) }) else { return nil }
+        return matching.filter { Self.specificity($0) == best }.reduce(into: Set<String>()) { $0.formUnion($1.methods) }
     }
 
     /// Which segments are literals, as 1s and 0s to compare left to right.

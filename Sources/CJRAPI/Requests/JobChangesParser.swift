@@ -117,8 +117,6 @@ struct JobChangesParser {
         }
     }
 
-    // MARK: Shared helpers
-
     // MARK: Template
 
     /// `templateId` of a `fromGalleryTemplate` body (the other fields go through `parse`).
@@ -130,6 +128,8 @@ struct JobChangesParser {
     func templateId(form: MultipartForm) throws -> String? {
         try single(form, "templateId")
     }
+
+    // MARK: Shared helpers
 
     private func checkNames(_ names: [String]) throws {
         for name in names where !operation.allowedFields.contains(name) {

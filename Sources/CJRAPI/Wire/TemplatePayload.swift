@@ -10,6 +10,8 @@ struct TemplatePayload: Encodable, Sendable {
     var resources: ResourcesPayload
     /// The folder's files; a job created from the template gets all of them.
     var filePaths: [String]
+    /// What the template's `metadata.yaml` declares, in the jobs' unified shape.
+    var runtimeParameters: [RuntimeParameterPayload]
 
     init(_ template: JobTemplate) {
         id = template.id
@@ -18,5 +20,6 @@ struct TemplatePayload: Encodable, Sendable {
         jobType = template.jobType.rawValue
         resources = ResourcesPayload(template.resources)
         filePaths = template.filePaths
+        runtimeParameters = template.runtimeParameterDefinitions.map { RuntimeParameterPayload($0, override: nil) }
     }
 }

@@ -35,6 +35,7 @@ struct RunExecutor: Sendable {
             try? await log.note(error.message)
             return RunOutcome(status: .failed, reason: .launchFailed)
         }
+        for warning in plan.warnings { try? await log.note(warning) }
         let workspace: RunWorkspace
         do {
             workspace = try RunWorkspace.materialize(run, store: store)
@@ -114,14 +115,21 @@ struct RunExecutor: Sendable {
             try? await log.finish()
             return RunOutcome(status: .failed, reason: .launchFailed)
         }
-        var outcome = Self.outcome(status: LauncherStatus(file: workspace.statusFile), stopped: control.reason)
+        let status = LauncherStatus(file: workspace.statusFile)
+        var outcome = Self.outcome(status: status, stopped: control.reason)
         let limit = Self.limitHit(outOfMemoryKills: cgroups.outOfMemoryKills, processLimitHits: cgroups.processLimitHits)
         await cgroups.remove()
-        if let limit, outcome.status == .failed { outcome.reason = limit }
+        // A limit explains a failure the job's own exit or a signal shows; a timeout, cancel
+        // or shutdown stays what ended the run, with the limit as a note.
+        if let limit, outcome.status == .failed, [.exited, .signaled].contains(outcome.reason) { outcome.reason = limit }
         try? await log.finish()
-        if let note = note(for: outcome, run: run, bundle: bundle) { try? await log.note(note) }
+        if status == .setupFailed {
+            try? await log.note("the run's sandbox could not be set up (cjr-launch said why, above); the entry point never ran")
+        } else if let note = note(for: outcome, run: run, bundle: bundle) {
+            try? await log.note(note)
+        }
         if let limit, outcome.reason != limit, let note = Self.limitNote(limit, bundle: bundle) {
-            try? await log.note(note + " (the run went on)")
+            try? await log.note(note + (outcome.status == .succeeded ? " (the run went on)" : ""))
         }
         return outcome
     }
@@ -153,6 +161,7 @@ struct RunExecutor: Sendable {
         switch status {
         case .exited(let code)?: exitCode = code
         case .signaled(let number)?: exitCode = 128 + number; signal = number
+        case .setupFailed?: return RunOutcome(status: .failed, reason: .launchFailed)
         case nil: break
         }
         switch stopped {
@@ -165,7 +174,7 @@ struct RunExecutor: Sendable {
         case .exited(0)?: return RunOutcome(status: .succeeded, reason: .exited, exitCode: 0)
         case .exited?: return RunOutcome(status: .failed, reason: .exited, exitCode: exitCode)
         case .signaled?: return RunOutcome(status: .failed, reason: .signaled, exitCode: exitCode, signal: signal)
-        case nil: return RunOutcome(status: .failed, reason: .launchFailed)
+        case .setupFailed?, nil: return RunOutcome(status: .failed, reason: .launchFailed)
         }
     }
 
@@ -214,6 +223,9 @@ struct RunExecutor: Sendable {
 enum LauncherStatus: Equatable {
     case exited(Int)
     case signaled(Int)
+    /// The launcher could not set the entry point's sandbox up (cgroup, namespace, filter);
+    /// the entry point never ran.
+    case setupFailed
 
     init?(file: URL) {
         guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
@@ -222,6 +234,7 @@ enum LauncherStatus: Equatable {
         switch parts[0] {
         case "exit": self = .exited(number)
         case "signal": self = .signaled(number)
+        case "setup": self = .setupFailed
         default: return nil
         }
     }

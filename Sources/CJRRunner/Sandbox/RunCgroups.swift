@@ -72,7 +72,8 @@ public struct RunCgroups: Sendable {
         let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
         let line = mounts.split(separator: "\n").first { $0.split(separator: " ").dropFirst(4).first.map(String.init) == mount }
         guard let line, !line.contains("favordynmods") else { return nil }
-        return "`mount -o remount,favordynmods \(mount)` (as root) makes entering a run's cgroups cheap: about 10 ms less per run here"
+        return "`mount -o remount,favordynmods \(mount)` (as root) makes entering a run's v1 limit cgroups cheap "
+            + "(on these hybrid hosts about 12 ms less per run; see BENCHMARKS.md)"
     }
 
     /// Which limits can be enforced, for reports.
@@ -126,9 +127,13 @@ public struct RunCgroups: Sendable {
         }
     }
 
-    /// Removes the v1 cgroups a run left behind (its server died while it ran).
+    /// Removes the cgroups a run left behind (its server died while it ran, perhaps before
+    /// it recorded them): everything in them is killed first, where the kernel allows.
     func removeLeftovers(runId: String) async {
-        for parent in v1Parents.values { await Self.remove(parent + "/run-" + runId) }
+        var set = RunCgroupSet()
+        if let parent, Self.exists(parent + "/run-" + runId) { set.tree = parent + "/run-" + runId }
+        set.joins = v1Parents.values.map { $0 + "/run-" + runId }.filter(Self.exists)
+        await set.remove()
     }
 
     /// Kills every process in a v2 cgroup.
@@ -193,7 +198,10 @@ struct RunCgroupSet: Sendable {
         return 0
     }
 
+    /// Kills what is left in the run's tree, then removes the limit cgroups and the tree
+    /// (a v1 cgroup cannot go while a process is in it, and v1 has no cgroup.kill).
     func remove() async {
+        if let tree { RunCgroups.kill(tree) }
         for path in joins { await RunCgroups.remove(path) }
         if let tree { await RunCgroups.remove(tree) }
     }

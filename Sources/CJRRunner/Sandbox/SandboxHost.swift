@@ -15,14 +15,33 @@ public struct SandboxHost: Sendable {
 
     public var seccomp: Bool
     public var networkNamespace: NetworkNamespace
+    /// Unprivileged user namespaces work (a root job without the filter gets its network
+    /// namespace through one, so it cannot setns() back into the host's).
+    public var userNamespaces: Bool
     public var policies: SandboxPolicies?
     public var cgroups: RunCgroups
 
-    public init(seccomp: Bool, networkNamespace: NetworkNamespace, policies: SandboxPolicies?, cgroups: RunCgroups) {
+    public init(seccomp: Bool, networkNamespace: NetworkNamespace, userNamespaces: Bool = false,
+                policies: SandboxPolicies?, cgroups: RunCgroups) {
         self.seccomp = seccomp
         self.networkNamespace = networkNamespace
+        self.userNamespaces = userNamespaces
         self.policies = policies
         self.cgroups = cgroups
+    }
+
+    /// How egress `none` is enforced here, strongest first; empty when it cannot be.
+    /// Without the filter a namespace only counts through a user namespace: a plain one
+    /// leaves a root job free to setns() back into the host's.
+    var egressNoneMeans: [String] {
+        var means: [String] = []
+        if filtersSyscalls { means.append("socket filter") }
+        if filtersSyscalls && networkNamespace != .unavailable {
+            means.append("network namespace")
+        } else if !filtersSyscalls && (userNamespaces || networkNamespace == .userNamespace) {
+            means.append("network namespace in a user namespace")
+        }
+        return means
     }
 
     /// The filter is usable: the kernel takes it and the policy files are there.
@@ -52,7 +71,7 @@ public struct SandboxHost: Sendable {
         }
         return SandboxHost(seccomp: answers["seccomp"] == "yes",
                            networkNamespace: NetworkNamespace(rawValue: answers["netns"] ?? "no") ?? .unavailable,
-                           policies: policies, cgroups: cgroups)
+                           userNamespaces: answers["userns"] == "yes", policies: policies, cgroups: cgroups)
     }
 
     /// One line per protection, for `cjr doctor` and the server's start-up log.
@@ -65,7 +84,7 @@ public struct SandboxHost: Sendable {
         case .userNamespace: "yes (through an unprivileged user namespace)"
         case .unavailable: "unavailable"
         }
-        let means = [filtersSyscalls ? "socket filter" : nil, networkNamespace != .unavailable ? "network namespace" : nil].compactMap { $0 }
+        let means = egressNoneMeans
         let egress = means.isEmpty ? "cannot be enforced: such runs fail unless cjr runs with --allow-unsandboxed"
             : "enforced (\(means.joined(separator: " + ")))"
         let tree = cgroups.parent.map { "cgroup v2 with cgroup.kill under \($0), plus the launcher's subreaper walk" }

@@ -6,6 +6,8 @@ import CJRModel
 struct SandboxPlan: Equatable {
     var launcherArguments: [String] = []
     var protections: [String] = []
+    /// `[cjr]` lines for the run's log: what it does without.
+    var warnings: [String] = []
 
     struct Refusal: Error {
         let message: String
@@ -16,27 +18,33 @@ struct SandboxPlan: Equatable {
         if host.filtersSyscalls, let policies = host.policies {
             plan.launcherArguments += ["--seccomp", policies.defaultProfile]
             plan.protections.append("seccomp:default")
+        } else {
+            plan.warnings.append("this host gives runs no seccomp filter (see `cjr doctor`): the run is contained by its "
+                + "session, cgroups and namespaces only")
         }
         guard run.resources.egressNetworkPolicy == .none else { return plan }
         if host.filtersSyscalls, let policies = host.policies {
             plan.launcherArguments += ["--seccomp", policies.egressNone]
             plan.protections.append("seccomp:egress-none")
-        }
-        switch host.networkNamespace {
-        case .root:
-            plan.launcherArguments.append("--netns")
-            plan.protections.append("network-namespace")
-        case .userNamespace:
-            plan.launcherArguments.append("--netns")
+            switch host.networkNamespace {
+            case .root:
+                plan.launcherArguments.append("--netns")
+                plan.protections.append("network-namespace")
+            case .userNamespace:
+                plan.launcherArguments.append("--netns")
+                plan.protections.append("network-namespace:userns")
+            case .unavailable:
+                break
+            }
+        } else if host.userNamespaces || host.networkNamespace == .userNamespace {
+            // Without the filter a root job could setns() back out of a plain namespace.
+            plan.launcherArguments.append("--netns-userns")
             plan.protections.append("network-namespace:userns")
-        case .unavailable:
-            break
-        }
-        if !host.filtersSyscalls && host.networkNamespace == .unavailable {
+        } else {
             guard allowUnsandboxed else {
                 throw Refusal(message: "egressNetworkPolicy is none, but this host allows neither a seccomp filter nor a "
-                    + "network namespace to cut the run off the network; the run was not started (see `cjr doctor`). "
-                    + "Use egress public, or start cjr with --allow-unsandboxed to run it with normal networking.")
+                    + "network namespace the run cannot leave, to cut it off the network; the run was not started (see "
+                    + "`cjr doctor`). Use egress public, or start cjr with --allow-unsandboxed to run it with normal networking.")
             }
             plan.protections.append("egress-none:not-enforced")
         }

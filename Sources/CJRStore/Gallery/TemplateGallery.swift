@@ -1,6 +1,7 @@
 import Foundation
 import Yams
 import CJRModel
+import CJRParameters
 
 /// The template gallery: job folders under one directory, listed in its `gallery.yaml`.
 /// The repository's `examples/` is the built-in gallery.
@@ -62,7 +63,8 @@ public struct TemplateGallery: Sendable {
                         try EgressNetworkPolicy.parse($0, field: "\(field).egressNetworkPolicy")
                     } ?? CustomJobResources.defaultEgress,
                     resourceBundleId: entry.resourceBundleId),
-                filePaths: paths)
+                filePaths: paths,
+                runtimeParameterDefinitions: try Self.definitions(in: folder, field: field))
         }
     }
 
@@ -87,6 +89,17 @@ public struct TemplateGallery: Sendable {
         let folder = JobFolder(root: directory.appendingPathComponent(template.id, isDirectory: true))
         changes.uploads = try folder.upload(to: blobs, skipping: uploaded) + request.uploads
         return changes
+    }
+
+    /// The template's `metadata.yaml` definitions; an invalid file makes the gallery invalid.
+    private static func definitions(in folder: JobFolder, field: String) throws -> [RuntimeParameterDefinition] {
+        let metadata = folder.root.appendingPathComponent(MetadataParser.fileName)
+        guard let text = try? String(contentsOf: metadata, encoding: .utf8) else { return [] }
+        do {
+            return try MetadataParser.definitions(fromYAML: text)
+        } catch {
+            throw CJRError.invalid(field, error.message)
+        }
     }
 
     private struct Index: Decodable {

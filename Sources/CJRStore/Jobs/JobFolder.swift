@@ -2,7 +2,9 @@ import Foundation
 import CJRModel
 
 /// A job folder on disk (the directory a user is about to upload), read into the blob
-/// store file by file, in 64 KiB pieces. `.git` is left out.
+/// store file by file, in 64 KiB pieces. `.git` is left out. A symbolic link to a file
+/// counts as that file (as the official client's upload reads it); links to directories
+/// are not followed.
 public struct JobFolder: Sendable {
     public let root: URL
 
@@ -18,7 +20,7 @@ public struct JobFolder: Sendable {
         var paths: [String] = []
         for case let url as URL in walker {
             if url.lastPathComponent == ".git" { walker.skipDescendants(); continue }
-            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true else { continue }
+            guard (try? url.resolvingSymlinksInPath().resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true else { continue }
             paths.append(String(url.standardizedFileURL.path.dropFirst(root.path.count + 1)))
         }
         return paths.sorted()

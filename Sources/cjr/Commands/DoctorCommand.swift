@@ -7,7 +7,11 @@ struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
         abstract: "Show which protections this host allows for runs (seccomp, network namespace, cgroups).",
-        discussion: "cjr uses the strongest of each that is available; every run's record lists what it actually got.")
+        discussion: """
+            cjr uses the strongest of each that is available; every run's record lists what it actually got. \
+            As root, checking the cgroups creates cjr's parent cgroups (cjr/) and delegates controllers to them, \
+            as the server does at start.
+            """)
 
     func run() async throws {
         let host: SandboxHost

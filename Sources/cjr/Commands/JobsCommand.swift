@@ -19,18 +19,8 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await withClientErrors {
-                let api = try client.client()
-                var jobs: [JobView] = []
-                var raw: [Data] = []
-                var path: String? = "customJobs/?limit=1000"
-                while let next = path {
-                    let page = try await api.json(.get, next)
-                    raw.append(page)
-                    let view = try page.decoded(as: ListView<JobView>.self)
-                    jobs += view.data
-                    path = view.next.map { String($0[$0.range(of: "/api/v2/")!.upperBound...]) }
-                }
-                if client.json { print(raw.count == 1 ? raw[0].prettyJSON : raw.map(\.prettyJSON).joined(separator: "\n")); return }
+                let (jobs, pages) = try await client.client().all("customJobs/?limit=1000", as: JobView.self)
+                if client.json { print(pages.map(\.prettyJSON).joined(separator: "\n")); return }
                 var table = TextTable("ID", "NAME", "TYPE", "ENTRY POINT", "FILES", "LAST RUN", "CREATED")
                 for job in jobs {
                     table.add(job.id, job.name, job.jobType ?? "-", job.entryPointPath ?? "-", String(job.items.count),
@@ -79,7 +69,9 @@ struct JobsCommand: AsyncParsableCommand {
                 var form = MultipartUpload()
                 var definitions: [RuntimeParameterDefinition] = []
                 if let template {
-                    form.field("templateId", template) // --param values are typed by the new job's definitions, below
+                    form.field("templateId", template)
+                    let view = try await api.json(.get, "customJobTemplates/\(template)/").decoded(as: TemplateView.self)
+                    definitions = JobView.definitions(of: view.runtimeParameters ?? [])
                 } else if let directory {
                     let folder = try JobFolderArgument(directory)
                     form.field("name", name ?? folder.url.lastPathComponent)
@@ -90,15 +82,11 @@ struct JobsCommand: AsyncParsableCommand {
                 if let jobType { form.field("jobType", jobType) }
                 if let environmentId { form.field("environmentId", environmentId) }
                 if let egress { form.field("resources", #"{"egressNetworkPolicy": "\#(egress)"}"#) }
-                if !parameters.isEmpty && template == nil {
+                if !parameters.isEmpty {
+                    // In the create request itself: a value the server refuses leaves no job behind.
                     form.field("runtimeParameterValues", try ParameterArguments(definitions: definitions).json(pairs: parameters))
                 }
-                var data = try await api.upload(.post, template == nil ? "customJobs/" : "customJobs/fromGalleryTemplate/", form: form)
-                if !parameters.isEmpty && template != nil {
-                    let job = try data.decoded(as: JobView.self)
-                    data = try await api.json(.patch, "customJobs/\(job.id)/", body: ["runtimeParameterValues":
-                        try ParameterArguments(definitions: job.definitions).json(pairs: parameters)])
-                }
+                let data = try await api.upload(.post, template == nil ? "customJobs/" : "customJobs/fromGalleryTemplate/", form: form)
                 if client.json { print(data.prettyJSON); return }
                 let job = try data.decoded(as: JobView.self)
                 print("created job \(job.id) (\(job.name)): \(job.items.count) files, entry point \(job.entryPointPath ?? "none")")
@@ -189,8 +177,10 @@ struct JobFolderArgument {
 
 extension JobView {
     /// Definitions rebuilt from the job's view, enough to type `--param` values.
-    var definitions: [RuntimeParameterDefinition] {
-        (runtimeParameters ?? []).compactMap { parameter in
+    var definitions: [RuntimeParameterDefinition] { Self.definitions(of: runtimeParameters ?? []) }
+
+    static func definitions(of parameters: [Parameter]) -> [RuntimeParameterDefinition] {
+        parameters.compactMap { parameter in
             RuntimeParameterType(rawValue: parameter.type).map { RuntimeParameterDefinition(fieldName: parameter.fieldName, type: $0) }
         }
     }

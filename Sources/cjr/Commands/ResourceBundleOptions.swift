@@ -54,6 +54,9 @@ struct ResourceBundleOptions: ParsableArguments {
                 guard entry.memoryMiB > 0, entry.cpuCount > 0, entry.maxProcesses > 0, entry.maxLogMiB > 0 else {
                     throw ValidationError("--resource-bundles: bundle '\(entry.id)' needs positive memoryMiB, cpuCount, maxProcesses and maxLogMiB")
                 }
+                guard entry.cpuCount >= 0.01 else { // the kernel's smallest CPU quota is 1 ms per 100 ms
+                    throw ValidationError("--resource-bundles: bundle '\(entry.id)': cpuCount must be at least 0.01")
+                }
                 return ResourceBundle(id: entry.id, name: entry.name ?? entry.id, description: entry.description ?? "",
                                       memoryBytes: entry.memoryMiB << 20, cpuCount: entry.cpuCount,
                                       maxProcesses: entry.maxProcesses, maxLogBytes: entry.maxLogMiB << 20)

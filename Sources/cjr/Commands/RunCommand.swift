@@ -39,7 +39,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Egress network policy of the run: none or public.")
     var egress = CustomJobResources.defaultEgress.rawValue
 
-    @Option(name: .customLong("resource-bundle"), help: "Resource bundle: cpu.micro, cpu.small, cpu.medium (default) or cpu.large (see `cjr doctor`).")
+    @Option(name: .customLong("resource-bundle"), help: "Resource bundle (limits): cpu.micro, cpu.small, cpu.medium (default) or cpu.large; see sandbox/README.md.")
     var resourceBundle: String?
 
     @Option(name: .customLong("job-type"), help: "The job's type: default, hostedCustomMetric, notification or retraining.")

@@ -69,9 +69,8 @@ struct RunsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await withClientErrors {
-                let data = try await client.client().json(.get, "customJobs/\(jobId)/runs/?limit=1000")
-                if client.json { print(data.prettyJSON); return }
-                let runs = try data.decoded(as: ListView<RunView>.self).data
+                let (runs, pages) = try await client.client().all("customJobs/\(jobId)/runs/?limit=1000", as: RunView.self)
+                if client.json { print(pages.map(\.prettyJSON).joined(separator: "\n")); return }
                 var table = TextTable("ID", "STATUS", "EXIT", "DURATION", "CREATED", "DESCRIPTION")
                 for run in runs {
                     table.add(run.id, run.status, run.exitCode.map(String.init) ?? "-", String(format: "%.2f s", run.duration),
