@@ -7,12 +7,6 @@ import CJRAPI
 import CJRModel
 import CJRRunner
 
-/// The probe, next to the test bundle.
-private let probe: String = {
-    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("cjr-sandbox-probe").path
-}()
-
 /// Processes whose environment names this run: what is left of it.
 private func survivors(ofRun runId: String) -> [Int32] {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
@@ -26,18 +20,6 @@ private func survivors(ofRun runId: String) -> [Int32] {
 private func leftoverCgroups(ofRun runId: String) -> [String] {
     ["unified", "memory", "pids", "cpu", ""].map { "/sys/fs/cgroup/\($0)/cjr/run-\(runId)".replacingOccurrences(of: "//", with: "/") }
         .filter { FileManager.default.fileExists(atPath: $0) }
-}
-
-private func runScript(_ api: APIClient, _ script: String, bundle: String?) async throws -> (run: JSON, log: String) {
-    let resources = bundle.map { #"{"egressNetworkPolicy": "public", "resourceBundleId": "\#($0)"}"# } ?? #"{"egressNetworkPolicy": "public"}"#
-    let jobId = try #require(try JSON(try await api.postJSON("/customJobs/", #"{"name": "limited", "resources": \#(resources)}"#))["id"].string)
-    var form = MultipartBody()
-    form.file(path: "run.sh", content: Array(script.utf8))
-    _ = try await api.sendForm(.patch, "/customJobs/\(jobId)/", form)
-    let (run, _) = try await api.startRun(jobId)
-    let runId = try #require(run["id"].string)
-    let final = try await api.waitForRun(jobId, runId, timeout: 60)
-    return (final, try await api.logs(jobId, runId))
 }
 
 @Suite("Resource bundles: listed, selected, enforced")
@@ -73,7 +55,7 @@ struct ResourceBundleTests {
             let builtIn = try await api.postJSON("/customJobs/", #"{"name": "x", "resources": {"egressNetworkPolicy": "public", "resourceBundleId": "cpu.small"}}"#)
             #expect(builtIn.status == .unprocessableContent)
             #expect(try JSON(builtIn)["message"].string == "resources.resourceBundleId: unknown resource bundle 'cpu.small'; known: tiny")
-            let (run, _) = try await runScript(api, "true\n", bundle: nil)
+            let (run, _) = try await api.runSandboxed("true\n", bundle: nil)
             if Self.cgroups.limitedResources.contains("pids") {
                 #expect(run["sandbox"].array.compactMap(\.string).contains("pids.max=32"), "the default bundle's limits apply")
             }
@@ -84,7 +66,7 @@ struct ResourceBundleTests {
           .enabled(if: cgroups.limitedResources.contains("memory")))
     func memoryHog() async throws {
         try await withServer { api in
-            let (run, log) = try await runScript(api, "echo hogging\nexec \(probe) alloc 1024\n", bundle: "cpu.micro")
+            let (run, log) = try await api.runSandboxed("echo hogging\nexec \(sandboxProbe) alloc 1024\n", bundle: "cpu.micro")
             #expect(run["status"].string == "failed")
             #expect(run["endReason"].string == "outOfMemory")
             #expect(run["sandbox"].array.compactMap(\.string).contains("memory.max=\(256 << 20)"))
@@ -100,8 +82,8 @@ struct ResourceBundleTests {
           .enabled(if: cgroups.limitedResources.contains("pids")))
     func forkBomb() async throws {
         try await withServer { api in
-            let script = "bomb() { bomb | bomb & }\nbomb\nsleep 1\n\(probe) forks 8 || exit 3\n"
-            let (run, log) = try await runScript(api, script, bundle: "cpu.micro")
+            let script = "bomb() { bomb | bomb & }\nbomb\nsleep 1\n\(sandboxProbe) forks 8 || exit 3\n"
+            let (run, log) = try await api.runSandboxed(script, bundle: "cpu.micro")
             #expect(run["status"].string == "failed")
             #expect(run["endReason"].string == "processLimit", "\(log.suffix(400))")
             #expect(run["exitCode"].int == 3)
@@ -115,7 +97,7 @@ struct ResourceBundleTests {
           .enabled(if: cgroups.limitedResources.contains("memory")))
     func timeoutWinsOverLimit() async throws {
         try await withServer(timeout: 6) { api in
-            let (run, log) = try await runScript(api, "\(probe) alloc 1024\necho \"after $?\"\nsleep 60\n", bundle: "cpu.micro")
+            let (run, log) = try await api.runSandboxed("\(sandboxProbe) alloc 1024\necho \"after $?\"\nsleep 60\n", bundle: "cpu.micro")
             #expect(run["status"].string == "failed")
             #expect(run["endReason"].string == "timeout")
             #expect(log.contains("after 137\n"), "the hog was OOM-killed first: \(log)")
@@ -127,7 +109,7 @@ struct ResourceBundleTests {
     @Test("a run within its limits is not blamed for them")
     func withinLimits() async throws {
         try await withServer { api in
-            let (run, log) = try await runScript(api, "\(probe) alloc 64\n\(probe) forks 8\n", bundle: "cpu.micro")
+            let (run, log) = try await api.runSandboxed("\(sandboxProbe) alloc 64\n\(sandboxProbe) forks 8\n", bundle: "cpu.micro")
             #expect(run["status"].string == "succeeded")
             #expect(run["endReason"].string == "exited")
             #expect(log == "ok\nok\n")

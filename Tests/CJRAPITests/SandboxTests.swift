@@ -7,12 +7,6 @@ import CJRAPI
 import CJRRunner
 import CJRStore
 
-/// `cjr-sandbox-probe`, built next to the test bundle like `cjr-launch`.
-private let probe: String = {
-    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("cjr-sandbox-probe").path
-}()
-
 /// The syscalls `default.policy` denies outright, with the errno it names, read from the
 /// policy file itself so the test follows the policy.
 private let policyDeniedSyscalls: [(name: String, errno: String)] = {
@@ -35,25 +29,13 @@ private func results(_ log: String) -> [String: String] {
 
 /// A run.sh that tries every kind of socket; TCP goes to this very API server on loopback.
 private let networkScript = """
-    P=\(probe)
+    P=\(sandboxProbe)
     hostport=${DATAROBOT_ENDPOINT#http://}; hostport=${hostport%%/*}
     echo "tcp $($P tcp 127.0.0.1 ${hostport##*:})"
     for kind in udp raw packet netlink unix; do echo "$kind $($P $kind)"; done
     $P socket32 >/dev/null; echo "socket32 exit $?"
     nsenter -t $PPID -n true 2>/dev/null && echo "escape yes" || echo "escape no"
     """
-
-private func runJob(_ api: APIClient, script: String, egress: String) async throws -> (run: JSON, log: String) {
-    let response = try await api.postJSON("/customJobs/", #"{"name": "sandboxed", "resources": {"egressNetworkPolicy": "\#(egress)"}}"#)
-    let jobId = try #require(try JSON(response)["id"].string)
-    var form = MultipartBody()
-    form.file(path: "run.sh", content: Array(script.utf8))
-    _ = try await api.sendForm(.patch, "/customJobs/\(jobId)/", form)
-    let (run, _) = try await api.startRun(jobId)
-    let runId = try #require(run["id"].string)
-    let final = try await api.waitForRun(jobId, runId, timeout: 60)
-    return (final, try await api.logs(jobId, runId))
-}
 
 /// A server on this host, optionally with some protections taken away (as on a host
 /// without them), to test each layer on its own.
@@ -81,7 +63,7 @@ struct SandboxTests {
           .enabled(if: host.filtersSyscalls))
     func egressNone() async throws {
         try await withSandboxServer { api in
-            let (run, log) = try await runJob(api, script: networkScript, egress: "none")
+            let (run, log) = try await api.runSandboxed(networkScript, egress: "none")
             let seen = results(log)
             for kind in ["tcp", "udp", "raw", "packet", "netlink"] {
                 #expect(seen[kind] == "refused: EACCES (Permission denied)", "\(kind): \(seen[kind] ?? "nothing")")
@@ -99,7 +81,7 @@ struct SandboxTests {
           .enabled(if: host.userNamespaces))
     func networkNamespaceAlone() async throws {
         try await withSandboxServer(seccomp: false) { api in
-            let (run, log) = try await runJob(api, script: networkScript, egress: "none")
+            let (run, log) = try await api.runSandboxed(networkScript, egress: "none")
             let seen = results(log)
             #expect(seen["tcp"] == "refused: ECONNREFUSED (Connection refused)", "\(log)")
             #expect(seen["escape"] == "no", "without the filter, setns() back out is what a plain namespace would allow a root job")
@@ -111,7 +93,7 @@ struct SandboxTests {
     @Test("egress none with only the filter: sockets are refused by seccomp", .enabled(if: host.filtersSyscalls))
     func filterAlone() async throws {
         try await withSandboxServer(networkNamespace: false) { api in
-            let (run, log) = try await runJob(api, script: networkScript, egress: "none")
+            let (run, log) = try await api.runSandboxed(networkScript, egress: "none")
             #expect(results(log)["tcp"] == "refused: EACCES (Permission denied)", "\(log)")
             #expect(!run["sandbox"].array.contains { $0.string?.hasPrefix("network-namespace") == true })
         }
@@ -130,7 +112,7 @@ struct SandboxTests {
         let server = TestServer(configuration: configuration)
         defer { server.removeData() }
         try await server.run { api in
-            let (run, log) = try await runJob(api, script: "echo should not run\n", egress: "public")
+            let (run, log) = try await api.runSandboxed("echo should not run\n", egress: "public")
             #expect(run["status"].string == "failed")
             #expect(run["endReason"].string == "launchFailed")
             #expect(run["exitCode"].isNull)
@@ -139,7 +121,7 @@ struct SandboxTests {
             #expect(!log.contains("should not run"))
         }
         try await withSandboxServer { api in
-            let (run, _) = try await runJob(api, script: "exit 126\n", egress: "public")
+            let (run, _) = try await api.runSandboxed("exit 126\n", egress: "public")
             #expect(run["endReason"].string == "exited")
             #expect(run["exitCode"].int == 126)
         }
@@ -148,7 +130,7 @@ struct SandboxTests {
     @Test("egress public: the run reaches this server over loopback TCP")
     func egressPublic() async throws {
         try await withSandboxServer { api in
-            let (run, log) = try await runJob(api, script: networkScript, egress: "public")
+            let (run, log) = try await api.runSandboxed(networkScript, egress: "public")
             #expect(results(log)["tcp"] == "ok", "\(log)")
             #expect(!run["sandbox"].array.contains { $0.string == "seccomp:egress-none" })
         }
@@ -159,13 +141,13 @@ struct SandboxTests {
           .enabled(if: host.filtersSyscalls && getuid() == 0))
     func deniedSyscalls() async throws {
         #expect(policyDeniedSyscalls.count > 40, "the policy file was read")
-        let script = "P=\(probe)\n"
+        let script = "P=\(sandboxProbe)\n"
             + policyDeniedSyscalls.map { #"echo "\#($0.name) $($P syscall \#($0.name))""# }.joined(separator: "\n") + "\n"
             + ["newns", "newuts", "newipc", "newuser", "newpid", "newnet", "newcgroup"]
                 .map { #"echo "clone-\#($0) $($P clone \#($0))""# }.joined(separator: "\n") + "\n"
             + "echo \"thread $($P thread)\"\necho \"spawn $($P spawn)\"\n"
         try await withSandboxServer { api in
-            let (run, log) = try await runJob(api, script: script, egress: "public")
+            let (run, log) = try await api.runSandboxed(script, egress: "public")
             #expect(run["status"].string == "succeeded")
             let seen = results(log)
             for (name, errno) in policyDeniedSyscalls {

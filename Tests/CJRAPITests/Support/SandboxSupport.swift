@@ -1,0 +1,27 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import CJRTestSupport
+
+/// `cjr-sandbox-probe`, built next to the test bundle like `cjr-launch`.
+let sandboxProbe: String = {
+    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("cjr-sandbox-probe").path
+}()
+
+extension APIClient {
+    /// Creates a job whose run.sh is `script`, with these resources, runs it to the end and
+    /// returns (final run JSON, log).
+    func runSandboxed(_ script: String, egress: String = "public", bundle: String? = nil) async throws -> (run: JSON, log: String) {
+        let bundleField = bundle.map { #", "resourceBundleId": "\#($0)""# } ?? ""
+        let body = #"{"name": "sandboxed", "resources": {"egressNetworkPolicy": "\#(egress)"\#(bundleField)}}"#
+        guard let jobId = try JSON(try await postJSON("/customJobs/", body))["id"].string else { throw TestFailure("job create failed") }
+        var form = MultipartBody()
+        form.file(path: "run.sh", content: Array(script.utf8))
+        _ = try await sendForm(.patch, "/customJobs/\(jobId)/", form)
+        let (run, _) = try await startRun(jobId)
+        guard let runId = run["id"].string else { throw TestFailure("no run id") }
+        let final = try await waitForRun(jobId, runId, timeout: 60)
+        return (final, try await logs(jobId, runId))
+    }
+}
