@@ -70,6 +70,26 @@ struct RunCommandTests {
         for text in expected { #expect(result.output.contains(text), "missing \(text.debugDescription) in:\n\(result.output)") }
     }
 
+    /// Whether this host gives cjr a memory cgroup, as `cjr doctor` reports it.
+    static let limitsMemory = (try? CJRBinary.run(["doctor"]).output.contains("memory (cgroup")) ?? false
+
+    @Test("--resource-bundle limits the run; the summary names the limit it died of", .enabled(if: limitsMemory))
+    func resourceBundle() throws {
+        let data = try ScratchDirectory()
+        defer { data.remove() }
+        let probe = CJRBinary.url.deletingLastPathComponent().appendingPathComponent("cjr-sandbox-probe").path
+        let job = try folder(["run.sh": "exec \(probe) alloc 1024\n"])
+        defer { job.remove() }
+        let result = try cjrRun([job.path, "--resource-bundle", "cpu.micro"], data: data)
+        #expect(result.status == 137, "the job's own status: SIGKILL")
+        #expect(result.output.contains("[cjr] out of memory: the kernel killed a process of the run for exceeding the memory limit of 256 MiB (resource bundle cpu.micro)"))
+        #expect(result.output.contains("cjr: failed (outOfMemory, exit 137)"), "\(result.output)")
+        #expect(result.output.contains("memory.max=268435456, pids.max=64, cpu.max=0.5"))
+        let unknown = try cjrRun([job.path, "--resource-bundle", "gpu.huge"], data: data)
+        #expect(unknown.status == 2)
+        #expect(unknown.output.contains("unknown resource bundle 'gpu.huge'"))
+    }
+
     @Test("--environment names an execution environment; an unknown one is a preflight error")
     func environmentOption() throws {
         let data = try ScratchDirectory()
