@@ -19,11 +19,17 @@ enum CJRBinary {
         FileManager.default.temporaryDirectory.appendingPathComponent("cjr-cli-\(UUID().uuidString)")
     }
 
-    /// Runs `cjr arguments…` to completion and returns its exit status and output.
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// `cjr-sandbox-probe`, built next to `cjr`.
+    static var probe: String { url.deletingLastPathComponent().appendingPathComponent("cjr-sandbox-probe").path }
+
+    /// Runs `cjr arguments…` to completion and returns its exit status and output (stdout
+    /// and stderr together). `wrapper` runs it through another program (e.g. `setpriv …
+    /// --`); `environment` replaces the inherited one.
+    static func run(_ arguments: [String], wrapper: [String] = [], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
+        process.executableURL = wrapper.first.map(URL.init(fileURLWithPath:)) ?? url
+        process.arguments = Array(wrapper.dropFirst()) + (wrapper.isEmpty ? [] : [url.path]) + arguments
+        if let environment { process.environment = environment }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

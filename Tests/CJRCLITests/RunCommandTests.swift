@@ -77,7 +77,7 @@ struct RunCommandTests {
     func resourceBundle() throws {
         let data = try ScratchDirectory()
         defer { data.remove() }
-        let probe = CJRBinary.url.deletingLastPathComponent().appendingPathComponent("cjr-sandbox-probe").path
+        let probe = CJRBinary.probe
         let job = try folder(["run.sh": "exec \(probe) alloc 1024\n"])
         defer { job.remove() }
         let result = try cjrRun([job.path, "--resource-bundle", "cpu.micro"], data: data)

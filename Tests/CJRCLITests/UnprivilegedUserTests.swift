@@ -11,17 +11,8 @@ struct UnprivilegedUserTests {
 
     /// Runs `cjr arguments…` as the user, with `HOME` in a scratch directory it owns.
     private func asUser(_ arguments: [String], home: ScratchDirectory) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = ["--reuid", Self.user, "--regid", Self.user, "--clear-groups", "--", CJRBinary.url.path] + arguments
-        process.environment = ["PATH": "/usr/bin:/bin", "HOME": home.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try CJRBinary.run(arguments, wrapper: ["/usr/bin/setpriv", "--reuid", Self.user, "--regid", Self.user, "--clear-groups", "--"],
+                          environment: ["PATH": "/usr/bin:/bin", "HOME": home.path])
     }
 
     /// A scratch directory the user may write to.
@@ -47,7 +38,7 @@ struct UnprivilegedUserTests {
     func egressNone() throws {
         let home = try ownedScratch()
         defer { home.remove() }
-        let probe = CJRBinary.url.deletingLastPathComponent().appendingPathComponent("cjr-sandbox-probe").path
+        let probe = CJRBinary.probe
         let folder = home.url.appendingPathComponent("job")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try """

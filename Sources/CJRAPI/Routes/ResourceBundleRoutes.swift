@@ -8,10 +8,10 @@ struct ResourceBundleRoutes {
 
     func register(on router: RouterGroup<APIRequestContext>) {
         router.get("resourceBundles") { request, _ in
-            let page = try request.pageRequest
-            let slice = Array(bundles.all.dropFirst(page.offset).prefix(page.limit))
-            return try JSONResponse.make(ListPayload(page: Page(items: slice, totalCount: bundles.all.count, request: page),
-                                                     request: request) { ResourceBundlePayload($0, isDefault: $0 == bundles.defaultBundle) })
+            let page = Page(slicing: bundles.all, request: try request.pageRequest)
+            return try JSONResponse.make(ListPayload(page: page, request: request) {
+                ResourceBundlePayload($0, isDefault: $0 == bundles.defaultBundle)
+            })
         }
         router.get("resourceBundles/:bundleId") { _, context in
             let id = try context.parameters.require("bundleId")

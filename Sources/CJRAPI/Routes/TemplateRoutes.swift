@@ -18,11 +18,8 @@ struct TemplateRoutes {
     }
 
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let page = try request.pageRequest
-        let all = configuration.gallery.templates
-        let items = Array(all.dropFirst(page.offset).prefix(page.limit))
-        return try JSONResponse.make(ListPayload(page: Page(items: items, totalCount: all.count, request: page),
-                                                 request: request, transform: TemplatePayload.init))
+        let page = Page(slicing: configuration.gallery.templates, request: try request.pageRequest)
+        return try JSONResponse.make(ListPayload(page: page, request: request, transform: TemplatePayload.init))
     }
 
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> Response {

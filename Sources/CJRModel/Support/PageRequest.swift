@@ -42,6 +42,11 @@ public struct Page<Element: Sendable>: Sendable {
         self.request = request
     }
 
+    /// The page `request` asks for out of `all`, a list held in memory.
+    public init(slicing all: [Element], request: PageRequest) {
+        self.init(items: Array(all.dropFirst(request.offset).prefix(request.limit)), totalCount: all.count, request: request)
+    }
+
     public var hasNext: Bool { request.offset + items.count < totalCount }
     public var hasPrevious: Bool { request.offset > 0 }
 }
