@@ -22,9 +22,15 @@ public struct RunnerConfiguration: Sendable {
     public var allowUnsandboxed: Bool
     /// The bundles runs are limited by, and the one for jobs that name none.
     public var resourceBundles: ResourceBundles = .builtIn
+    /// As root, a contained run executes as uid = gid = this + its launcher's pid: unique
+    /// among live runs, whichever cjr started them, and never a user of the host's.
+    public var runUIDBase: UInt32 = Self.defaultRunUIDBase
 
     public static let defaultGraceSeconds = 5.0
     public static let defaultMaxLogBytes: Int64 = 128 << 20
+    /// Above systemd's container range (524288–1879048191), below 2^31: ids no host
+    /// assigns (see systemd's UIDS-GIDS.md).
+    public static let defaultRunUIDBase: UInt32 = 1_900_000_000
 
     public init(maxConcurrentRuns: Int, timeoutSeconds: Int, graceSeconds: Double = Self.defaultGraceSeconds,
                 maxLogBytes: Int64 = Self.defaultMaxLogBytes, keepWorkspaces: Bool = false, launcherPath: String? = nil,

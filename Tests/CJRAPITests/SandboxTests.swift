@@ -39,16 +39,20 @@ private let networkScript = """
 
 /// A server on this host, optionally with some protections taken away (as on a host
 /// without them), to test each layer on its own.
+/// Without containment the server allows unsandboxed runs (or it would refuse them all).
 private func withSandboxServer<Value: Sendable>(
-    seccomp: Bool = true, networkNamespace: Bool = true, _ body: @Sendable (APIClient) async throws -> Value
+    seccomp: Bool = true, networkNamespace: Bool = true, containment: Bool = true,
+    _ body: @Sendable (APIClient) async throws -> Value
 ) async throws -> Value {
     var configuration = TestServer().configuration
-    if !seccomp || !networkNamespace {
+    if !seccomp || !networkNamespace || !containment {
         let detected = try SandboxHost.detect()
         configuration.sandbox = SandboxHost(seccomp: seccomp && detected.seccomp,
                                             networkNamespace: networkNamespace ? detected.networkNamespace : .unavailable,
                                             userNamespaces: networkNamespace && detected.userNamespaces,
+                                            containment: containment ? detected.containment : .unavailable,
                                             policies: detected.policies, cgroups: detected.cgroups)
+        configuration.allowUnsandboxed = !containment
     }
     let server = TestServer(configuration: configuration)
     defer { server.removeData() }
@@ -72,27 +76,27 @@ struct SandboxTests {
             #expect(seen["socket32"] == "exit 159", "SIGSYS (31): non-native ABIs are killed")
             #expect(seen["escape"] == "no", "setns() back into the launcher's namespace is refused")
             let protections = run["sandbox"].array.compactMap(\.string)
-            #expect(protections.starts(with: ["seccomp:default", "seccomp:egress-none"]))
-            #expect(protections.contains { $0.hasPrefix("network-namespace") } == (Self.host.networkNamespace != .unavailable))
+            #expect(protections.contains("seccomp:default") && protections.contains("seccomp:egress-none"), "\(protections)")
+            #expect(protections.contains("network-namespace") == (Self.host.containment != .unavailable), "\(protections)")
         }
     }
 
-    @Test("egress none with only a network namespace: a user namespace's, which the run cannot leave; the server is unreachable",
+    @Test("egress none uncontained and without the filter: a user namespace's network namespace, which the run cannot leave",
           .enabled(if: host.userNamespaces))
     func networkNamespaceAlone() async throws {
-        try await withSandboxServer(seccomp: false) { api in
+        try await withSandboxServer(seccomp: false, containment: false) { api in
             let (run, log) = try await api.runSandboxed(networkScript, egress: "none")
             let seen = results(log)
             #expect(seen["tcp"] == "refused: ECONNREFUSED (Connection refused)", "\(log)")
             #expect(seen["escape"] == "no", "without the filter, setns() back out is what a plain namespace would allow a root job")
-            #expect(run["sandbox"].array.compactMap(\.string).first == "network-namespace:userns")
-            #expect(log.hasPrefix("[cjr] this host gives runs no seccomp filter"), "the run says what it goes without")
+            #expect(run["sandbox"].array.compactMap(\.string).prefix(2) == ["containment:not-enforced", "network-namespace:userns"])
+            #expect(log.contains("[cjr] this host gives runs no seccomp filter"), "the run says what it goes without")
         }
     }
 
     @Test("egress none with only the filter: sockets are refused by seccomp", .enabled(if: host.filtersSyscalls))
     func filterAlone() async throws {
-        try await withSandboxServer(networkNamespace: false) { api in
+        try await withSandboxServer(networkNamespace: false, containment: false) { api in
             let (run, log) = try await api.runSandboxed(networkScript, egress: "none")
             #expect(results(log)["tcp"] == "refused: EACCES (Permission denied)", "\(log)")
             #expect(!run["sandbox"].array.contains { $0.string?.hasPrefix("network-namespace") == true })
@@ -107,7 +111,8 @@ struct SandboxTests {
         var configuration = TestServer().configuration
         let detected = try SandboxHost.detect()
         configuration.sandbox = SandboxHost(seccomp: detected.seccomp, networkNamespace: detected.networkNamespace,
-                                            userNamespaces: detected.userNamespaces, policies: detected.policies,
+                                            userNamespaces: detected.userNamespaces, containment: detected.containment,
+                                            policies: detected.policies,
                                             cgroups: RunCgroups(parent: nil, v1Parents: ["pids": scratch.path]))
         let server = TestServer(configuration: configuration)
         defer { server.removeData() }
@@ -116,7 +121,8 @@ struct SandboxTests {
             #expect(run["status"].string == "failed")
             #expect(run["endReason"].string == "launchFailed")
             #expect(run["exitCode"].isNull)
-            #expect(log.contains("cjr-launch: cannot join a limit cgroup: \(scratch.path)/run-"), "\(log)")
+            let reason = Self.host.containment == .unavailable ? "cannot join a limit cgroup: " : "cannot contain the run: join the limit cgroup "
+            #expect(log.contains("cjr-launch: \(reason)\(scratch.path)/run-"), "\(log)")
             #expect(log.hasSuffix("[cjr] the run's sandbox could not be set up (cjr-launch said why, above); the entry point never ran\n"))
             #expect(!log.contains("should not run"))
         }

@@ -136,9 +136,8 @@ struct RunCommandTests {
     func interrupt() async throws {
         let data = try ScratchDirectory()
         defer { data.remove() }
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let job = try folder(["run.sh": "sleep 300 &\necho $! > \(scratch.path)/child.pid\necho started\nwait\n"])
+        let marker = "cjr-test-\(UUID().uuidString)"
+        let job = try folder(["run.sh": "bash -c 'exec -a \(marker) sleep 300' &\necho started\nwait\n"])
         defer { job.remove() }
         let process = Process()
         process.executableURL = CJRBinary.url
@@ -147,12 +146,12 @@ struct RunCommandTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(30)
-        while scratch.read("child.pid").isEmpty && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        let child = try #require(Int32(scratch.read("child.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
+        while processesMarked(marker).isEmpty && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(processesMarked(marker).count == 1)
         kill(process.processIdentifier, SIGINT)
         while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(!process.isRunning)
         #expect(process.terminationStatus == 130)
-        #expect(!processIsAlive(child), "the run's process outlived cjr run")
+        #expect(processesMarked(marker).isEmpty, "the run's process outlived cjr run")
     }
 }

@@ -33,18 +33,16 @@ struct ServerRunTests {
 
     @Test("a server killed with SIGKILL mid-run leaves no process behind; on restart the run is interrupted with its log kept and the queue resumes")
     func crashRecovery() async throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
+        let marker = "cjr-test-\(UUID().uuidString)"
         let first = try ServeProcess(extraArguments: ["--max-runs", "1", "--grace", "0.5"])
         first.ownsData = false
         defer { try? FileManager.default.removeItem(at: first.dataDirectory) }
         let (job, run) = try await first.startScript("""
             echo before crash
-            sleep 300 &
-            echo $! > \(scratch.path)/child.pid
+            bash -c 'exec -a \(marker) sleep 300' &
             wait
             """)
-        try await first.waitForRun(job, run) { _ in !scratch.read("child.pid").isEmpty }
+        try await first.waitForRun(job, run) { _ in !processesMarked(marker).isEmpty }
         // Output reaches the store within a fraction of a second; wait until it has.
         let flushDeadline = Date().addingTimeInterval(10)
         while Date() < flushDeadline {
@@ -56,13 +54,12 @@ struct ServerRunTests {
         let queued = try await first.run(queuedJob, queuedRun)
         #expect(queued["startedAt"] is NSNull, "max-runs 1 keeps the second run queued")
 
-        let child = try #require(Int32(scratch.read("child.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(processIsAlive(child))
+        #expect(processesMarked(marker).count == 1)
         #expect(first.stop(with: SIGKILL) != nil)
         // The launcher notices its liveness pipe close and takes the tree down by itself.
         let deadline = Date().addingTimeInterval(10)
-        while processIsAlive(child) && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(!processIsAlive(child), "the run's process outlived the server")
+        while !processesMarked(marker).isEmpty && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(processesMarked(marker).isEmpty, "the run's process outlived the server")
 
         let second = try ServeProcess(extraArguments: ["--max-runs", "1"], dataDirectory: first.dataDirectory)
         let interrupted = try await second.run(job, run)

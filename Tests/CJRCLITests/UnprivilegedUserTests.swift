@@ -59,26 +59,35 @@ struct UnprivilegedUserTests {
         #expect(lines.contains("socket32 exit 159"), "a 32-bit socket call is killed (SIGSYS)")
         #expect(lines.contains("uid \(getpwnam(Self.user)!.pointee.pw_uid)"), "the job keeps the user's identity inside the user namespace")
         let record = jsonObject(Data((lines.last ?? "").utf8))
-        #expect(record["sandbox"] as? [String] == ["seccomp:default", "seccomp:egress-none", "network-namespace:userns", "limits:not-enforced"], "\(record)")
+        #expect(record["sandbox"] as? [String] == ["pid-namespace", "mount-namespace", "user-namespace", "seccomp:default", "seccomp:egress-none",
+                                                   "network-namespace", "limits:not-enforced"], "\(record)")
     }
 
-    @Test("a job cannot read cjr's environment or memory through /proc, though it runs as the same user")
-    func cjrIsNotDumpable() throws {
+    @Test("a job sees no process but its own run's, and cannot read its init's environment or memory, though all run as the same user")
+    func processesOutOfReach() throws {
         let home = try ownedScratch()
         defer { home.remove() }
         let folder = home.url.appendingPathComponent("job")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        // run.sh's parent is cjr-launch, whose parent is cjr.
+        // PID 1 is the run's init (cjr-launch); cjr and everything else are outside.
         try """
-            cjr=$(cut -d' ' -f4 /proc/$PPID/stat)
-            echo "cjr is $(cat /proc/$cjr/comm)"
-            cat /proc/$cjr/environ > /dev/null 2>&1 && echo "environ readable" || echo "environ refused"
-            address=$(head -1 /proc/$cjr/maps 2>/dev/null | cut -d- -f1)
-            [ -n "$address" ] && dd if=/proc/$cjr/mem bs=1 count=1 skip=$((16#$address)) status=none > /dev/null 2>&1 \\
+            for pid in $(ls /proc | grep -E '^[0-9]+$'); do echo "process $pid $(cat /proc/$pid/comm 2>/dev/null)"; done
+            echo "parent $PPID"
+            cat /proc/1/environ > /dev/null 2>&1 && echo "environ readable" || echo "environ refused"
+            address=$(head -1 /proc/1/maps 2>/dev/null | cut -d- -f1)
+            [ -n "$address" ] && dd if=/proc/1/mem bs=1 count=1 skip=$((16#$address)) status=none > /dev/null 2>&1 \\
                 && echo "mem readable" || echo "mem refused"
+            kill -9 1 && sleep 0.2 && echo "init survived SIGKILL from inside"
             """.write(to: folder.appendingPathComponent("run.sh"), atomically: true, encoding: .utf8)
         let result = try asUser(["run", folder.path, "--data-dir", home.path + "/data"], home: home)
         #expect(result.status == 0, "\(result.output)")
-        #expect(result.output.hasPrefix("cjr is cjr\nenviron refused\nmem refused\n"), "\(result.output)")
+        let lines = result.output.split(separator: "\n").map(String.init)
+        let processes = lines.filter { $0.hasPrefix("process ") }
+        #expect(processes.first == "process 1 cjr-launch", "\(result.output)")
+        #expect(processes.contains("process 2 bash"), "\(result.output)")
+        #expect(!processes.contains { $0.hasSuffix(" cjr") }, "cjr itself is out of sight: \(result.output)")
+        #expect(lines.contains("parent 1"))
+        #expect(lines.contains("environ refused") && lines.contains("mem refused"), "\(result.output)")
+        #expect(lines.contains("init survived SIGKILL from inside"), "\(result.output)")
     }
 }

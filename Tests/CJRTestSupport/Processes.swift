@@ -20,3 +20,28 @@ public struct ScratchDirectory: Sendable {
 
     public func remove() { try? FileManager.default.removeItem(at: url) }
 }
+
+/// Host pids of the live processes a run left, however they hid: found by the
+/// `CURRENT_CUSTOM_JOB_RUN_ID` every run's process starts with, in `/proc/PID/environ`
+/// (readable to a root test whatever uid, session, cgroup or namespace the process is in).
+public func processesOfRun(_ runId: String) -> [Int32] {
+    processes { environment, _ in environment.contains("CURRENT_CUSTOM_JOB_RUN_ID=\(runId)") }
+}
+
+/// Host pids of live processes whose command line contains `marker` (a job sets it with
+/// bash's `exec -a MARKER …`, so its processes can be found from outside its namespaces).
+public func processesMarked(_ marker: String) -> [Int32] {
+    processes { _, commandLine in commandLine.contains(marker) }
+}
+
+private func processes(matching: (_ environment: String, _ commandLine: String) -> Bool) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap(Int32.init).filter { pid in
+        guard pid != getpid(), processIsAlive(pid) else { return false }
+        func text(_ file: String) -> String {
+            let data = FileManager.default.contents(atPath: "/proc/\(pid)/\(file)") ?? Data()
+            return String(decoding: data.map { $0 == 0 ? UInt8(ascii: "\n") : $0 }, as: UTF8.self)
+        }
+        return matching(text("environ"), text("cmdline"))
+    }
+}

@@ -1,6 +1,7 @@
 // Network namespace, seccomp filter installation and the host probe (see isolation.h).
 #define _GNU_SOURCE
 #include "isolation.h"
+#include "contain.h"
 #include "policy.h"
 
 #include <errno.h>
@@ -35,10 +36,7 @@ static bool write_text(const char *path, const char *text, char *why, size_t siz
     return true;
 }
 
-/// After unshare(CLONE_NEWUSER): map the caller's own ids, and only them, so files, `id`
-/// and permission checks stay what they were. setgroups must be denied before an
-/// unprivileged process may write gid_map.
-static bool map_own_ids(uid_t uid, gid_t gid, char *why, size_t size) {
+bool isolation_map_ids(uid_t uid, gid_t gid, char *why, size_t size) {
     char line[64];
     int fd = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC);
     if (fd >= 0) close(fd); // absent before Linux 3.19, where no deny is needed
@@ -49,7 +47,7 @@ static bool map_own_ids(uid_t uid, gid_t gid, char *why, size_t size) {
     return write_text("/proc/self/gid_map", line, why, size);
 }
 
-static bool loopback_up(char *why, size_t size) {
+bool isolation_loopback_up(char *why, size_t size) {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         snprintf(why, size, "socket for lo: %s", strerror(errno));
@@ -71,7 +69,7 @@ static bool loopback_up(char *why, size_t size) {
 enum netns_mode isolation_enter_netns(bool through_userns, char *why, size_t size) {
     int plain = EPERM;
     if (!through_userns) {
-        if (unshare(CLONE_NEWNET) == 0) return loopback_up(why, size) ? NETNS_ROOT : NETNS_NONE;
+        if (unshare(CLONE_NEWNET) == 0) return isolation_loopback_up(why, size) ? NETNS_ROOT : NETNS_NONE;
         plain = errno;
     }
     uid_t uid = geteuid();
@@ -82,7 +80,7 @@ enum netns_mode isolation_enter_netns(bool through_userns, char *why, size_t siz
                  strerror(plain), strerror(error));
         return NETNS_NONE;
     }
-    if (!map_own_ids(uid, gid, why, size) || !loopback_up(why, size)) return NETNS_NONE;
+    if (!isolation_map_ids(uid, gid, why, size) || !isolation_loopback_up(why, size)) return NETNS_NONE;
     return NETNS_USERNS;
 }
 
@@ -142,7 +140,7 @@ static int check_userns(void *context) {
     uid_t uid = geteuid();
     gid_t gid = getegid();
     if (unshare(CLONE_NEWUSER) != 0) return 1;
-    return map_own_ids(uid, gid, why, sizeof why) ? 0 : 1;
+    return isolation_map_ids(uid, gid, why, sizeof why) ? 0 : 1;
 }
 
 int isolation_probe(void) {
@@ -157,9 +155,11 @@ int isolation_probe(void) {
     int seccomp_result = finish_check(seccomp);
     int netns_result = finish_check(netns);
     int userns_result = finish_check(userns);
+    int contain_result = contain_probe();
     free(program.filter);
     printf("seccomp=%s\n", seccomp_result == 0 ? "yes" : "no");
     printf("netns=%s\n", netns_result == NETNS_ROOT ? "root" : netns_result == NETNS_USERNS ? "userns" : "no");
     printf("userns=%s\n", userns_result == 0 ? "yes" : "no");
+    printf("contain=%s\n", contain_result == 1 ? "root" : contain_result == 2 ? "userns" : "no");
     return fflush(stdout) == 0 ? 0 : 125;
 }

@@ -7,6 +7,7 @@
 #include <linux/filter.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 enum netns_mode {
     NETNS_NONE = 0,   // could not get one
@@ -23,11 +24,19 @@ enum netns_mode {
 /// On failure returns NETNS_NONE with the reason in `why`.
 enum netns_mode isolation_enter_netns(bool through_userns, char *why, size_t size);
 
+/// After entering a new user namespace: maps the caller's own uid and gid (its ids in the
+/// parent namespace), and only them, so files, `id` and permission checks stay what they
+/// were. Denies setgroups first, as an unprivileged process must before writing gid_map.
+bool isolation_map_ids(uid_t uid, gid_t gid, char *why, size_t size);
+
+/// Brings up the loopback interface of the caller's network namespace.
+bool isolation_loopback_up(char *why, size_t size);
+
 /// Sets PR_SET_NO_NEW_PRIVS and installs the compiled filter on the calling process.
 bool isolation_install_filter(const struct sock_fprog *program, char *why, size_t size);
 
-/// `cjr-launch --probe`: prints `seccomp=yes|no`, `netns=root|userns|no` and
-/// `userns=yes|no`, one per line, from short-lived child processes; returns 0.
+/// `cjr-launch --probe`: prints `seccomp=yes|no`, `netns=root|userns|no`,
+/// `userns=yes|no` and `contain=root|userns|no`, one per line, from short-lived child processes; returns 0.
 int isolation_probe(void);
 
 #endif

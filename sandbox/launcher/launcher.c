@@ -45,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -53,8 +54,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "contain.h"
 #include "isolation.h"
 #include "policy.h"
+
+/// Runs execute as uid (and gid) base + the launcher's pid; pids stay below MAX_PID
+/// (the kernel's PID_MAX_LIMIT), so the range is [base, base + MAX_PID).
+#define DEFAULT_UID_BASE 1900000000UL
+#define MAX_PID 4194304UL
 
 static pid_t self_pid;
 static pid_t child_pid;
@@ -143,7 +150,20 @@ static int signal_descendants(int sig) {
 /// so the id cannot have been reused), every descendant, and the cgroup.
 static bool child_reaped;
 
+static bool contained_run;
+
 static void signal_tree(int sig) {
+    if (contained_run) {
+        // Everything of the run is in the init's PID namespace: SIGTERM is relayed by the
+        // init; SIGKILL to the init takes the whole namespace down.
+        if (!child_reaped) kill(child_pid, sig);
+        if (sig == SIGKILL && cgroup_dir) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/cgroup.kill", cgroup_dir);
+            write_file(path, "1");
+        }
+        return;
+    }
     // SIGTERM goes once to each process (a trap runs once); SIGKILL also goes to the group,
     // which catches a fork racing the /proc walk.
     if (sig == SIGKILL && !child_reaped) kill(-child_pid, sig);
@@ -156,13 +176,10 @@ static void signal_tree(int sig) {
     if (sig == SIGTERM) signal_descendants(SIGCONT); // stopped processes must wake to die
 }
 
-static void write_status(const char *path, int status, bool setup_failed) {
+static void write_status_text(const char *path, const char *text) {
     if (!path) return;
-    char text[64];
-    if (setup_failed) snprintf(text, sizeof text, "setup %d\n", WEXITSTATUS(status));
-    else if (WIFSIGNALED(status)) snprintf(text, sizeof text, "signal %d\n", WTERMSIG(status));
-    else snprintf(text, sizeof text, "exit %d\n", WEXITSTATUS(status));
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    // O_NOFOLLOW: the status file is cjr's, never a link anything else planted.
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return;
     ssize_t ignored = write(fd, text, strlen(text));
     (void)ignored;
@@ -170,17 +187,26 @@ static void write_status(const char *path, int status, bool setup_failed) {
     close(fd);
 }
 
-/// Forks the entry point's process. With a cgroup, clone3(CLONE_INTO_CGROUP) creates it
-/// directly inside the cgroup: moving a process in afterwards (writing cgroup.procs) takes a
-/// system-wide lock that can cost tens of milliseconds on a busy host. Sets *placed when
-/// the child is already in the cgroup; otherwise the child must join it itself.
-static pid_t spawn_child(int cgroup_fd, bool *placed) {
+static void write_status(const char *path, int status, bool setup_failed) {
+    char text[64];
+    if (setup_failed) snprintf(text, sizeof text, "setup %d\n", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status)) snprintf(text, sizeof text, "signal %d\n", WTERMSIG(status));
+    else snprintf(text, sizeof text, "exit %d\n", WEXITSTATUS(status));
+    write_status_text(path, text);
+}
+
+/// Forks the entry point's process (with --contain, the run's init, into new namespaces).
+/// With a cgroup, clone3(CLONE_INTO_CGROUP) creates it directly inside the cgroup: moving a
+/// process in afterwards (writing cgroup.procs) takes a system-wide lock that can cost tens
+/// of milliseconds on a busy host. Sets *placed when the child is already in the cgroup;
+/// otherwise the child must join it itself.
+static pid_t spawn_child(int cgroup_fd, unsigned long long namespaces, bool *placed) {
     *placed = false;
 #ifdef CLONE_INTO_CGROUP
     if (cgroup_fd >= 0) {
         struct clone_args args;
         memset(&args, 0, sizeof args);
-        args.flags = CLONE_INTO_CGROUP;
+        args.flags = CLONE_INTO_CGROUP | namespaces;
         args.exit_signal = SIGCHLD;
         args.cgroup = (uint64_t)cgroup_fd;
         long pid = syscall(SYS_clone3, &args, sizeof args);
@@ -188,18 +214,22 @@ static pid_t spawn_child(int cgroup_fd, bool *placed) {
             *placed = true;
             return (pid_t)pid;
         }
-        // Older kernels (or a filter) refuse clone3: fall back to fork and a cgroup.procs write.
+        // Older kernels (or a filter) refuse clone3: fall back to clone and a cgroup.procs write.
     }
 #else
     (void)cgroup_fd;
 #endif
-    return fork();
+    if (!namespaces) return fork();
+    // clone without a new stack duplicates the caller like fork (the launcher has one thread).
+    return (pid_t)syscall(SYS_clone, (unsigned long)namespaces | SIGCHLD, 0, 0, 0, 0);
 }
 
 static void usage(void) {
     fprintf(stderr,
             "usage: cjr-launch [--status-file PATH] [--grace-ms N] [--cgroup DIR] [--join DIR]...\n"
-            "                  [--seccomp FILE]... [--netns | --netns-userns] [--watch-stdin] -- PROGRAM [ARG...]\n"
+            "                  [--seccomp FILE]... [--netns | --netns-userns] [--watch-stdin]\n"
+            "                  [--contain [--uid-base N] [--bind DIR]... [--hide DIR]... [--expose PATH]... [--tmp-size BYTES]]\n"
+            "                  -- PROGRAM [ARG...]\n"
             "       cjr-launch --probe\n");
     exit(125);
 }
@@ -219,31 +249,133 @@ static void child_fail(const char *what, const char *why) {
     _exit(126);
 }
 
+/// How the job's process ended, as the status file says it.
+static void format_status(char *text, size_t size, int status) {
+    if (WIFSIGNALED(status)) snprintf(text, size, "signal %d\n", WTERMSIG(status));
+    else snprintf(text, size, "exit %d\n", WEXITSTATUS(status));
+}
+
+/// The job's own setup and exec, in the process that becomes the entry point: stdin from
+/// /dev/null, its identity (with --contain), then the filter, as the very last step.
+static void exec_entry_point(char **program, const struct contain_options *contain, bool contained,
+                             const struct sock_fprog *filter) {
+    int null = open("/dev/null", O_RDONLY);
+    if (null >= 0 && null != 0) { dup2(null, 0); close(null); }
+    char why[512];
+    if (contained && !contain_enter_identity(contain, why, sizeof why)) child_fail("cannot take the run's identity", why);
+    if (filter->filter && !isolation_install_filter(filter, why, sizeof why)) {
+        child_fail("cannot install the seccomp filter", why);
+    }
+    execvp(program[0], program);
+    fprintf(stderr, "cjr-launch: cannot execute %s: %s\n", program[0], strerror(errno));
+    _exit(127);
+}
+
+/// With --contain: PID 1 of the run's namespaces. Sets the run up, forks the entry point,
+/// reaps whatever is orphaned, relays the launcher's stop (SIGTERM: every process of the
+/// run gets SIGTERM; SIGUSR1: SIGKILL) and, once the entry point is gone, reports its status
+/// on `status_fd` and exits, upon which the kernel kills everything left in the namespace.
+/// Signals from inside the run are ignored (the kernel already keeps SIGKILL from it), and
+/// if the launcher dies, so does this process (PR_SET_PDEATHSIG, and the lifeline pipe).
+static void run_init(char **program, struct contain_options *contain, const char **joins, int join_count,
+                     const struct sock_fprog *filter, int lifeline, int status_fd, const sigset_t *previous) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    struct pollfd alive = {.fd = lifeline, .events = POLLIN};
+    if (poll(&alive, 1, 0) > 0) _exit(125); // the launcher died before PDEATHSIG was set
+    char workdir[4096], why[1024];
+    if (!getcwd(workdir, sizeof workdir)) child_fail("cannot contain the run", "getcwd failed");
+    if (!contain_setup(contain, joins, join_count, workdir, why, sizeof why)) child_fail("cannot contain the run", why);
+    // Not before: a non-dumpable process's /proc/self files (uid_map) belong to root.
+    prctl(PR_SET_DUMPABLE, 0);
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null >= 0) { dup2(null, 0); close(null); }
+
+    sigset_t handled;
+    sigemptyset(&handled);
+    int relayed[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1};
+    for (size_t i = 0; i < sizeof relayed / sizeof *relayed; i++) sigaddset(&handled, relayed[i]);
+    sigprocmask(SIG_BLOCK, &handled, NULL);
+    int signals = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (signals < 0) child_fail("cannot contain the run", "signalfd failed");
+
+    pid_t job = fork();
+    if (job < 0) child_fail("cannot fork the entry point", strerror(errno));
+    if (job == 0) {
+        sigprocmask(SIG_SETMASK, previous, NULL);
+        setpgid(0, 0);
+        exec_entry_point(program, contain, true, filter);
+    }
+    // From here the entry point's exec (or its setup failure) is what the launcher hears.
+    close(setup_report);
+    setup_report = -1;
+    for (;;) {
+        int status;
+        pid_t pid;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+            if (pid != job) continue;
+            char text[64];
+            format_status(text, sizeof text, status);
+            ssize_t ignored = write(status_fd, text, strlen(text));
+            (void)ignored;
+            _exit(0);
+        }
+        struct pollfd fds[2] = {{.fd = signals, .events = POLLIN}, {.fd = lifeline, .events = POLLIN}};
+        if (poll(fds, 2, -1) < 0 && errno != EINTR) _exit(125);
+        if (fds[1].revents) _exit(125);
+        struct signalfd_siginfo info;
+        while (read(signals, &info, sizeof info) == sizeof info) {
+            if (info.ssi_pid != 0) continue; // from inside the run: not the launcher's word
+            if (info.ssi_signo == SIGUSR1) {
+                kill(-1, SIGKILL);
+            } else if (info.ssi_signo != SIGCHLD) {
+                kill(-1, SIGTERM);
+                kill(-1, SIGCONT); // stopped processes must wake to die
+            }
+        }
+    }
+}
+
 int main(int argc, char **argv) {
     const char *status_file = NULL;
     long grace_ms = 5000;
-    bool watch_stdin = false, netns = false, netns_userns = false;
+    bool watch_stdin = false, netns = false, netns_userns = false, contained = false;
     const char **seccomp_files = calloc((size_t)argc, sizeof *seccomp_files);
     const char **join_dirs = calloc((size_t)argc, sizeof *join_dirs);
+    struct contain_options contain = {.uid_base = DEFAULT_UID_BASE};
+    contain.hide = calloc((size_t)argc, sizeof *contain.hide);
+    contain.bind = calloc((size_t)argc, sizeof *contain.bind);
+    contain.expose = calloc((size_t)argc, sizeof *contain.expose);
     int seccomp_count = 0, join_count = 0;
-    if (!seccomp_files || !join_dirs) die("calloc");
+    if (!seccomp_files || !join_dirs || !contain.hide || !contain.bind || !contain.expose) die("calloc");
     int index = 1;
     for (; index < argc; index++) {
         const char *arg = argv[index];
+        bool has_value = index + 1 < argc;
         if (strcmp(arg, "--") == 0) { index++; break; }
-        if (strcmp(arg, "--status-file") == 0 && index + 1 < argc) status_file = argv[++index];
-        else if (strcmp(arg, "--grace-ms") == 0 && index + 1 < argc) grace_ms = strtol(argv[++index], NULL, 10);
-        else if (strcmp(arg, "--cgroup") == 0 && index + 1 < argc) cgroup_dir = argv[++index];
-        else if (strcmp(arg, "--join") == 0 && index + 1 < argc) join_dirs[join_count++] = argv[++index];
-        else if (strcmp(arg, "--seccomp") == 0 && index + 1 < argc) seccomp_files[seccomp_count++] = argv[++index];
+        if (strcmp(arg, "--status-file") == 0 && has_value) status_file = argv[++index];
+        else if (strcmp(arg, "--grace-ms") == 0 && has_value) grace_ms = strtol(argv[++index], NULL, 10);
+        else if (strcmp(arg, "--cgroup") == 0 && has_value) cgroup_dir = argv[++index];
+        else if (strcmp(arg, "--join") == 0 && has_value) join_dirs[join_count++] = argv[++index];
+        else if (strcmp(arg, "--seccomp") == 0 && has_value) seccomp_files[seccomp_count++] = argv[++index];
         else if (strcmp(arg, "--netns") == 0) netns = true;
         else if (strcmp(arg, "--netns-userns") == 0) netns = netns_userns = true;
         else if (strcmp(arg, "--watch-stdin") == 0) watch_stdin = true;
+        else if (strcmp(arg, "--contain") == 0) contained = true;
+        else if (strcmp(arg, "--uid-base") == 0 && has_value) contain.uid_base = strtoul(argv[++index], NULL, 10);
+        else if (strcmp(arg, "--bind") == 0 && has_value) contain.bind[contain.bind_count++] = argv[++index];
+        else if (strcmp(arg, "--hide") == 0 && has_value) contain.hide[contain.hide_count++] = argv[++index];
+        else if (strcmp(arg, "--expose") == 0 && has_value) contain.expose[contain.expose_count++] = argv[++index];
+        else if (strcmp(arg, "--tmp-size") == 0 && has_value) contain.tmp_bytes = strtoull(argv[++index], NULL, 10);
         else if (strcmp(arg, "--probe") == 0 && argc == 2) return isolation_probe();
         else usage();
     }
     if (index >= argc) usage();
     char **program = argv + index;
+    // Every uid the range can hand out (base + a pid) must be a valid, unprivileged id.
+    if (contained && (contain.uid_base < 1000 || contain.uid_base > UINT32_MAX - 1 - MAX_PID)) {
+        fprintf(stderr, "cjr-launch: --uid-base must be between 1000 and %lu\n", (unsigned long)(UINT32_MAX - 1 - MAX_PID));
+        exit(125);
+    }
 
     // Every policy error surfaces here, before anything is forked.
     struct sock_fprog filter = {0, NULL};
@@ -252,6 +384,8 @@ int main(int argc, char **argv) {
     self_pid = getpid();
     if (setsid() < 0 && errno != EPERM) die("setsid");
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) die("PR_SET_CHILD_SUBREAPER");
+    // Nothing cjr's process left open reaches the job.
+    syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 
     sigset_t handled, previous;
     sigemptyset(&handled);
@@ -264,21 +398,43 @@ int main(int argc, char **argv) {
 
     int cgroup_fd = cgroup_dir ? open(cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (cgroup_dir && cgroup_fd < 0) die(cgroup_dir);
-    int setup_pipe[2];
+    int setup_pipe[2], lifeline[2] = {-1, -1}, status_pipe[2] = {-1, -1};
     if (pipe2(setup_pipe, O_CLOEXEC) != 0) die("pipe2");
+    unsigned long long namespaces = 0;
+    if (contained) {
+        if (pipe2(lifeline, O_CLOEXEC) != 0 || pipe2(status_pipe, O_CLOEXEC | O_NONBLOCK) != 0) die("pipe2");
+        contain.netns = netns;
+        contain.as_root = geteuid() == 0;
+        contain.outer_uid = geteuid();
+        contain.outer_gid = getegid();
+        contain.run_uid = contain.as_root ? (uid_t)(contain.uid_base + (unsigned long)self_pid) : contain.outer_uid;
+        contain.run_gid = contain.as_root ? (gid_t)(contain.uid_base + (unsigned long)self_pid) : contain.outer_gid;
+        namespaces = contain_clone_flags(&contain);
+        contained_run = true;
+    }
     bool placed;
-    child_pid = spawn_child(cgroup_fd, &placed);
-    if (child_pid < 0) die("fork");
+    child_pid = spawn_child(cgroup_fd, namespaces, &placed);
+    if (child_pid < 0) {
+        if (!contained) die("fork");
+        fprintf(stderr, "cjr-launch: cannot create the run's namespaces: %s\n", strerror(errno));
+        write_status(status_file, 126 << 8, true);
+        return 126;
+    }
     if (child_pid == 0) {
         close(setup_pipe[0]);
         setup_report = setup_pipe[1];
-        sigprocmask(SIG_SETMASK, &previous, NULL);
-        setpgid(0, 0);
         if (cgroup_dir && !placed) {
             char path[4096];
             snprintf(path, sizeof path, "%s/cgroup.procs", cgroup_dir);
             if (!write_file(path, "0")) child_fail("cannot join its cgroup", strerror(errno));
         }
+        if (contained) {
+            close(lifeline[1]);
+            close(status_pipe[0]);
+            run_init(program, &contain, join_dirs, join_count, &filter, lifeline[0], status_pipe[1], &previous);
+        }
+        sigprocmask(SIG_SETMASK, &previous, NULL);
+        setpgid(0, 0);
         for (int i = 0; i < join_count; i++) {
             char path[4096];
             snprintf(path, sizeof path, "%s/cgroup.procs", join_dirs[i]);
@@ -288,22 +444,18 @@ int main(int argc, char **argv) {
                 child_fail("cannot join a limit cgroup", why);
             }
         }
-        int null = open("/dev/null", O_RDONLY);
-        if (null >= 0 && null != 0) { dup2(null, 0); close(null); }
         char why[512];
         if (netns && isolation_enter_netns(netns_userns, why, sizeof why) == NETNS_NONE) {
             child_fail("cannot create a network namespace", why);
         }
-        // The very last step: from here on only execve (and, if it fails, the message).
-        if (filter.filter && !isolation_install_filter(&filter, why, sizeof why)) {
-            child_fail("cannot install the seccomp filter", why);
-        }
-        execvp(program[0], program);
-        fprintf(stderr, "cjr-launch: cannot execute %s: %s\n", program[0], strerror(errno));
-        _exit(127);
+        exec_entry_point(program, &contain, false, &filter);
+    }
+    if (contained) {
+        close(lifeline[0]);
+        close(status_pipe[1]);
     }
 
-    // Wait for the child to exec (the pipe closes) or to report a failed setup.
+    // Wait for the entry point to exec (the pipe closes) or to report a failed setup.
     close(setup_pipe[1]);
     char report;
     ssize_t reported;
@@ -313,7 +465,7 @@ int main(int argc, char **argv) {
 
     int child_status = 0;
     bool child_done = false, terminating = false, stdin_open = watch_stdin;
-    long long kill_at = 0;
+    long long kill_at = 0, force_at = 0;
     for (;;) {
         // Reap everything that has exited; the entry point's status is the run's.
         for (;;) {
@@ -321,6 +473,14 @@ int main(int argc, char **argv) {
             pid_t pid = waitpid(-1, &status, WNOHANG);
             if (pid <= 0) {
                 if (pid < 0 && errno == ECHILD && child_done) {
+                    char text[64] = "";
+                    // Contained: the init reported the entry point's status; without a
+                    // report (the init was killed) the init's own status stands.
+                    if (contained && !setup_failed && read(status_pipe[0], text, sizeof text - 1) > 0) {
+                        write_status_text(status_file, text);
+                        if (sscanf(text, "signal %d", &status) == 1) return 128 + status;
+                        if (sscanf(text, "exit %d", &status) == 1) return status;
+                    }
                     write_status(status_file, child_status, setup_failed);
                     if (WIFSIGNALED(child_status)) return 128 + WTERMSIG(child_status);
                     return WEXITSTATUS(child_status);
@@ -335,11 +495,24 @@ int main(int argc, char **argv) {
         // Still here with the entry point gone: something it started is left. It may not
         // outlive the run. (With no children left the loop above has already exited: a
         // subreaper without children has no descendants, so the fast path walks nothing.)
-        if (child_done) signal_tree(SIGKILL);
-        else if (terminating && now_ms() >= kill_at) signal_tree(SIGKILL);
+        long long now = now_ms();
+        if (contained) {
+            // The init ends the run's namespace: asked to kill (SIGUSR1) it reports the
+            // entry point's status; one that does not answer within a second is killed.
+            if (terminating && !child_done && now >= kill_at && !force_at) {
+                kill(child_pid, SIGUSR1);
+                force_at = now + 1000;
+            }
+            if (force_at && !child_done && now >= force_at) signal_tree(SIGKILL);
+        } else if (child_done) {
+            signal_tree(SIGKILL);
+        } else if (terminating && now >= kill_at) {
+            signal_tree(SIGKILL);
+        }
 
         struct pollfd fds[2] = {{.fd = signals, .events = POLLIN}, {.fd = 0, .events = POLLIN}};
-        int timeout = child_done ? 10 : terminating ? (int)(kill_at > now_ms() ? kill_at - now_ms() : 10) : -1;
+        long long next = force_at ? force_at : kill_at;
+        int timeout = child_done ? 10 : terminating ? (int)(next > now ? next - now : 10) : -1;
         int ready = poll(fds, stdin_open ? 2 : 1, timeout);
         if (ready < 0 && errno != EINTR) die("poll");
         bool stop = false;

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import CJRModel
+import CJRStore
 
 /// Turns every error into `{"message": …}` with the right status, so no client ever sees an
 /// HTML page, an empty body or a stack trace. Unexpected errors are logged and answered
@@ -26,6 +27,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return JSONResponse.message(error.message, status: error.status)
         } catch let error as HTTPError {
             return JSONResponse.message(Self.message(for: error), status: error.status)
+        } catch let error as BlobIntegrityError {
+            context.logger.error("stored file tampered with", metadata: ["hash": "\(error.hash)", "actual": "\(error.actual)",
+                                                                        "path": "\(request.uri.path)"])
+            return JSONResponse.message("Internal error: \(error); it is not served.", status: .internalServerError)
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             return JSONResponse.message("Internal error: \(type(of: error)). The server log has the details.",

@@ -23,6 +23,8 @@ public struct APIConfiguration: Sendable {
     public var drumVariables = false
     /// Run jobs whose requested isolation cannot be enforced instead of failing them.
     public var allowUnsandboxed = false
+    /// As root, contained runs execute as uid this + their launcher's pid.
+    public var runUIDBase = RunnerConfiguration.defaultRunUIDBase
     /// The resource bundles jobs may name (`GET /resourceBundles/`), and the default.
     public var resourceBundles: ResourceBundles = .builtIn
     /// What the host allows to contain runs; nil detects it at start.
@@ -55,6 +57,7 @@ public struct APIConfiguration: Sendable {
                                          maxLogBytes: maxLogBytes, keepWorkspaces: keepWorkspaces, drumVariables: drumVariables,
                                          allowUnsandboxed: allowUnsandboxed)
         runner.resourceBundles = resourceBundles
+        runner.runUIDBase = runUIDBase
         return runner
     }
 }

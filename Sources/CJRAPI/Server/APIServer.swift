@@ -22,7 +22,7 @@ public enum APIServer {
             logger.notice("created the admin API token", metadata: ["file": "\(configuration.dataDirectory.tokenFile.path)"])
         }
         let scheduler = try RunScheduler(store: store, configuration: configuration.runner, sandbox: configuration.sandbox, logger: logger)
-        for (name, value) in scheduler.sandbox.report {
+        for (name, value) in scheduler.sandbox.report(runUIDBase: configuration.runUIDBase) {
             logger.notice("sandbox: \(name): \(value)")
         }
         return Application(

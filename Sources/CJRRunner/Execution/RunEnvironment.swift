@@ -14,11 +14,12 @@ import CJRParameters
 struct RunEnvironment {
     private(set) var variables: [String: String] = [:]
 
-    init(run: CustomJobRun, version: ExecutionEnvironmentVersion?, workspace: RunWorkspace) {
+    /// `privateTemporary`: the run has a private /tmp of its own (a contained run).
+    init(run: CustomJobRun, version: ExecutionEnvironmentVersion?, workspace: RunWorkspace, privateTemporary: Bool = false) {
         let searchPath = version?.searchPath ?? ExecutionEnvironment.defaultPath
         variables["PATH"] = searchPath.joined(separator: ":")
         variables["HOME"] = workspace.home.path
-        variables["TMPDIR"] = workspace.temporary.path
+        variables["TMPDIR"] = privateTemporary ? "/tmp" : workspace.temporary.path
         variables["LANG"] = "C.UTF-8"
         if let virtualEnv = version?.virtualEnv { variables["VIRTUAL_ENV"] = virtualEnv }
         variables["CURRENT_CUSTOM_JOB_ID"] = run.customJobId

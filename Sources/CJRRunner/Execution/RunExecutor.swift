@@ -28,9 +28,12 @@ struct RunExecutor: Sendable {
         let bundle = run.resources.resourceBundleId.flatMap(bundles.bundle(id:)) ?? bundles.defaultBundle
         let log = LogRecorder(store: store, runId: run.id, maxBytes: min(configuration.maxLogBytes, bundle.maxLogBytes))
         defer { control.markEnded() }
+        let version = try? await store.environments().first { $0.id == run.environmentId }?
+            .versions.first { $0.id == run.environmentVersionId }
         let plan: SandboxPlan
         do {
-            plan = try SandboxPlan.make(for: run, host: sandbox, allowUnsandboxed: configuration.allowUnsandboxed)
+            plan = try SandboxPlan.make(for: run, host: sandbox, view: view(of: run, version: version, bundle: bundle),
+                                        allowUnsandboxed: configuration.allowUnsandboxed)
         } catch {
             try? await log.note(error.message)
             return RunOutcome(status: .failed, reason: .launchFailed)
@@ -39,6 +42,12 @@ struct RunExecutor: Sendable {
         let workspace: RunWorkspace
         do {
             workspace = try RunWorkspace.materialize(run, store: store)
+        } catch let error as BlobIntegrityError {
+            logger.error("a stored file of the run was tampered with; the run was not started",
+                         metadata: ["run": "\(run.id)", "job": "\(run.customJobId)", "hash": "\(error.hash)"])
+            try? await log.note("the run was not started: \(error). Upload the job's files again.")
+            RunWorkspace(for: run.id, in: store.directory).remove()
+            return RunOutcome(status: .failed, reason: .launchFailed)
         } catch {
             try? await log.note("could not prepare the run's files: \(error)")
             return RunOutcome(status: .failed, reason: .launchFailed)
@@ -48,9 +57,7 @@ struct RunExecutor: Sendable {
             try? await log.note("the entry point \(run.entryPoint) is not among the run's files")
             return RunOutcome(status: .failed, reason: .launchFailed)
         }
-        let version = try? await store.environments().first { $0.id == run.environmentId }?
-            .versions.first { $0.id == run.environmentVersionId }
-        var environment = RunEnvironment(run: run, version: version, workspace: workspace)
+        var environment = RunEnvironment(run: run, version: version, workspace: workspace, privateTemporary: plan.contained)
         do {
             try await environment.addParameters(of: run, drum: configuration.drumVariables) { id in
                 try await store.credentialSecrets(id: id)
@@ -83,6 +90,7 @@ struct RunExecutor: Sendable {
         protections += cgroups.limits.isEmpty ? ["limits:not-enforced"] : cgroups.limits
         arguments += plan.launcherArguments + ["--"] + Self.command(for: entry, in: workspace)
 
+        let recorded = protections
         var options = PlatformOptions()
         // Should this task be cancelled, stop the launcher as a cancel would.
         options.teardownSequence = [.send(signal: .terminate, allowedDurationToNextStep: .seconds(configuration.graceSeconds + 2))]
@@ -95,6 +103,9 @@ struct RunExecutor: Sendable {
             ) { execution in
                 let pid = execution.processIdentifier.value
                 control.attach(launcher: pid, cgroup: cgroup)
+                var protections = recorded
+                // As root the run's uid follows from the launcher's pid (see SandboxPlan).
+                if let base = plan.runUIDBase { protections.insert("uid:\(UInt64(base) + UInt64(pid))", at: 2) }
                 if let identity = ProcessInspector.identity(of: pid) {
                     try? await store.recordLauncher(runId: run.id, launcher: identity, cgroup: cgroup, sandbox: protections)
                 }
@@ -132,6 +143,19 @@ struct RunExecutor: Sendable {
             try? await log.note(note + (outcome.status == .succeeded ? " (the run went on)" : ""))
         }
         return outcome
+    }
+
+    /// What a contained run sees of the host besides the standard view: its own job/ and
+    /// home/ read-write; cjr's data directory and own files hidden; its environment's
+    /// directories shown again should a hidden directory (/root, /home) hold them.
+    private func view(of run: CustomJobRun, version: ExecutionEnvironmentVersion?, bundle: ResourceBundle) -> SandboxPlan.View {
+        let workspace = RunWorkspace(for: run.id, in: store.directory)
+        var hidden = [store.directory.root.path, launcher]
+        if let policies = sandbox.policies { hidden.append(policies.directory.path) }
+        if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { hidden.append(executable) }
+        return SandboxPlan.View(runDirectories: [workspace.jobDirectory.path, workspace.home.path], hidden: hidden,
+                                exposed: SandboxPlan.environmentPaths(of: version), temporaryBytes: bundle.memoryBytes,
+                                runUIDBase: configuration.runUIDBase)
     }
 
     /// Enforces the timeout and picks up cancels recorded in the store, until cancelled.

@@ -4,7 +4,10 @@ import CJRStore
 
 /// A run's private directories under `<data>/runs/<runId>/`: `job/` holds a fresh copy of
 /// the run's file snapshot and is the working directory; `home/` and `tmp/` are its HOME
-/// and TMPDIR. Files are copied, never linked, so a job cannot alter the stored blobs.
+/// and TMPDIR (a contained run gets a private /tmp instead). Files are copied, never
+/// linked, so a job cannot alter the stored blobs, and each copy is checked against the
+/// hash it was uploaded with. The launcher's status file sits beside them, where a
+/// contained run cannot reach it.
 struct RunWorkspace {
     let root: URL
 
@@ -20,7 +23,7 @@ struct RunWorkspace {
     /// Creates the directories and writes every item of `run` into `job/`. Files starting
     /// with `#!` are made executable, so scripts can call each other directly.
     static func materialize(_ run: CustomJobRun, store: RunStore) throws -> RunWorkspace {
-        let workspace = RunWorkspace(root: directory(for: run.id, in: store.directory))
+        let workspace = RunWorkspace(for: run.id, in: store.directory)
         let manager = FileManager.default
         try? manager.removeItem(at: workspace.root)
         for directory in [workspace.jobDirectory, workspace.home, workspace.temporary] {
@@ -32,11 +35,15 @@ struct RunWorkspace {
             let target = workspace.jobDirectory.appendingPathComponent(path.value)
             try manager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             let source = store.blobs.path(forHash: item.contentHash)
-            try manager.copyItem(atPath: source, toPath: target.path)
-            let mode: Int = Self.startsWithShebang(source) ? 0o755 : 0o644
-            try manager.setAttributes([.posixPermissions: mode], ofItemAtPath: target.path)
+            try store.blobs.copyVerified(hash: item.contentHash, to: target.path, mode: Self.startsWithShebang(source) ? 0o755 : 0o644)
         }
         return workspace
+    }
+
+    init(root: URL) { self.root = root }
+
+    init(for runId: String, in data: DataDirectory) {
+        root = Self.directory(for: runId, in: data)
     }
 
     func remove() {

@@ -13,8 +13,20 @@ public struct SandboxHost: Sendable {
         case unavailable = "no"
     }
 
+    /// Whether runs can be contained (`cjr-launch --contain`): PID, mount and IPC
+    /// namespaces, the run's own filesystem view and identity.
+    public enum Containment: String, Sendable {
+        /// As root: the run executes as an unprivileged uid of its own.
+        case root
+        /// As an ordinary user, through a user namespace: the run keeps the user's ids,
+        /// without capabilities.
+        case userNamespace = "userns"
+        case unavailable = "no"
+    }
+
     public var seccomp: Bool
     public var networkNamespace: NetworkNamespace
+    public var containment: Containment
     /// Unprivileged user namespaces work (a root job without the filter gets its network
     /// namespace through one, so it cannot setns() back into the host's).
     public var userNamespaces: Bool
@@ -22,9 +34,10 @@ public struct SandboxHost: Sendable {
     public var cgroups: RunCgroups
 
     public init(seccomp: Bool, networkNamespace: NetworkNamespace, userNamespaces: Bool = false,
-                policies: SandboxPolicies?, cgroups: RunCgroups) {
+                containment: Containment = .unavailable, policies: SandboxPolicies?, cgroups: RunCgroups) {
         self.seccomp = seccomp
         self.networkNamespace = networkNamespace
+        self.containment = containment
         self.userNamespaces = userNamespaces
         self.policies = policies
         self.cgroups = cgroups
@@ -36,7 +49,9 @@ public struct SandboxHost: Sendable {
     var egressNoneMeans: [String] {
         var means: [String] = []
         if filtersSyscalls { means.append("socket filter") }
-        if filtersSyscalls && networkNamespace != .unavailable {
+        if containment != .unavailable {
+            means.append("network namespace")
+        } else if filtersSyscalls && networkNamespace != .unavailable {
             means.append("network namespace")
         } else if !filtersSyscalls && (userNamespaces || networkNamespace == .userNamespace) {
             means.append("network namespace in a user namespace")
@@ -71,11 +86,13 @@ public struct SandboxHost: Sendable {
         }
         return SandboxHost(seccomp: answers["seccomp"] == "yes",
                            networkNamespace: NetworkNamespace(rawValue: answers["netns"] ?? "no") ?? .unavailable,
-                           userNamespaces: answers["userns"] == "yes", policies: policies, cgroups: cgroups)
+                           userNamespaces: answers["userns"] == "yes",
+                           containment: Containment(rawValue: answers["contain"] ?? "no") ?? .unavailable,
+                           policies: policies, cgroups: cgroups)
     }
 
     /// One line per protection, for `cjr doctor` and the server's start-up log.
-    public var report: [(name: String, value: String)] {
+    public func report(runUIDBase: UInt32 = RunnerConfiguration.defaultRunUIDBase) -> [(name: String, value: String)] {
         let filter = !seccomp ? "unavailable (the kernel refuses seccomp filters here)"
             : policies.map { "yes, policies in \($0.directory.path)" }
             ?? "unavailable: policy files not found (set CJR_SECCOMP_DIR to a copy of sandbox/seccomp)"
@@ -94,9 +111,37 @@ public struct SandboxHost: Sendable {
         }
         let limits = limited.isEmpty ? "not enforced: no memory, pids or cpu cgroup cjr may create (runs record limits:not-enforced)"
             : limited.joined(separator: ", ")
-        var lines = [("seccomp filter", filter), ("network namespace", namespace), ("egress none", egress), ("process tree", tree),
-                     ("resource limits", limits)]
+        let pidMax = Int((try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 4_194_304
+        let contained = switch containment {
+        case .root:
+            "yes: own PID, mount, IPC and cgroup namespaces; runs execute as uid = gid = \(runUIDBase) + the launcher's pid "
+                + "(\(runUIDBase)–\(UInt64(runUIDBase) + UInt64(pidMax) - 1)), no supplementary groups, no capabilities"
+        case .userNamespace:
+            "yes, through an unprivileged user namespace: own PID, mount, IPC and cgroup namespaces; runs keep uid \(getuid()) "
+                + "with no capabilities"
+        case .unavailable:
+            "unavailable (needs Linux 5.12 or later, and unprivileged user namespaces for an ordinary user): "
+                + "runs fail unless cjr runs with --allow-unsandboxed"
+        }
+        var lines = [("containment", contained)]
+        if containment != .unavailable { lines += Self.viewReport }
+        lines += [("seccomp filter", filter), ("network namespace", namespace), ("egress none", egress), ("process tree", tree),
+                  ("resource limits", limits)]
         if let tip = cgroups.migrationTip { lines.append(("tip", tip)) }
         return lines
     }
+
+    /// The filesystem view of a contained run (built by `cjr-launch --contain`; see
+    /// sandbox/README.md, "Containment").
+    static let viewReport: [(name: String, value: String)] = [
+        ("filesystem view", "/ read-only, set-uid bits ignored; /proc of the run's own processes; /dev minimal "
+            + "(null zero full random urandom tty, shm, pts)"),
+        ("", "private: /tmp and /dev/shm (tmpfs, at most the resource bundle's memory)"),
+        ("", "hidden (empty): /root /home /run /var/tmp, cjr's data directory (database, token, keys, blobs, other runs), "
+            + "cjr's own binaries and seccomp policies"),
+        ("", "read-write: the run's own job/ (working directory) and home/ (HOME)"),
+        ("", "read-only again: the execution environment's directories (PATH entries, virtualenv, its Python), "
+            + "/etc/resolv.conf"),
+    ]
 }

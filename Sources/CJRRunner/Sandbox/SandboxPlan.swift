@@ -1,31 +1,77 @@
+import Foundation
 import CJRModel
 
 /// How one run is contained: the launcher's sandbox options and, for the run's record,
-/// the protections they apply. Made before the run starts; a run whose requested policy
-/// cannot be enforced gets no plan unless unsandboxed runs are allowed.
+/// the protections they apply. Made before the run starts; a run whose containment or
+/// requested policy cannot be enforced gets no plan unless unsandboxed runs are allowed.
 struct SandboxPlan: Equatable {
     var launcherArguments: [String] = []
     var protections: [String] = []
     /// `[cjr]` lines for the run's log: what it does without.
     var warnings: [String] = []
+    /// The run has its own namespaces and filesystem view (`cjr-launch --contain`).
+    var contained = false
+    /// As root: the run's uid is this plus the launcher's pid.
+    var runUIDBase: UInt32?
 
     struct Refusal: Error {
         let message: String
     }
 
-    static func make(for run: CustomJobRun, host: SandboxHost, allowUnsandboxed: Bool) throws(Refusal) -> SandboxPlan {
+    /// What a contained run's filesystem view is made of, besides the standard parts.
+    struct View: Equatable {
+        /// The run's own directories (working directory, HOME): read-write.
+        var runDirectories: [String]
+        /// cjr's data directory and its own files: hidden.
+        var hidden: [String]
+        /// What the execution environment needs from beneath a hidden directory: read-only.
+        var exposed: [String]
+        /// Size of the private /tmp and /dev/shm.
+        var temporaryBytes: Int64
+        var runUIDBase: UInt32
+    }
+
+    static func make(for run: CustomJobRun, host: SandboxHost, view: View, allowUnsandboxed: Bool) throws(Refusal) -> SandboxPlan {
         var plan = SandboxPlan()
+        if host.containment != .unavailable {
+            plan.contained = true
+            plan.launcherArguments += ["--contain", "--tmp-size", String(view.temporaryBytes)]
+            if host.containment == .root {
+                plan.launcherArguments += ["--uid-base", String(view.runUIDBase)]
+                plan.runUIDBase = view.runUIDBase
+            }
+            for path in view.runDirectories { plan.launcherArguments += ["--bind", path] }
+            for path in view.hidden { plan.launcherArguments += ["--hide", path] }
+            for path in view.exposed { plan.launcherArguments += ["--expose", path] }
+            plan.protections += ["pid-namespace", "mount-namespace"]
+            if host.containment == .userNamespace { plan.protections.append("user-namespace") }
+        } else {
+            guard allowUnsandboxed else {
+                throw Refusal(message: "this host cannot contain runs (no PID and mount namespaces for them: see `cjr doctor`), "
+                    + "so the run would share the host's processes and files; it was not started. Start cjr with "
+                    + "--allow-unsandboxed to run it anyway.")
+            }
+            plan.warnings.append("this host cannot contain runs (see `cjr doctor`): the run shares the host's processes and "
+                + "files, as --allow-unsandboxed permits")
+            plan.protections.append("containment:not-enforced")
+        }
         if host.filtersSyscalls, let policies = host.policies {
             plan.launcherArguments += ["--seccomp", policies.defaultProfile]
             plan.protections.append("seccomp:default")
         } else {
             plan.warnings.append("this host gives runs no seccomp filter (see `cjr doctor`): the run is contained by its "
-                + "session, cgroups and namespaces only")
+                + "namespaces, identity and cgroups only")
         }
         guard run.resources.egressNetworkPolicy == .none else { return plan }
         if host.filtersSyscalls, let policies = host.policies {
             plan.launcherArguments += ["--seccomp", policies.egressNone]
             plan.protections.append("seccomp:egress-none")
+        }
+        if plan.contained {
+            // In the run's own namespaces; its processes hold no capability to leave it.
+            plan.launcherArguments.append("--netns")
+            plan.protections.append("network-namespace")
+        } else if host.filtersSyscalls {
             switch host.networkNamespace {
             case .root:
                 plan.launcherArguments.append("--netns")
@@ -41,13 +87,33 @@ struct SandboxPlan: Equatable {
             plan.launcherArguments.append("--netns-userns")
             plan.protections.append("network-namespace:userns")
         } else {
-            guard allowUnsandboxed else {
-                throw Refusal(message: "egressNetworkPolicy is none, but this host allows neither a seccomp filter nor a "
-                    + "network namespace the run cannot leave, to cut it off the network; the run was not started (see "
-                    + "`cjr doctor`). Use egress public, or start cjr with --allow-unsandboxed to run it with normal networking.")
-            }
+            // Only reached with --allow-unsandboxed: an uncontained run was refused above.
+            plan.warnings.append("egressNetworkPolicy is none, but this host allows neither a seccomp filter nor a network "
+                + "namespace the run cannot leave: the run has normal networking, as --allow-unsandboxed permits")
             plan.protections.append("egress-none:not-enforced")
         }
         return plan
+    }
+
+    /// The host directories an execution environment version needs: its PATH entries,
+    /// its virtualenv and the Python installation the virtualenv was made from (`home` in
+    /// `pyvenv.cfg`), each also at its resolved location.
+    static func environmentPaths(of version: ExecutionEnvironmentVersion?) -> [String] {
+        guard let version else { return [] }
+        var paths = version.pathPrepend
+        if let virtualEnv = version.virtualEnv {
+            paths.append(virtualEnv)
+            let config = (try? String(contentsOfFile: virtualEnv + "/pyvenv.cfg", encoding: .utf8)) ?? ""
+            for line in config.split(separator: "\n") {
+                let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, parts[0] == "home", parts[1].hasPrefix("/") else { continue }
+                // home is the interpreter's bin/; its installation is the parent.
+                let installation = URL(fileURLWithPath: parts[1]).deletingLastPathComponent().path
+                if installation != "/" && installation != "/usr" { paths.append(installation) }
+            }
+        }
+        let resolved = paths.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
+        var seen = Set<String>()
+        return (paths + resolved).filter { seen.insert($0).inserted }
     }
 }

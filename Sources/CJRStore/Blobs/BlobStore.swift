@@ -31,8 +31,55 @@ public struct BlobStore: Sendable {
         return try writer.finish()
     }
 
+    /// The blob's bytes, checked against its hash: a blob changed on disk is never served.
     public func contents(ofHash hash: String) throws -> Data {
-        try Data(contentsOf: URL(fileURLWithPath: path(forHash: hash)))
+        let data = try Data(contentsOf: URL(fileURLWithPath: path(forHash: hash)))
+        let actual = ObjectID.hex(SHA256.hash(data: data))
+        guard actual == hash else { throw BlobIntegrityError(hash: hash, actual: actual) }
+        return data
+    }
+
+    /// Copies the blob to a new file at `target` (created with `mode`, never over an
+    /// existing one), hashing it on the way; on a mismatch the copy is removed and
+    /// ``BlobIntegrityError`` thrown. What a run executes is what was uploaded.
+    public func copyVerified(hash: String, to target: String, mode: mode_t) throws {
+        let source = open(path(forHash: hash), O_RDONLY | O_CLOEXEC)
+        guard source >= 0 else { throw POSIXFailure(operation: "open blob \(hash)") }
+        defer { close(source) }
+        let output = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
+        guard output >= 0 else { throw POSIXFailure(operation: "create \(target)") }
+        var hasher = SHA256()
+        var failure: (any Error)?
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        copying: while true {
+            let count = buffer.withUnsafeMutableBytes { Foundation.read(source, $0.baseAddress, $0.count) }
+            if count == 0 { break }
+            if count < 0 {
+                if errno == EINTR { continue }
+                failure = POSIXFailure(operation: "read blob \(hash)")
+                break
+            }
+            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            var offset = 0
+            while offset < count {
+                let written = buffer.withUnsafeBytes { Foundation.write(output, $0.baseAddress! + offset, count - offset) }
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else {
+                    failure = POSIXFailure(operation: "write \(target)")
+                    break copying
+                }
+                offset += written
+            }
+        }
+        close(output)
+        if failure == nil {
+            let actual = ObjectID.hex(hasher.finalize())
+            if actual != hash { failure = BlobIntegrityError(hash: hash, actual: actual) }
+        }
+        if let failure {
+            unlink(target)
+            throw failure
+        }
     }
 
     /// Removes staged leftovers and blob files whose hash is not in `referenced`. Only
@@ -122,6 +169,18 @@ public final class BlobWriter {
             descriptor = -1
             unlink(stagingPath)
         }
+    }
+}
+
+/// A stored blob whose bytes no longer match the hash they are stored under: changed on
+/// disk behind cjr's back (tampering, or corruption).
+public struct BlobIntegrityError: Error, CustomStringConvertible {
+    public let hash: String
+    public let actual: String
+
+    public var description: String {
+        "the stored file \(hash.prefix(12))… no longer matches its hash (it hashes to \(actual.prefix(12))…): "
+            + "it was changed on disk behind cjr's back (tampering or corruption)"
     }
 }
 

@@ -6,7 +6,7 @@ import CJRRunner
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Show which protections this host allows for runs (seccomp, network namespace, cgroups).",
+        abstract: "Show which protections this host allows for runs (containment, seccomp, network namespace, cgroups).",
         discussion: """
             cjr uses the strongest of each that is available; every run's record lists what it actually got. \
             As root, checking the cgroups creates cjr's parent cgroups (cjr/) and delegates controllers to them, \
@@ -22,7 +22,7 @@ struct DoctorCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         print("user               uid \(getuid())\(getuid() == 0 ? " (root)" : "")")
-        for (name, value) in host.report {
+        for (name, value) in host.report() {
             print(name.padding(toLength: 19, withPad: " ", startingAt: 0) + value)
         }
     }

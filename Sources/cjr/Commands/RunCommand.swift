@@ -48,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Execution environment, by name or ID (default: the built-in one; see `cjr environments list`).")
     var environment: String?
 
-    @Flag(name: .customLong("allow-unsandboxed"), help: "Run even if the requested isolation (egress none) cannot be enforced on this host.")
+    @Flag(name: .customLong("allow-unsandboxed"), help: "Run even if the run cannot be contained, or egress none enforced, on this host (see `cjr doctor`).")
     var allowUnsandboxed = false
 
     @Flag(help: "Print the run's record as JSON at the end instead of the summary line.")

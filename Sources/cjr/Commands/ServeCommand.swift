@@ -48,8 +48,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("drum-env"), help: "Also give runs DRUM's MLOPS_RUNTIME_PARAM_<name> variables (datarobot_drum.RuntimeParameters).")
     var drumVariables = false
 
-    @Flag(name: .customLong("allow-unsandboxed"), help: "Run jobs whose isolation cannot be enforced on this host (egress none) with normal networking instead of failing them.")
+    @Flag(name: .customLong("allow-unsandboxed"), help: "Run jobs whose isolation cannot be enforced on this host (containment, egress none) with what it allows instead of failing them.")
     var allowUnsandboxed = false
+
+    @Option(name: .customLong("run-uid-base"), help: "As root, runs execute as uid = gid = this + their launcher's pid (an unused range; see `cjr doctor`).")
+    var runUIDBase = RunnerConfiguration.defaultRunUIDBase
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
@@ -61,6 +64,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxUploadMiB >= 1 else { throw ValidationError("--max-upload-mb must be at least 1") }
         guard graceSeconds >= 0 else { throw ValidationError("--grace must not be negative") }
         guard maxLogMiB >= 1 else { throw ValidationError("--max-log-mb must be at least 1") }
+        guard runUIDBase >= 1000, UInt64(runUIDBase) + 4_194_304 < UInt64(UInt32.max) else {
+            throw ValidationError("--run-uid-base must be at least 1000 and leave room for 4194304 ids below 2^32-1")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
     }
 
@@ -76,6 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.keepWorkspaces = keepWorkspaces
         configuration.drumVariables = drumVariables
         configuration.allowUnsandboxed = allowUnsandboxed
+        configuration.runUIDBase = runUIDBase
         configuration.resourceBundles = try resourceBundles.load()
         do {
             configuration.gallery = try gallery.load(resourceBundles: configuration.resourceBundles)

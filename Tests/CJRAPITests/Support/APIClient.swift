@@ -9,6 +9,14 @@ import CJRTestSupport
 struct APIClient: Sendable {
     let client: any TestClientProtocol
     let token: String
+    /// The server's data directory, to reach a run's working directory (`job/`) from the
+    /// test: the only host path a contained run and the test both see.
+    var dataRoot: URL? = nil
+
+    /// A run's working directory on the host.
+    func workingDirectory(ofRun runId: String) -> URL {
+        (dataRoot ?? URL(fileURLWithPath: "/nonexistent")).appendingPathComponent("runs/\(runId)/job")
+    }
 
     static let prefix = "/api/v2"
 

@@ -31,7 +31,7 @@ struct TestServer: Sendable {
         let app = try APIServer.makeApplication(configuration: configuration, logger: logger)
         let token = try String(contentsOf: dataDirectory.tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         return try await app.test(.live) { client in
-            try await body(APIClient(client: client, token: token))
+            try await body(APIClient(client: client, token: token, dataRoot: dataDirectory.root))
         }
     }
 
