@@ -90,4 +90,37 @@ struct UnprivilegedUserTests {
         #expect(lines.contains("environ refused") && lines.contains("mem refused"), "\(result.output)")
         #expect(lines.contains("init survived SIGKILL from inside"), "\(result.output)")
     }
+
+    @Test("killing its parent does not end the run early, nothing outlives it, cjr's data directory and the homes are out of sight")
+    func escapeAttempts() throws {
+        let home = try ownedScratch()
+        defer { home.remove() }
+        // Outside /tmp, so that only --hide keeps the run from it.
+        let data = URL(fileURLWithPath: "/var/lib/cjr-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: data) }
+        guard let entry = getpwnam(Self.user) else { throw CLIFailure("no user \(Self.user)") }
+        chown(data.path, entry.pointee.pw_uid, entry.pointee.pw_gid)
+        let marker = "cjr-escapee-\(UUID().uuidString)"
+        let folder = home.url.appendingPathComponent("job")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try """
+            bash -c 'exec -a \(marker) bash -c "while :; do sleep 0.2; done"' &
+            sleep .5; kill -9 $PPID; echo "kill parent: $?"
+            [ -e \(data.path)/api-token ] && echo "token visible" || echo "token hidden"
+            [ -e \(data.path)/cjr.sqlite ] && echo "database visible" || echo "database hidden"
+            echo "root: $(ls -A /root | tr '\\n' ' ')"
+            echo "home: $(ls -A /home | tr '\\n' ' ')"
+            sleep 60
+            """.write(to: folder.appendingPathComponent("run.sh"), atomically: true, encoding: .utf8)
+        let started = Date()
+        let result = try asUser(["run", folder.path, "--timeout", "3", "--data-dir", data.path], home: home)
+        #expect(Date().timeIntervalSince(started) >= 3, "the run lasted until its timeout: \(result.output)")
+        #expect(result.status != 0)
+        #expect(result.output.contains("[cjr] timed out after 3 s"), "\(result.output)")
+        for line in ["token hidden", "database hidden", "root: \n", "home: \n"] {
+            #expect(result.output.contains(line), "\(line): \(result.output)")
+        }
+        #expect(processesMarked(marker).isEmpty, "a process of the run outlived it")
+    }
 }

@@ -108,7 +108,11 @@ extension APIClient {
 
     /// Runs `script` as a job to the end and returns (final run JSON, log).
     func runToEnd(_ script: String, timeout: Double = 30) async throws -> (run: JSON, log: String) {
-        let jobId = try await createScriptJob(script)
+        try await runToEnd(jobId: try await createScriptJob(script), timeout: timeout)
+    }
+
+    /// Runs an existing job to the end and returns (final run JSON, log).
+    func runToEnd(jobId: String, timeout: Double = 30) async throws -> (run: JSON, log: String) {
         let (run, _) = try await startRun(jobId)
         guard let runId = run["id"].string else { throw TestFailure("no run id") }
         let final = try await waitForRun(jobId, runId, timeout: timeout)
