@@ -22,11 +22,13 @@ public struct DataDirectory: Sendable {
     public var staging: URL { root.appendingPathComponent("staging") }
     public var tokenFile: URL { root.appendingPathComponent("api-token") }
 
-    /// Creates the folders, private to the user (0700): they hold job code and secrets.
+    /// Creates the folders, private to the user (0700, also when they existed): they hold
+    /// job code and secrets.
     public func prepare() throws {
         for url in [root, blobs, staging] {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
+            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: url.path)
         }
     }
 }

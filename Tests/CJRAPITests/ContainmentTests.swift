@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Testing
 import CJRTestSupport
 import CJRAPI
+import CJRModel
 import CJRRunner
 import CJRStore
 
@@ -11,9 +12,9 @@ import CJRStore
 /// from the runs, not the private /tmp), runs' directories kept after they end (a
 /// heartbeat in a run's HOME can be watched from here), a short timeout.
 private func withHostileServer<Value: Sendable>(
-    timeout: Int = 4, maxRuns: Int = 3, _ body: @Sendable (APIClient, DataDirectory) async throws -> Value
+    timeout: Int = 4, maxRuns: Int = 3, root: URL = URL(fileURLWithPath: "/var/lib/cjr-test-\(UUID().uuidString)"),
+    _ body: @Sendable (APIClient, DataDirectory) async throws -> Value
 ) async throws -> Value {
-    let root = URL(fileURLWithPath: "/var/lib/cjr-test-\(UUID().uuidString)")
     var configuration = APIConfiguration(host: "127.0.0.1", port: 0, dataDirectory: DataDirectory(root: root),
                                          maxRuns: maxRuns, maxTimeoutSeconds: timeout)
     configuration.graceSeconds = 0.5
@@ -98,7 +99,12 @@ struct ContainmentTests {
             let (otherRun, _) = try await api.startRun(other)
             try await api.waitForRun(other, try #require(otherRun["id"].string))
             let root = data.root.path
-            #expect(FileManager.default.fileExists(atPath: root + "/credentials.key"))
+            func mode(_ path: String) -> Int? {
+                (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions]) as? Int
+            }
+            #expect(mode(root + "/credentials.key") == 0o600)
+            #expect(mode(root + "/api-token") == 0o600)
+            #expect(mode(root) == 0o700)
             let (run, log) = try await api.runToEnd("""
                 for f in api-token cjr.sqlite credentials.key blobs staging runs/\(otherRun["id"].string ?? "")/job/run.sh; do
                     [ -e "\(root)/$f" ] && echo "visible $f" || echo "hidden $f"
@@ -146,6 +152,29 @@ struct ContainmentTests {
             let victimFinal = try await api.waitForRun(victim, victimId, timeout: 30)
             #expect(victimFinal["status"].string == "succeeded")
             #expect(try await api.logs(victim, victimId) == "victim done\n")
+        }
+    }
+
+    @Test("an environment directory that holds the data directory is shown without it")
+    func exposedDirectoryKeepsHidesBeneath() async throws {
+        // /root is hidden from runs; the environment's directory beneath it is shown again,
+        // but not the data directory inside that.
+        let base = URL(fileURLWithPath: "/root/cjr-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: base) }
+        try "#!/bin/sh\necho tool ran\n".write(to: base.appendingPathComponent("tool"), atomically: true, encoding: .utf8)
+        chmod(base.appendingPathComponent("tool").path, 0o755)
+        try await withHostileServer(root: base.appendingPathComponent("data")) { api, data in
+            let store = try RunStore(directory: data)
+            let (environment, _) = try await store.addEnvironmentVersion(EnvironmentVersionSpec(environmentName: "around-data", pathPrepend: [base.path]))
+            let job = try await api.createJob(files: [("run.sh", """
+                tool
+                ls -A \(base.path) | tr '\\n' ' '; echo
+                [ -e \(data.root.path)/api-token ] && echo "token visible" || echo "token hidden"
+                """)], extraFields: [("environmentId", environment.id)])
+            let (run, log) = try await api.runToEnd(jobId: try #require(job["id"].string))
+            #expect(run["status"].string == "succeeded", "\(log)")
+            #expect(log == "tool ran\ndata tool \ntoken hidden\n", "\(log)")
         }
     }
 

@@ -26,7 +26,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <linux/capability.h>
+#include <linux/keyctl.h>
 
 #ifndef OPEN_TREE_CLONE
 #define OPEN_TREE_CLONE 1
@@ -122,14 +122,6 @@ struct layer {
     bool writable;
 };
 
-static int by_length(const void *a, const void *b) {
-    return (int)strlen(*(char *const *)a) - (int)strlen(*(char *const *)b);
-}
-
-static int layer_by_length(const void *a, const void *b) {
-    return (int)strlen(((const struct layer *)a)->path) - (int)strlen(((const struct layer *)b)->path);
-}
-
 static const char *const standard_hidden[] = {"/root", "/home", "/run", "/var/tmp", "/tmp"};
 static const char *const device_names[] = {"null", "zero", "full", "random", "urandom", "tty"};
 
@@ -165,18 +157,35 @@ static bool build_dev(const int *nodes, unsigned long long tmp_bytes, char *why,
     return true;
 }
 
+/// One step of the view after the host's tree is read-only: hiding a path (an empty tmpfs
+/// over a directory, an empty file over a file) or attaching a layer.
+struct step {
+    const char *path;
+    struct layer *layer; // NULL: hide
+    bool directory;
+};
+
+/// Shorter paths first, so parents come before children; at the same path the layer
+/// goes first, so that the hide wins.
+static int step_order(const void *a, const void *b) {
+    const struct step *x = a, *y = b;
+    size_t lx = strlen(x->path), ly = strlen(y->path);
+    if (lx != ly) return lx < ly ? -1 : 1;
+    return (x->layer ? 0 : 1) - (y->layer ? 0 : 1);
+}
+
 static bool build_view(const struct contain_options *opts, char *why, size_t size) {
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) return fail(why, size, "make private", "/");
 
-    // 1. What to hide: the standard directories and the caller's paths, outermost first;
-    //    one beneath another already hidden needs nothing more.
-    //    Hidden files (cjr's own binaries) get an empty file over them, after /dev exists.
-    int hidden_count = 0, file_count = 0;
+    // 1. What to hide: the standard directories and the caller's paths (directories, or
+    //    files such as cjr's binaries), canonical.
     size_t standard = sizeof standard_hidden / sizeof *standard_hidden;
-    char **hidden = calloc(standard + (size_t)opts->hide_count, sizeof *hidden);
-    char **files = calloc((size_t)opts->hide_count + 1, sizeof *files);
-    if (!hidden || !files) return fail(why, size, "calloc", "hidden");
-    for (size_t i = 0; i < standard + (size_t)opts->hide_count; i++) {
+    size_t hide_total = standard + (size_t)opts->hide_count;
+    char **hidden = calloc(hide_total, sizeof *hidden);
+    bool *hidden_directory = calloc(hide_total, sizeof *hidden_directory);
+    if (!hidden || !hidden_directory) return fail(why, size, "calloc", "hidden");
+    int hidden_count = 0;
+    for (size_t i = 0; i < hide_total; i++) {
         const char *path = i < standard ? standard_hidden[i] : opts->hide[i - standard];
         char *canonical = realpath(path, NULL);
         struct stat info;
@@ -184,17 +193,8 @@ static bool build_view(const struct contain_options *opts, char *why, size_t siz
             free(canonical);
             continue;
         }
-        if (S_ISDIR(info.st_mode)) hidden[hidden_count++] = canonical;
-        else files[file_count++] = canonical;
-    }
-    qsort(hidden, (size_t)hidden_count, sizeof *hidden, by_length);
-    for (int i = 0; i < hidden_count; i++) {
-        for (int j = 0; j < i && hidden[i]; j++) {
-            if (hidden[j] && is_under(hidden[i], hidden[j])) {
-                free(hidden[i]);
-                hidden[i] = NULL;
-            }
-        }
+        hidden_directory[hidden_count] = S_ISDIR(info.st_mode);
+        hidden[hidden_count++] = canonical;
     }
 
     // 2. Copies of what goes back on top, taken while the host's tree is intact: the run's
@@ -203,7 +203,7 @@ static bool build_view(const struct contain_options *opts, char *why, size_t siz
     struct layer *layers = calloc((size_t)layer_count, sizeof *layers);
     if (!layers) return fail(why, size, "calloc", "layers");
     int used = 0;
-    for (int i = 0; i < opts->bind_count + opts->expose_count + 1; i++) {
+    for (int i = 0; i < layer_count; i++) {
         bool writable = i < opts->bind_count;
         // The last one: where /etc/resolv.conf really is (often under /run), so names resolve.
         const char *path = writable ? opts->bind[i]
@@ -214,7 +214,7 @@ static bool build_view(const struct contain_options *opts, char *why, size_t siz
             continue; // an environment directory that is not there: nothing to show
         }
         bool under_hidden = false;
-        for (int j = 0; j < hidden_count && !under_hidden; j++) under_hidden = hidden[j] && is_under(canonical, hidden[j]);
+        for (int j = 0; j < hidden_count && !under_hidden; j++) under_hidden = is_under(canonical, hidden[j]);
         if (!writable && !under_hidden) {
             free(canonical); // already visible, read-only
             continue;
@@ -237,37 +237,44 @@ static bool build_view(const struct contain_options *opts, char *why, size_t siz
         return fail(why, size, "make read-only", "/");
     }
 
-    //    Then the tmpfs mounts that hide.
-    for (int i = 0; i < hidden_count; i++) {
-        if (!hidden[i]) continue;
-        char options[64] = "mode=0755,size=1m";
-        bool private_tmp = strcmp(hidden[i], "/tmp") == 0;
-        if (private_tmp) snprintf(options, sizeof options, opts->tmp_bytes ? "mode=1777,size=%llu" : "mode=1777", opts->tmp_bytes);
-        if (mount("tmpfs", hidden[i], "tmpfs", MS_NOSUID | MS_NODEV, options) != 0) return fail(why, size, "hide", hidden[i]);
+    // 4. /dev and /proc of the run's own; an empty file to hide files with.
+    bool built = build_dev(nodes, opts->tmp_bytes, why, size);
+    for (size_t i = 0; i < sizeof device_names / sizeof *device_names; i++) {
+        if (nodes[i] >= 0) close(nodes[i]);
     }
-
-    // 4. /dev and /proc of the run's own.
-    if (!build_dev(nodes, opts->tmp_bytes, why, size)) return false;
-    const char *empty = "/dev/.cjr-empty";
-    if (file_count > 0 && !make_mountpoint(empty, false)) return fail(why, size, "create", empty);
-    for (int i = 0; i < file_count; i++) {
-        bool covered = false;
-        for (int j = 0; j < hidden_count && !covered; j++) covered = hidden[j] && is_under(files[i], hidden[j]);
-        if (!covered && (mount(empty, files[i], NULL, MS_BIND, NULL) != 0
-                         || set_attributes(AT_FDCWD, files[i], 0, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, 0) != 0)) {
-            return fail(why, size, "hide", files[i]);
-        }
-        free(files[i]);
-    }
-    free(files);
-    if (file_count > 0) unlink(empty);
+    if (!built) return false;
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) return fail(why, size, "mount", "/proc");
+    const char *empty = "/dev/.cjr-empty";
+    if (!make_mountpoint(empty, false)) return fail(why, size, "create", empty);
 
-    // 5. The layers back, parents before children.
-    qsort(layers, (size_t)used, sizeof *layers, layer_by_length);
-    for (int i = 0; i < used; i++) {
-        struct layer *layer = &layers[i];
+    // 5. Hides and layers, parents before children. A hide whose path is not in the view at
+    //    its turn is already covered; one beneath a layer (a hidden data directory inside an
+    //    exposed ~/.local, say) hides again what the layer brought back.
+    struct step *steps = calloc((size_t)(hidden_count + used), sizeof *steps);
+    bool *mounted = calloc((size_t)hidden_count + 1, sizeof *mounted);
+    if (!steps || !mounted) return fail(why, size, "calloc", "steps");
+    for (int i = 0; i < hidden_count; i++) steps[i] = (struct step){hidden[i], NULL, hidden_directory[i]};
+    for (int i = 0; i < used; i++) steps[hidden_count + i] = (struct step){layers[i].path, &layers[i], layers[i].directory};
+    qsort(steps, (size_t)(hidden_count + used), sizeof *steps, step_order);
+    for (int i = 0; i < hidden_count + used; i++) {
+        struct step *step = &steps[i];
         struct stat info;
+        if (!step->layer) {
+            if (lstat(step->path, &info) != 0) continue;
+            if (step->directory) {
+                char options[64] = "mode=0755,size=1m";
+                if (strcmp(step->path, "/tmp") == 0) {
+                    snprintf(options, sizeof options, opts->tmp_bytes ? "mode=1777,size=%llu" : "mode=1777", opts->tmp_bytes);
+                }
+                if (mount("tmpfs", step->path, "tmpfs", MS_NOSUID | MS_NODEV, options) != 0) return fail(why, size, "hide", step->path);
+                for (int j = 0; j < hidden_count; j++) mounted[j] = mounted[j] || hidden[j] == step->path;
+            } else if (mount(empty, step->path, NULL, MS_BIND, NULL) != 0
+                       || set_attributes(AT_FDCWD, step->path, 0, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, 0) != 0) {
+                return fail(why, size, "hide", step->path);
+            }
+            continue;
+        }
+        struct layer *layer = step->layer;
         if (lstat(layer->path, &info) != 0 && !make_mountpoint(layer->path, layer->directory)) {
             return fail(why, size, "make a mount point at", layer->path);
         }
@@ -275,19 +282,25 @@ static bool build_view(const struct contain_options *opts, char *why, size_t siz
         uint64_t set = MOUNT_ATTR_NOSUID | (layer->writable ? 0 : MOUNT_ATTR_RDONLY);
         uint64_t clear = layer->writable ? MOUNT_ATTR_RDONLY : 0;
         if (set_attributes(AT_FDCWD, layer->path, AT_RECURSIVE, set, clear) != 0) return fail(why, size, "set the flags of", layer->path);
-        close(layer->tree);
-        free(layer->path);
+    }
+    free(steps);
+    for (int i = 0; i < used; i++) {
+        close(layers[i].tree);
+        free(layers[i].path);
     }
     free(layers);
 
     // 6. The hiding tmpfs mounts and /dev become read-only too (not /tmp, /dev/shm).
     for (int i = 0; i < hidden_count; i++) {
-        if (hidden[i] && strcmp(hidden[i], "/tmp") != 0 && set_attributes(AT_FDCWD, hidden[i], 0, MOUNT_ATTR_RDONLY, 0) != 0) {
+        if (mounted[i] && strcmp(hidden[i], "/tmp") != 0 && set_attributes(AT_FDCWD, hidden[i], 0, MOUNT_ATTR_RDONLY, 0) != 0) {
             return fail(why, size, "make read-only", hidden[i]);
         }
         free(hidden[i]);
     }
     free(hidden);
+    free(hidden_directory);
+    free(mounted);
+    unlink(empty);
     if (set_attributes(AT_FDCWD, "/dev", 0, MOUNT_ATTR_RDONLY, 0) != 0) return fail(why, size, "make read-only", "/dev");
     return true;
 }
@@ -319,6 +332,11 @@ bool contain_setup(const struct contain_options *opts, const char **joins, int j
     if (!build_view(opts, why, size)) return false;
     // Its cgroups, joined above, become the root of what the run sees of cgroups.
     if (unshare(CLONE_NEWCGROUP) != 0) return fail(why, size, "unshare", "CLONE_NEWCGROUP");
+    // A session keyring of its own: cjr's (and so every other run's) is out of reach,
+    // whether or not the filter refuses the keyring calls. No kernel keyrings: nothing to leave.
+    if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS) {
+        return fail(why, size, "join a new session keyring", "(keyctl)");
+    }
     if (chdir(workdir) != 0) return fail(why, size, "chdir", workdir);
     return true;
 }
@@ -326,8 +344,11 @@ bool contain_setup(const struct contain_options *opts, const char **joins, int j
 bool contain_enter_identity(const struct contain_options *opts, char *why, size_t size) {
     // No capability can come back, even through an inheritable or ambient set.
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-    for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) return fail(why, size, "drop capability", "bounding set");
+    // Up to 63, not this header's CAP_LAST_CAP: a newer kernel may know more (EINVAL ends it).
+    for (int cap = 0; cap < 64; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0) continue;
+        if (errno == EINVAL) break;
+        return fail(why, size, "drop capability", "bounding set");
     }
     if (!opts->as_root) return true; // the user's own ids, without capabilities after exec
     if (setgroups(0, NULL) != 0) return fail(why, size, "setgroups", "(none)");

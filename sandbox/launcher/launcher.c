@@ -249,6 +249,24 @@ static void child_fail(const char *what, const char *why) {
     _exit(126);
 }
 
+/// Closes every descriptor above 2 but `a`, `b` and `c` (close-on-exec does nothing for a
+/// process that never execs).
+static void keep_only_descriptors(int a, int b, int c) {
+    int keep[3] = {a, b, c};
+    for (int i = 0; i < 3; i++) {
+        for (int j = i + 1; j < 3; j++) {
+            if (keep[j] < keep[i]) { int t = keep[i]; keep[i] = keep[j]; keep[j] = t; }
+        }
+    }
+    unsigned low = 3;
+    for (int i = 0; i < 3; i++) {
+        if (keep[i] < (int)low) continue;
+        if ((unsigned)keep[i] > low) syscall(SYS_close_range, low, (unsigned)keep[i] - 1, 0U);
+        low = (unsigned)keep[i] + 1;
+    }
+    syscall(SYS_close_range, low, ~0U, 0U);
+}
+
 /// How the job's process ended, as the status file says it.
 static void format_status(char *text, size_t size, int status) {
     if (WIFSIGNALED(status)) snprintf(text, size, "signal %d\n", WTERMSIG(status));
@@ -282,6 +300,10 @@ static void run_init(char **program, struct contain_options *contain, const char
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     struct pollfd alive = {.fd = lifeline, .events = POLLIN};
     if (poll(&alive, 1, 0) > 0) _exit(125); // the launcher died before PDEATHSIG was set
+    // No terminal reaches the run, even when the launcher could not leave its caller's
+    // session; and the init, which never execs, keeps only the descriptors it uses.
+    setsid();
+    keep_only_descriptors(lifeline, status_fd, setup_report);
     char workdir[4096], why[1024];
     if (!getcwd(workdir, sizeof workdir)) child_fail("cannot contain the run", "getcwd failed");
     if (!contain_setup(contain, joins, join_count, workdir, why, sizeof why)) child_fail("cannot contain the run", why);
@@ -302,7 +324,7 @@ static void run_init(char **program, struct contain_options *contain, const char
     if (job < 0) child_fail("cannot fork the entry point", strerror(errno));
     if (job == 0) {
         sigprocmask(SIG_SETMASK, previous, NULL);
-        setpgid(0, 0);
+        setsid();
         exec_entry_point(program, contain, true, filter);
     }
     // From here the entry point's exec (or its setup failure) is what the launcher hears.
@@ -372,8 +394,8 @@ int main(int argc, char **argv) {
     if (index >= argc) usage();
     char **program = argv + index;
     // Every uid the range can hand out (base + a pid) must be a valid, unprivileged id.
-    if (contained && (contain.uid_base < 1000 || contain.uid_base > UINT32_MAX - 1 - MAX_PID)) {
-        fprintf(stderr, "cjr-launch: --uid-base must be between 1000 and %lu\n", (unsigned long)(UINT32_MAX - 1 - MAX_PID));
+    if (contained && (contain.uid_base < 65536 || contain.uid_base > UINT32_MAX - 1 - MAX_PID)) {
+        fprintf(stderr, "cjr-launch: --uid-base must be between 65536 and %lu\n", (unsigned long)(UINT32_MAX - 1 - MAX_PID));
         exit(125);
     }
 
@@ -434,7 +456,9 @@ int main(int argc, char **argv) {
             run_init(program, &contain, join_dirs, join_count, &filter, lifeline[0], status_pipe[1], &previous);
         }
         sigprocmask(SIG_SETMASK, &previous, NULL);
-        setpgid(0, 0);
+        // Its own session (and so process group): no terminal reaches the job even when the
+        // launcher could not leave its caller's session.
+        setsid();
         for (int i = 0; i < join_count; i++) {
             char path[4096];
             snprintf(path, sizeof path, "%s/cgroup.procs", join_dirs[i]);
@@ -473,15 +497,21 @@ int main(int argc, char **argv) {
             pid_t pid = waitpid(-1, &status, WNOHANG);
             if (pid <= 0) {
                 if (pid < 0 && errno == ECHILD && child_done) {
+                    if (setup_failed) {
+                        // The init (its own setup) or the entry point's process (identity,
+                        // filter) said so; the init itself may have exited 0 after that.
+                        write_status(status_file, 126 << 8, true);
+                        return 126;
+                    }
                     char text[64] = "";
                     // Contained: the init reported the entry point's status; without a
                     // report (the init was killed) the init's own status stands.
-                    if (contained && !setup_failed && read(status_pipe[0], text, sizeof text - 1) > 0) {
+                    if (contained && read(status_pipe[0], text, sizeof text - 1) > 0) {
                         write_status_text(status_file, text);
                         if (sscanf(text, "signal %d", &status) == 1) return 128 + status;
                         if (sscanf(text, "exit %d", &status) == 1) return status;
                     }
-                    write_status(status_file, child_status, setup_failed);
+                    write_status(status_file, child_status, false);
                     if (WIFSIGNALED(child_status)) return 128 + WTERMSIG(child_status);
                     return WEXITSTATUS(child_status);
                 }

@@ -150,13 +150,22 @@ struct RunExecutor: Sendable {
     /// directories shown again should a hidden directory (/root, /home) hold them.
     private func view(of run: CustomJobRun, version: ExecutionEnvironmentVersion?, bundle: ResourceBundle) -> SandboxPlan.View {
         let workspace = RunWorkspace(for: run.id, in: store.directory)
-        var hidden = [store.directory.root.path, launcher]
+        var hidden = [store.directory.root.path, launcher] + Self.homeDirectories
         if let policies = sandbox.policies { hidden.append(policies.directory.path) }
         if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { hidden.append(executable) }
         return SandboxPlan.View(runDirectories: [workspace.jobDirectory.path, workspace.home.path], hidden: hidden,
                                 exposed: SandboxPlan.environmentPaths(of: version), temporaryBytes: bundle.memoryBytes,
                                 runUIDBase: configuration.runUIDBase)
     }
+
+    /// The home directory of cjr's user, wherever it lies (a service account's under
+    /// /var/lib, say), by `HOME` and by the password database.
+    static let homeDirectories: [String] = {
+        var homes: [String] = []
+        if let home = ProcessInfo.processInfo.environment["HOME"], home.hasPrefix("/") { homes.append(home) }
+        if let entry = getpwuid(getuid()), let directory = entry.pointee.pw_dir { homes.append(String(cString: directory)) }
+        return Array(Set(homes.filter { $0 != "/" })).sorted()
+    }()
 
     /// Enforces the timeout and picks up cancels recorded in the store, until cancelled.
     private func monitor(run: CustomJobRun, control: RunControl, log: LogRecorder) async throws {

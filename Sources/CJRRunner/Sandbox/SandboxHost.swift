@@ -119,7 +119,7 @@ public struct SandboxHost: Sendable {
                 + "(\(runUIDBase)–\(UInt64(runUIDBase) + UInt64(pidMax) - 1)), no supplementary groups, no capabilities"
         case .userNamespace:
             "yes, through an unprivileged user namespace: own PID, mount, IPC and cgroup namespaces; runs keep uid \(getuid()) "
-                + "with no capabilities"
+                + "with no capabilities" + Self.supplementaryGroupsWarning
         case .unavailable:
             "unavailable (needs Linux 5.12 or later, and unprivileged user namespaces for an ordinary user): "
                 + "runs fail unless cjr runs with --allow-unsandboxed"
@@ -130,6 +130,18 @@ public struct SandboxHost: Sendable {
                   ("resource limits", limits)]
         if let tip = cgroups.migrationTip { lines.append(("tip", tip)) }
         return lines
+    }
+
+    /// An ordinary user's runs keep its supplementary groups: an unprivileged process may
+    /// drop none of them (and must deny setgroups in its user namespace).
+    static var supplementaryGroupsWarning: String {
+        var groups = [gid_t](repeating: 0, count: 256)
+        let count = Int(getgroups(Int32(groups.count), &groups))
+        let extra = groups.prefix(max(count, 0)).filter { $0 != getgid() }
+        guard !extra.isEmpty else { return "" }
+        let names = extra.map { gid in getgrgid(gid).map { String(cString: $0.pointee.gr_name) } ?? String(gid) }
+        return "; and its supplementary groups \(names.joined(separator: ", ")), which an unprivileged process cannot drop: "
+            + "run cjr as a user without them"
     }
 
     /// The filesystem view of a contained run (built by `cjr-launch --contain`; see

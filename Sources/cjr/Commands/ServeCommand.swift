@@ -64,8 +64,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxUploadMiB >= 1 else { throw ValidationError("--max-upload-mb must be at least 1") }
         guard graceSeconds >= 0 else { throw ValidationError("--grace must not be negative") }
         guard maxLogMiB >= 1 else { throw ValidationError("--max-log-mb must be at least 1") }
-        guard runUIDBase >= 1000, UInt64(runUIDBase) + 4_194_304 < UInt64(UInt32.max) else {
-            throw ValidationError("--run-uid-base must be at least 1000 and leave room for 4194304 ids below 2^32-1")
+        guard runUIDBase >= 65_536, UInt64(runUIDBase) + 4_194_304 < UInt64(UInt32.max) else {
+            throw ValidationError("--run-uid-base must be at least 65536 (above every 16-bit id, nobody's included) "
+                + "and leave room for 4194304 ids below 2^32-1")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
     }
