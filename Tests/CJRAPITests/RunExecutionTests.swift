@@ -135,6 +135,7 @@ struct RunExecutionTests {
         // A host with no namespaces and no seccomp filter (cjr uses what it finds).
         var configuration = TestServer().configuration
         configuration.sandbox = SandboxHost(seccomp: false, networkNamespace: .unavailable, containment: .unavailable,
+                                            containmentProblem: "the reason cjr-launch --probe gave",
                                             policies: nil, cgroups: RunCgroups(parent: nil))
         let weakHost = TestServer(configuration: configuration)
         defer { weakHost.removeData() }
@@ -150,7 +151,8 @@ struct RunExecutionTests {
             #expect(final["status"].string == "failed")
             #expect(final["endReason"].string == "launchFailed")
             let log = try await api.logs(jobId, runId)
-            #expect(log.contains("this host cannot contain runs") && !log.contains("should not run"), "\(log)")
+            #expect(log.contains("this host cannot contain runs (the reason cjr-launch --probe gave; see `cjr doctor`)"), "\(log)")
+            #expect(log.contains("--allow-unsandboxed") && !log.contains("should not run"), "\(log)")
         }
         configuration.allowUnsandboxed = true
         let optedOut = TestServer(configuration: configuration)

@@ -359,30 +359,58 @@ bool contain_enter_identity(const struct contain_options *opts, char *why, size_
 
 // --- --probe --------------------------------------------------------------------------
 
+/// The probe child's exit codes: the step that failed, plus 100 when the kernel lacks the
+/// call (ENOSYS).
+enum { PROBE_MAP = 1, PROBE_PRIVATE, PROBE_OPEN_TREE, PROBE_TMPFS, PROBE_SETATTR, PROBE_PROC, PROBE_PID, PROBE_NOSYS = 100 };
+
+static int probe_step(int step) { return step + (errno == ENOSYS ? PROBE_NOSYS : 0); }
+
 static int probe_init(bool as_root, uid_t uid, gid_t gid) {
     char why[256];
-    if (!as_root && !isolation_map_ids(uid, gid, why, sizeof why)) return 1;
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) return 1;
+    if (!as_root && !isolation_map_ids(uid, gid, why, sizeof why)) return PROBE_MAP;
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) return PROBE_PRIVATE;
     int tree = (int)syscall(SYS_open_tree, AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-    if (tree < 0) return 1;
-    if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=64k") != 0) return 1;
-    if (set_attributes(AT_FDCWD, "/tmp", AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0) != 0) return 1;
-    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) return 1;
-    return getpid() == 1 ? 0 : 1;
+    if (tree < 0) return probe_step(PROBE_OPEN_TREE);
+    if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=64k") != 0) return PROBE_TMPFS;
+    if (set_attributes(AT_FDCWD, "/tmp", AT_RECURSIVE, MOUNT_ATTR_RDONLY, 0) != 0) return probe_step(PROBE_SETATTR);
+    if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) return PROBE_PROC;
+    return getpid() == 1 ? 0 : PROBE_PID;
 }
 
-int contain_probe(void) {
+int contain_probe(const char **reason) {
     bool as_root = geteuid() == 0;
     uid_t uid = geteuid();
     gid_t gid = getegid();
     unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | (as_root ? 0 : CLONE_NEWUSER);
     long pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
     if (pid == 0) _exit(probe_init(as_root, uid, gid));
-    if (pid < 0) return 0;
+    if (pid < 0) {
+        *reason = as_root ? "cannot create PID and mount namespaces (is cjr itself in a container or under a seccomp filter "
+                            "that refuses them?)"
+                          : "cannot create a user namespace: unprivileged user namespaces are off here (see the sysctls "
+                            "user.max_user_namespaces, kernel.unprivileged_userns_clone, "
+                            "kernel.apparmor_restrict_unprivileged_userns), or run cjr as root";
+        return 0;
+    }
     int status;
     while (waitpid((pid_t)pid, &status, 0) < 0) {
         if (errno != EINTR) return 0;
     }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return 0;
-    return as_root ? 1 : 2;
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (code == 0) return as_root ? 1 : 2;
+    if (code > PROBE_NOSYS) {
+        *reason = "the kernel lacks the new mount API (open_tree, mount_setattr): Linux 5.12 or later is needed";
+        return 0;
+    }
+    switch (code) {
+    case PROBE_MAP: *reason = "cannot map the user's ids in a user namespace"; break;
+    case PROBE_PRIVATE: *reason = "cannot make a mount namespace's mounts private"; break;
+    case PROBE_OPEN_TREE: *reason = "open_tree (copying a mount) is refused"; break;
+    case PROBE_TMPFS: *reason = "cannot mount a tmpfs in a mount namespace"; break;
+    case PROBE_SETATTR: *reason = "mount_setattr (read-only mounts) is refused"; break;
+    case PROBE_PROC: *reason = "cannot mount a procfs for a new PID namespace (is /proc partly covered, as in some "
+                               "containers?)"; break;
+    default: *reason = "a child in new PID and mount namespaces failed"; break;
+    }
+    return 0;
 }

@@ -55,8 +55,9 @@ bool contain_setup(const struct contain_options *opts, const char **joins, int j
 /// root, becomes the run's uid and gid with no supplementary groups.
 bool contain_enter_identity(const struct contain_options *opts, char *why, size_t size);
 
-/// For --probe: whether a contained child can be made here. 0 no, 1 as root, 2 through an
-/// unprivileged user namespace. Runs in a forked child; leaves nothing behind.
-int contain_probe(void);
+/// For --probe: whether a contained child can be made here. 0 no (with the reason, and
+/// what would enable it, in *reason), 1 as root, 2 through an unprivileged user namespace.
+/// Runs in a forked child; leaves nothing behind.
+int contain_probe(const char **reason);
 
 #endif

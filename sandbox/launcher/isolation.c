@@ -155,11 +155,13 @@ int isolation_probe(void) {
     int seccomp_result = finish_check(seccomp);
     int netns_result = finish_check(netns);
     int userns_result = finish_check(userns);
-    int contain_result = contain_probe();
+    const char *contain_reason = NULL;
+    int contain_result = contain_probe(&contain_reason);
     free(program.filter);
     printf("seccomp=%s\n", seccomp_result == 0 ? "yes" : "no");
     printf("netns=%s\n", netns_result == NETNS_ROOT ? "root" : netns_result == NETNS_USERNS ? "userns" : "no");
     printf("userns=%s\n", userns_result == 0 ? "yes" : "no");
     printf("contain=%s\n", contain_result == 1 ? "root" : contain_result == 2 ? "userns" : "no");
+    if (contain_reason) printf("contain-reason=%s\n", contain_reason);
     return fflush(stdout) == 0 ? 0 : 125;
 }

@@ -27,6 +27,8 @@ public struct SandboxHost: Sendable {
     public var seccomp: Bool
     public var networkNamespace: NetworkNamespace
     public var containment: Containment
+    /// Why runs cannot be contained here, and what would enable it (from `--probe`).
+    public var containmentProblem: String?
     /// Unprivileged user namespaces work (a root job without the filter gets its network
     /// namespace through one, so it cannot setns() back into the host's).
     public var userNamespaces: Bool
@@ -34,10 +36,12 @@ public struct SandboxHost: Sendable {
     public var cgroups: RunCgroups
 
     public init(seccomp: Bool, networkNamespace: NetworkNamespace, userNamespaces: Bool = false,
-                containment: Containment = .unavailable, policies: SandboxPolicies?, cgroups: RunCgroups) {
+                containment: Containment = .unavailable, containmentProblem: String? = nil,
+                policies: SandboxPolicies?, cgroups: RunCgroups) {
         self.seccomp = seccomp
         self.networkNamespace = networkNamespace
         self.containment = containment
+        self.containmentProblem = containmentProblem
         self.userNamespaces = userNamespaces
         self.policies = policies
         self.cgroups = cgroups
@@ -88,6 +92,7 @@ public struct SandboxHost: Sendable {
                            networkNamespace: NetworkNamespace(rawValue: answers["netns"] ?? "no") ?? .unavailable,
                            userNamespaces: answers["userns"] == "yes",
                            containment: Containment(rawValue: answers["contain"] ?? "no") ?? .unavailable,
+                           containmentProblem: answers["contain-reason"],
                            policies: policies, cgroups: cgroups)
     }
 
@@ -121,7 +126,7 @@ public struct SandboxHost: Sendable {
             "yes, through an unprivileged user namespace: own PID, mount, IPC and cgroup namespaces; runs keep uid \(getuid()) "
                 + "with no capabilities" + Self.supplementaryGroupsWarning
         case .unavailable:
-            "unavailable (needs Linux 5.12 or later, and unprivileged user namespaces for an ordinary user): "
+            "unavailable (\(containmentProblem ?? "needs Linux 5.12 or later, and unprivileged user namespaces for an ordinary user")): "
                 + "runs fail unless cjr runs with --allow-unsandboxed"
         }
         var lines = [("containment", contained)]

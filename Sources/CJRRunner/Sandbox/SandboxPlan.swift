@@ -47,9 +47,9 @@ struct SandboxPlan: Equatable {
             if host.containment == .userNamespace { plan.protections.append("user-namespace") }
         } else {
             guard allowUnsandboxed else {
-                throw Refusal(message: "this host cannot contain runs (no PID and mount namespaces for them: see `cjr doctor`), "
-                    + "so the run would share the host's processes and files; it was not started. Start cjr with "
-                    + "--allow-unsandboxed to run it anyway.")
+                throw Refusal(message: "this host cannot contain runs (\(host.containmentProblem ?? "no PID and mount namespaces for them"); "
+                    + "see `cjr doctor`), so the run would share the host's processes and files; it was not started. "
+                    + "Start cjr with --allow-unsandboxed to run it anyway.")
             }
             plan.warnings.append("this host cannot contain runs (see `cjr doctor`): the run shares the host's processes and "
                 + "files, as --allow-unsandboxed permits")
