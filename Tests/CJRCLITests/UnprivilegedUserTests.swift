@@ -123,4 +123,51 @@ struct UnprivilegedUserTests {
         }
         #expect(processesMarked(marker).isEmpty, "a process of the run outlived it")
     }
+
+    @Test("two runs of the same user cannot reach each other: processes, environment, files, signals")
+    func runsOfOneUserApart() async throws {
+        let home = try ownedScratch()
+        defer { home.remove() }
+        let data = home.path + "/data"
+        let marker = "cjr-victim-\(UUID().uuidString)"
+        let victim = home.url.appendingPathComponent("victim"), attacker = home.url.appendingPathComponent("attacker")
+        for folder in [victim, attacker] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        try """
+            export VICTIM_SECRET=s3cret
+            bash -c 'exec -a \(marker) sleep 6'
+            echo victim done
+            """.write(to: victim.appendingPathComponent("run.sh"), atomically: true, encoding: .utf8)
+        // Both folders belong to the user, as cjr run reads them as the user.
+        guard let entry = getpwnam(Self.user) else { throw CLIFailure("no user \(Self.user)") }
+        for path in [victim.path, victim.path + "/run.sh", attacker.path] { chown(path, entry.pointee.pw_uid, entry.pointee.pw_gid) }
+        let victimProcess = Process()
+        victimProcess.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        victimProcess.arguments = ["--reuid", Self.user, "--regid", Self.user, "--clear-groups", "--", CJRBinary.url.path,
+                                   "run", victim.path, "--data-dir", data]
+        victimProcess.environment = ["PATH": "/usr/bin:/bin", "HOME": home.path]
+        let output = Pipe()
+        victimProcess.standardOutput = output
+        victimProcess.standardError = output
+        try victimProcess.run()
+        let deadline = Date().addingTimeInterval(20)
+        while processesMarked(marker).isEmpty && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        let victimPid = try #require(processesMarked(marker).first)
+        try """
+            grep -l s3cret /proc/*/environ 2>/dev/null | sed 's/^/found secret in /'
+            ls /proc/\(victimPid) >/dev/null 2>&1 && echo "victim visible" || echo "victim invisible"
+            kill -9 \(victimPid) 2>/dev/null && echo "killed victim" || echo "kill victim missed"
+            ls \(data)/runs 2>&1 | grep -v "^$" | wc -l | sed 's/^/runs visible: /'
+            """.write(to: attacker.appendingPathComponent("run.sh"), atomically: true, encoding: .utf8)
+        chown(attacker.path + "/run.sh", entry.pointee.pw_uid, entry.pointee.pw_gid)
+        let result = try asUser(["run", attacker.path, "--data-dir", data], home: home)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(!result.output.contains("found secret"), "\(result.output)")
+        for line in ["victim invisible", "kill victim missed", "runs visible: 1"] {
+            #expect(result.output.contains(line + "\n"), "\(line): \(result.output)")
+        }
+        victimProcess.waitUntilExit()
+        let victimOutput = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(victimProcess.terminationStatus == 0, "\(victimOutput)")
+        #expect(victimOutput.hasPrefix("victim done\n"), "\(victimOutput)")
+    }
 }
