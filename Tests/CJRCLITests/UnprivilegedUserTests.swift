@@ -145,13 +145,19 @@ struct UnprivilegedUserTests {
         victimProcess.arguments = ["--reuid", Self.user, "--regid", Self.user, "--clear-groups", "--", CJRBinary.url.path,
                                    "run", victim.path, "--data-dir", data]
         victimProcess.environment = ["PATH": "/usr/bin:/bin", "HOME": home.path]
-        let output = Pipe()
+        // A file, not a pipe: nobody drains it while the victim runs.
+        let outputFile = home.url.appendingPathComponent("victim.out")
+        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        let output = try FileHandle(forWritingTo: outputFile)
         victimProcess.standardOutput = output
         victimProcess.standardError = output
         try victimProcess.run()
-        let deadline = Date().addingTimeInterval(20)
-        while processesMarked(marker).isEmpty && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        let victimPid = try #require(processesMarked(marker).first)
+        let deadline = Date().addingTimeInterval(30)
+        while processesMarked(marker).isEmpty && victimProcess.isRunning && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let victimPid = try #require(processesMarked(marker).first,
+                                     "the victim is not running: \(String(decoding: FileManager.default.contents(atPath: outputFile.path) ?? Data(), as: UTF8.self))")
         try """
             grep -l s3cret /proc/*/environ 2>/dev/null | sed 's/^/found secret in /'
             ls /proc/\(victimPid) >/dev/null 2>&1 && echo "victim visible" || echo "victim invisible"
@@ -166,7 +172,7 @@ struct UnprivilegedUserTests {
             #expect(result.output.contains(line + "\n"), "\(line): \(result.output)")
         }
         victimProcess.waitUntilExit()
-        let victimOutput = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let victimOutput = String(decoding: FileManager.default.contents(atPath: outputFile.path) ?? Data(), as: UTF8.self)
         #expect(victimProcess.terminationStatus == 0, "\(victimOutput)")
         #expect(victimOutput.hasPrefix("victim done\n"), "\(victimOutput)")
     }
