@@ -11,7 +11,7 @@ let strictSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "cjr",
-    platforms: [.macOS(.v14)],
+    // Linux only: the launcher is built on namespaces, seccomp and cgroups.
     products: [
         .executable(name: "cjr", targets: ["cjr"]),
     ],
@@ -126,6 +126,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
         ),

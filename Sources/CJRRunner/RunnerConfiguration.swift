@@ -22,6 +22,9 @@ public struct RunnerConfiguration: Sendable {
     public var allowUnsandboxed: Bool
     /// The bundles runs are limited by, and the one for jobs that name none.
     public var resourceBundles: ResourceBundles = .builtIn
+    /// At start, queue every run the store holds as queued (a server); false executes only
+    /// the runs submitted to this scheduler (`cjr run` beside a server on the same data).
+    public var adoptsQueuedRuns = true
     /// As root, a contained run executes as uid = gid = this + its launcher's pid: unique
     /// among live runs, whichever cjr started them, and never a user of the host's.
     public var runUIDBase: UInt32 = Self.defaultRunUIDBase

@@ -20,7 +20,18 @@ enum CJRBinary {
     }
 
     /// `cjr-sandbox-probe`, built next to `cjr`.
-    static var probe: String { url.deletingLastPathComponent().appendingPathComponent("cjr-sandbox-probe").path }
+    static var probeBinary: String { url.deletingLastPathComponent().appendingPathComponent("cjr-sandbox-probe").path }
+
+    /// Copies the probe into a job folder and returns how its script calls it (a
+    /// contained run sees nothing of the checkout when it lies under /tmp, say); the
+    /// script must start with `prepareProbe`.
+    static func bringProbe(into folder: URL) throws -> String {
+        try FileManager.default.copyItem(atPath: probeBinary, toPath: folder.appendingPathComponent("cjr-sandbox-probe").path)
+        return "./cjr-sandbox-probe"
+    }
+
+    /// The script's first line when it calls the probe: uploaded files are not executable.
+    static let prepareProbe = "chmod +x ./cjr-sandbox-probe\n"
 
     /// Runs `cjr arguments…` to completion and returns its exit status and output (stdout
     /// and stderr together). `wrapper` runs it through another program (e.g. `setpriv …

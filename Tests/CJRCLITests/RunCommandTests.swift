@@ -77,9 +77,10 @@ struct RunCommandTests {
     func resourceBundle() throws {
         let data = try ScratchDirectory()
         defer { data.remove() }
-        let probe = CJRBinary.probe
-        let job = try folder(["run.sh": "exec \(probe) alloc 1024\n"])
+        let job = try folder([:])
         defer { job.remove() }
+        let probe = try CJRBinary.bringProbe(into: job.url)
+        try (CJRBinary.prepareProbe + "exec \(probe) alloc 1024\n").write(to: job.url.appendingPathComponent("run.sh"), atomically: true, encoding: .utf8)
         let result = try cjrRun([job.path, "--resource-bundle", "cpu.micro"], data: data)
         #expect(result.status == 137, "the job's own status: SIGKILL")
         #expect(result.output.contains("[cjr] out of memory: the kernel killed a process of the run for exceeding the memory limit of 256 MiB (resource bundle cpu.micro)"))

@@ -38,16 +38,16 @@ struct UnprivilegedUserTests {
     func egressNone() throws {
         let home = try ownedScratch()
         defer { home.remove() }
-        let probe = CJRBinary.probe
         let folder = home.url.appendingPathComponent("job")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try """
+        let probe = try CJRBinary.bringProbe(into: folder)
+        try (CJRBinary.prepareProbe + """
             for kind in udp raw netlink unix; do echo "$kind $(\(probe) $kind)"; done
             echo "tcp $(\(probe) tcp 127.0.0.1 22)"
             echo "ptrace $(\(probe) syscall ptrace)"
             \(probe) socket32 >/dev/null; echo "socket32 exit $?"
             echo "uid $(id -u)"
-            """.write(to: folder.appendingPathComponent("run.sh"), atomically: true, encoding: .utf8)
+            """).write(to: folder.appendingPathComponent("run.sh"), atomically: true, encoding: .utf8)
         let result = try asUser(["run", folder.path, "--egress", "none", "--data-dir", home.path + "/data", "--json"], home: home)
         #expect(result.status == 0, "\(result.output)")
         let lines = result.output.split(separator: "\n").map(String.init)
@@ -134,7 +134,7 @@ struct UnprivilegedUserTests {
         for folder in [victim, attacker] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         try """
             export VICTIM_SECRET=s3cret
-            bash -c 'exec -a \(marker) sleep 6'
+            bash -c 'exec -a \(marker) sleep 60'
             echo victim done
             """.write(to: victim.appendingPathComponent("run.sh"), atomically: true, encoding: .utf8)
         // Both folders belong to the user, as cjr run reads them as the user.
@@ -171,9 +171,12 @@ struct UnprivilegedUserTests {
         for line in ["victim invisible", "kill victim missed", "runs visible: 1"] {
             #expect(result.output.contains(line + "\n"), "\(line): \(result.output)")
         }
+        // The victim lives on, untouched; Ctrl-C ends it as its user would.
+        #expect(processesMarked(marker) == [victimPid], "the victim was killed")
+        kill(victimProcess.processIdentifier, SIGINT)
         victimProcess.waitUntilExit()
         let victimOutput = String(decoding: FileManager.default.contents(atPath: outputFile.path) ?? Data(), as: UTF8.self)
-        #expect(victimProcess.terminationStatus == 0, "\(victimOutput)")
-        #expect(victimOutput.hasPrefix("victim done\n"), "\(victimOutput)")
+        #expect(victimProcess.terminationStatus == 130, "\(victimOutput)")
+        #expect(processesMarked(marker).isEmpty)
     }
 }

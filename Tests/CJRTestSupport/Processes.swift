@@ -35,7 +35,14 @@ public func processesMarked(_ marker: String) -> [Int32] {
 }
 
 private func processes(matching: (_ environment: String, _ commandLine: String) -> Bool) -> [Int32] {
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    // readdir, not FileManager: a process that exits during the listing must not fail it.
+    var entries: [String] = []
+    if let directory = opendir("/proc") {
+        while let entry = readdir(directory) {
+            entries.append(withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
+        }
+        closedir(directory)
+    }
     return entries.compactMap(Int32.init).filter { pid in
         guard pid != getpid(), processIsAlive(pid) else { return false }
         func text(_ file: String) -> String {

@@ -2,6 +2,7 @@
 run, through the DATAROBOT_ENDPOINT and DATAROBOT_API_TOKEN the run receives."""
 import json
 import pathlib
+import subprocess
 import sys
 import warnings
 
@@ -26,3 +27,18 @@ def test_a_run_calls_the_api_with_its_own_token(server):
     lines = logs.strip().splitlines()
     assert lines[-2] == "job 'compat: inside' has 1 run(s); this one is running"
     assert json.loads(lines[-1]) == {"job": "compat: inside", "run": run.id, "status": "running"}
+
+
+def test_cjr_run_serves_the_api_to_its_run(server, tmp_path):
+    """`cjr run DIR` has no server of its own to point at: it serves the API on loopback
+    while the run lasts, so the same job works under it unchanged."""
+    data = str(tmp_path / "data")
+    subprocess.run([server.binary, "environments", "add", "compat-python", "--venv", sys.prefix, "--data-dir", data],
+                   check=True, capture_output=True)
+    result = subprocess.run([server.binary, "run", str(EXAMPLE), "--environment", "compat-python", "--data-dir", data],
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[-2] == "job 'python-client' has 1 run(s); this one is running", result.stdout
+    assert json.loads(lines[-1])["job"] == "python-client"
+    assert "cjr: succeeded" in result.stderr

@@ -23,6 +23,9 @@ public struct APIConfiguration: Sendable {
     public var drumVariables = false
     /// Run jobs whose requested isolation cannot be enforced instead of failing them.
     public var allowUnsandboxed = false
+    /// Whether this instance adopts the store's queued runs at start (`cjr serve`), or only
+    /// executes the runs submitted to it (`cjr run`, beside a server on the same data).
+    public var adoptsQueuedRuns = true
     /// As root, contained runs execute as uid this + their launcher's pid.
     public var runUIDBase = RunnerConfiguration.defaultRunUIDBase
     /// The resource bundles jobs may name (`GET /resourceBundles/`), and the default.
@@ -58,6 +61,7 @@ public struct APIConfiguration: Sendable {
                                          allowUnsandboxed: allowUnsandboxed)
         runner.resourceBundles = resourceBundles
         runner.runUIDBase = runUIDBase
+        runner.adoptsQueuedRuns = adoptsQueuedRuns
         return runner
     }
 }

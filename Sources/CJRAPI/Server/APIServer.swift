@@ -17,16 +17,21 @@ public enum APIServer {
         logger: Logger = Logger(label: "cjr"),
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
-        let store = try RunStore(directory: configuration.dataDirectory, resourceBundles: configuration.resourceBundles, logger: logger)
-        if try store.bootstrapAdmin() != nil {
-            logger.notice("created the admin API token", metadata: ["file": "\(configuration.dataDirectory.tokenFile.path)"])
-        }
-        let scheduler = try RunScheduler(store: store, configuration: configuration.runner, sandbox: configuration.sandbox, logger: logger)
-        for (name, value) in scheduler.sandbox.report(runUIDBase: configuration.runUIDBase) {
-            logger.notice("sandbox: \(name): \(value)")
-        }
+        makeApplication(instance: try CJRInstance(configuration: configuration, logger: logger), logger: logger,
+                        onServerRunning: onServerRunning)
+    }
+
+    /// The application over an assembled instance: its router, and its scheduler as a
+    /// service (recovery at start, runs stopped at shutdown). Once it listens, runs get its
+    /// loopback URL as `DATAROBOT_ENDPOINT`.
+    public static func makeApplication(
+        instance: CJRInstance,
+        logger: Logger = Logger(label: "cjr"),
+        onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let (configuration, scheduler) = (instance.configuration, instance.scheduler)
         return Application(
-            router: makeRouter(store: store, scheduler: scheduler, configuration: configuration),
+            router: makeRouter(store: instance.store, scheduler: scheduler, configuration: configuration),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cjr"),
             services: [scheduler],
             onServerRunning: { channel in

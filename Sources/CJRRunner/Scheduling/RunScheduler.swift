@@ -98,7 +98,9 @@ public actor RunScheduler: Service {
 
     private func recover() async throws {
         for record in try await store.activeRunRecords() {
-            if let owner = record.owner, owner != self.owner, ProcessInspector.isAlive(owner) { continue }
+            // Runs of a live process are its own business, this one's included: a run
+            // submitted while recovery goes on is already executing here.
+            if let owner = record.owner, owner == self.owner || ProcessInspector.isAlive(owner) { continue }
             // Whoever ran it is gone: make sure nothing of it survives, then say so.
             if let cgroup = record.cgroup { RunCgroups.kill(cgroup); await RunCgroups.remove(cgroup) }
             if let launcher = record.launcher, ProcessInspector.isAlive(launcher) {
@@ -116,6 +118,7 @@ public actor RunScheduler: Service {
             RunWorkspace(root: RunWorkspace.directory(for: record.runId, in: store.directory)).remove()
             logger.warning("run marked after restart", metadata: ["run": "\(record.runId)", "status": "\(canceled ? "canceled" : "interrupted")"])
         }
+        guard configuration.adoptsQueuedRuns else { return }
         for id in try await store.queuedRunIds() { submit(id) }
     }
 

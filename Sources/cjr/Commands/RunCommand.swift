@@ -3,13 +3,16 @@ import CCJRHost
 import Foundation
 import Logging
 import UnixSignals
+import ServiceLifecycle
 import Yams
+import CJRAPI
 import CJRModel
 import CJRRunner
 import CJRStore
 
 /// `cjr run DIR`: run a job folder once, as it would run after upload, without a server.
-/// The same store, scheduler, launcher and parameter rules as `cjr serve`, embedded.
+/// The same instance as `cjr serve` (store, scheduler, launcher, parameter rules, and the
+/// API on loopback for the run's own calls), embedded for one run.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -73,8 +76,14 @@ struct RunCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "cjr")
         logger.logLevel = .error
-        let store = try RunStore(directory: dataDirectory.directory, logger: logger)
-        _ = try store.bootstrapAdmin()
+        // The same instance as `cjr serve`, serving the API on loopback while the run lasts
+        // (a job that calls it works as under a server), executing only this run.
+        var configuration = APIConfiguration(host: "127.0.0.1", port: 0, dataDirectory: dataDirectory.directory, maxRuns: 1,
+                                             maxTimeoutSeconds: timeout)
+        configuration.allowUnsandboxed = allowUnsandboxed
+        configuration.adoptsQueuedRuns = false
+        let instance = try CJRInstance(configuration: configuration, logger: logger)
+        let store = instance.store
 
         let (job, run): (CustomJob, CustomJobRun)
         do {
@@ -84,9 +93,20 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
 
-        let scheduler = try RunScheduler(
-            store: store, configuration: RunnerConfiguration(maxConcurrentRuns: 1, timeoutSeconds: timeout,
-                                                             allowUnsandboxed: allowUnsandboxed), logger: logger)
+        let scheduler = instance.scheduler
+        let (listening, ready) = AsyncStream<Void>.makeStream()
+        let app = APIServer.makeApplication(instance: instance, logger: logger) { _ in ready.yield() }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let serving = Task {
+            defer { ready.finish() }
+            try await group.run()
+        }
+        var listens = false
+        for await _ in listening { listens = true; break }
+        guard listens else {
+            try await serving.value // the server's reason for not starting
+            throw ExitCode.failure
+        }
         let interrupts = await UnixSignalsSequence(trapping: .sigint, .sigterm)
         let canceller = Task {
             for await _ in interrupts {
@@ -97,6 +117,8 @@ struct RunCommand: AsyncParsableCommand {
         defer { canceller.cancel() }
         await scheduler.submit(run.id)
         let final = try await LiveLog(store: store, jobId: job.id, runId: run.id).follow()
+        await group.triggerGracefulShutdown()
+        try? await serving.value
         report(final, store: store)
         throw ExitCode(Self.exitCode(of: final))
     }

@@ -1,0 +1,26 @@
+import Foundation
+import Logging
+import CJRRunner
+import CJRStore
+
+/// One cjr: the run store over its data directory (the admin token created on first
+/// start) and the scheduler that executes its runs. `cjr serve`, `cjr run` and the
+/// benchmark assemble it the same way, and put the API server over it with
+/// ``APIServer/makeApplication(instance:logger:onServerRunning:)``.
+public struct CJRInstance: Sendable {
+    public let configuration: APIConfiguration
+    public let store: RunStore
+    public let scheduler: RunScheduler
+
+    public init(configuration: APIConfiguration, logger: Logger = Logger(label: "cjr")) throws {
+        self.configuration = configuration
+        store = try RunStore(directory: configuration.dataDirectory, resourceBundles: configuration.resourceBundles, logger: logger)
+        if try store.bootstrapAdmin() != nil {
+            logger.notice("created the admin API token", metadata: ["file": "\(configuration.dataDirectory.tokenFile.path)"])
+        }
+        scheduler = try RunScheduler(store: store, configuration: configuration.runner, sandbox: configuration.sandbox, logger: logger)
+        for (name, value) in scheduler.sandbox.report(runUIDBase: configuration.runUIDBase) {
+            logger.notice("sandbox: \(name): \(value)")
+        }
+    }
+}
