@@ -164,6 +164,13 @@ let package = Package(
             dependencies: ["CJRModel", "CJRParameters"],
             swiftSettings: strictSettings
         ),
+        // The runner's pure decisions and the launcher's own contracts (status file, policy
+        // compiler), each on its own.
+        .testTarget(
+            name: "CJRRunnerTests",
+            dependencies: ["CJRModel", "CJRRunner", "cjr-launch", "CJRTestSupport"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "CJRStoreTests",
             dependencies: ["CJRModel", "CJRStore", .product(name: "GRDB", package: "GRDB.swift")],

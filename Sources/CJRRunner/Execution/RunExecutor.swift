@@ -126,23 +126,16 @@ struct RunExecutor: Sendable {
             try? await log.finish()
             return RunOutcome(status: .failed, reason: .launchFailed)
         }
-        let status = LauncherStatus(file: workspace.statusFile)
-        var outcome = Self.outcome(status: status, stopped: control.reason)
-        let limit = Self.limitHit(outOfMemoryKills: cgroups.outOfMemoryKills, processLimitHits: cgroups.processLimitHits)
+        let counters = (cgroups.outOfMemoryKills, cgroups.processLimitHits)
         await cgroups.remove()
-        // A limit explains a failure the job's own exit or a signal shows; a timeout, cancel
-        // or shutdown stays what ended the run, with the limit as a note.
-        if let limit, outcome.status == .failed, [.exited, .signaled].contains(outcome.reason) { outcome.reason = limit }
         try? await log.finish()
-        if status == .setupFailed {
-            try? await log.note("the run's sandbox could not be set up (cjr-launch said why, above); the entry point never ran")
-        } else if let note = note(for: outcome, run: run, bundle: bundle) {
-            try? await log.note(note)
-        }
-        if let limit, outcome.reason != limit, let note = Self.limitNote(limit, bundle: bundle) {
-            try? await log.note(note + (outcome.status == .succeeded ? " (the run went on)" : ""))
-        }
-        return outcome
+        let decision = RunDecision.decide(
+            status: LauncherStatus(file: workspace.statusFile), stopped: control.reason,
+            outOfMemoryKills: counters.0, processLimitHits: counters.1,
+            context: RunDecision.Context(timeoutSeconds: configuration.timeoutSeconds, graceSeconds: configuration.graceSeconds,
+                                         bundle: bundle))
+        for note in decision.notes { try? await log.note(note) }
+        return decision.outcome
     }
 
     /// What a contained run sees of the host besides the standard view: its own job/ and
@@ -186,89 +179,5 @@ struct RunExecutor: Sendable {
             return ["/bin/bash", entry.filePath]
         }
         return ["./" + entry.filePath]
-    }
-
-    static func outcome(status: LauncherStatus?, stopped: RunControl.Reason?) -> RunOutcome {
-        var exitCode: Int?
-        var signal: Int?
-        switch status {
-        case .exited(let code)?: exitCode = code
-        case .signaled(let number)?: exitCode = 128 + number; signal = number
-        case .setupFailed?: return RunOutcome(status: .failed, reason: .launchFailed)
-        case nil: break
-        }
-        switch stopped {
-        case .canceled?: return RunOutcome(status: .canceled, reason: .canceled, exitCode: exitCode, signal: signal)
-        case .timeout?: return RunOutcome(status: .failed, reason: .timeout, exitCode: exitCode, signal: signal)
-        case .interrupted?: return RunOutcome(status: .interrupted, reason: .interrupted, exitCode: exitCode, signal: signal)
-        case nil: break
-        }
-        switch status {
-        case .exited(0)?: return RunOutcome(status: .succeeded, reason: .exited, exitCode: 0)
-        case .exited?: return RunOutcome(status: .failed, reason: .exited, exitCode: exitCode)
-        case .signaled?: return RunOutcome(status: .failed, reason: .signaled, exitCode: exitCode, signal: signal)
-        case .setupFailed?, nil: return RunOutcome(status: .failed, reason: .launchFailed)
-        }
-    }
-
-    /// The limit a run ran into, out of memory first: the kernel killed something for it.
-    static func limitHit(outOfMemoryKills: Int, processLimitHits: Int) -> RunEndReason? {
-        if outOfMemoryKills > 0 { return .outOfMemory }
-        if processLimitHits > 0 { return .processLimit }
-        return nil
-    }
-
-    static func limitNote(_ reason: RunEndReason, bundle: ResourceBundle) -> String? {
-        switch reason {
-        case .outOfMemory:
-            "out of memory: the kernel killed a process of the run for exceeding the memory limit of "
-                + "\(bundle.memoryBytes >> 20) MiB (resource bundle \(bundle.id))"
-        case .processLimit:
-            "process limit: the run tried to have more than \(bundle.maxProcesses) processes and threads at once "
-                + "(resource bundle \(bundle.id)); forks beyond it failed"
-        default:
-            nil
-        }
-    }
-
-    private func note(for outcome: RunOutcome, run: CustomJobRun, bundle: ResourceBundle) -> String? {
-        let grace = configuration.graceSeconds.formatted()
-        switch outcome.reason {
-        case .timeout:
-            return "timed out after \(configuration.timeoutSeconds) s (maxCustomJobTimeout): every process of the run was sent SIGTERM, then SIGKILL after \(grace) s"
-        case .canceled:
-            return "canceled: every process of the run was sent SIGTERM, then SIGKILL after \(grace) s"
-        case .interrupted:
-            return "interrupted: the server stopped while the run was executing"
-        case .signaled:
-            return "the entry point was killed by signal \(outcome.signal ?? 0)"
-        case .launchFailed:
-            return "the launcher ended without reporting the entry point's status"
-        case .exited:
-            return nil
-        case .outOfMemory, .processLimit:
-            return Self.limitNote(outcome.reason, bundle: bundle)
-        }
-    }
-}
-
-/// What `cjr-launch` wrote to its status file.
-enum LauncherStatus: Equatable {
-    case exited(Int)
-    case signaled(Int)
-    /// The launcher could not set the entry point's sandbox up (cgroup, namespace, filter);
-    /// the entry point never ran.
-    case setupFailed
-
-    init?(file: URL) {
-        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
-        let parts = text.split(whereSeparator: \.isWhitespace)
-        guard parts.count == 2, let number = Int(parts[1]) else { return nil }
-        switch parts[0] {
-        case "exit": self = .exited(number)
-        case "signal": self = .signaled(number)
-        case "setup": self = .setupFailed
-        default: return nil
-        }
     }
 }
