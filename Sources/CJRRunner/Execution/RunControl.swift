@@ -47,14 +47,13 @@ final class RunControl: Sendable {
     private func signalLauncher() {
         guard let target = state.withLock({ state in state.launcher.map { ($0, state.cgroup) } }) else { return }
         let (pid, cgroup) = target
-        kill(pid, SIGTERM)
+        ProcessTree.stop(launcher: pid)
         // Backstop: the launcher owns the grace period; if it is stuck, end it and the tree.
         let deadline = graceSeconds + 5
         Task { [weak self] in
             try? await Task.sleep(for: .seconds(deadline))
             guard let self, !self.state.withLock({ $0.ended }) else { return }
-            kill(pid, SIGKILL)
-            if let cgroup { RunCgroups.kill(cgroup) }
+            ProcessTree.kill(launcher: pid, cgroup: cgroup)
         }
     }
 }

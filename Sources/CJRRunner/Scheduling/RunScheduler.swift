@@ -15,7 +15,8 @@ import CJRStore
 public actor RunScheduler: Service {
     private let store: RunStore
     private let configuration: RunnerConfiguration
-    private let executor: RunExecutor
+    private let lifecycle: RunLifecycle
+    private let executor: any Executor
     private let owner: ProcessIdentity
     private let logger: Logger
     private var queue: [String] = []
@@ -36,8 +37,11 @@ public actor RunScheduler: Service {
         owner = ProcessInspector.current
         let launcher = try LauncherBinary.locate(override: configuration.launcherPath)
         self.sandbox = sandbox ?? SandboxHost.detect(launcher: launcher)
-        executor = RunExecutor(store: store, configuration: configuration, launcher: launcher,
-                               sandbox: self.sandbox, logger: logger)
+        executor = LocalExecutor(launcher: launcher, cgroups: self.sandbox.cgroups)
+        lifecycle = RunLifecycle(
+            store: store, configuration: configuration,
+            preparation: RunPreparation(store: store, configuration: configuration, sandbox: self.sandbox, launcher: launcher, logger: logger),
+            executor: executor, logger: logger)
     }
 
     public func run() async throws {
@@ -102,12 +106,7 @@ public actor RunScheduler: Service {
             // submitted while recovery goes on is already executing here.
             if let owner = record.owner, owner == self.owner || ProcessInspector.isAlive(owner) { continue }
             // Whoever ran it is gone: make sure nothing of it survives, then say so.
-            if let cgroup = record.cgroup { RunCgroups.kill(cgroup); await RunCgroups.remove(cgroup) }
-            if let launcher = record.launcher, ProcessInspector.isAlive(launcher) {
-                kill(-launcher.pid, SIGKILL)
-                kill(launcher.pid, SIGKILL)
-            }
-            await sandbox.cgroups.removeLeftovers(runId: record.runId)
+            await executor.reap(record)
             let canceled = record.status == .canceling
             let log = LogRecorder(store: store, runId: record.runId, maxBytes: .max)
             try? await log.note(canceled ? "canceled while the server was down"
@@ -136,7 +135,7 @@ public actor RunScheduler: Service {
         do {
             guard let run = try await store.claimRun(id: id, owner: owner) else { return }
             logger.info("run started", metadata: ["run": "\(id)", "job": "\(run.customJobId)"])
-            let outcome = await executor.execute(run, control: control, apiEndpoint: apiEndpoint)
+            let outcome = await lifecycle.execute(run, control: control, apiEndpoint: apiEndpoint)
             try await store.finishRun(id: id, outcome: outcome)
             logger.info("run ended", metadata: ["run": "\(id)", "status": "\(outcome.status.rawValue)",
                                                  "exitCode": "\(outcome.exitCode.map(String.init) ?? "-")"])

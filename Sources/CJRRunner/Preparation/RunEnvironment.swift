@@ -1,5 +1,4 @@
 import Foundation
-import Subprocess
 import CJRModel
 import CJRParameters
 
@@ -61,14 +60,5 @@ struct RunEnvironment {
                 if drum { variables["MLOPS_RUNTIME_PARAM_\(name)"] = ParameterEncoding.drumPayload(type: definition.type, value: value, credential: nil) }
             }
         }
-    }
-
-    /// The variables in swift-subprocess's form; the launcher receives exactly these.
-    var subprocessEnvironment: Environment {
-        var custom: [Environment.Key: String] = [:]
-        for (name, value) in variables {
-            if let key = Environment.Key(rawValue: name) { custom[key] = value }
-        }
-        return .custom(custom)
     }
 }

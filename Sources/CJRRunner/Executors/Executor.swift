@@ -1,0 +1,38 @@
+import CJRStore
+
+/// Where a run's entry point executes: this machine (``LocalExecutor``), later a cluster.
+/// The lifecycle around it (preparing the run, its timeout and cancels, deciding and
+/// recording how it ended) is the same for every executor.
+protocol Executor: Sendable {
+    /// Starts `spec`, passes its output on as it comes (stdout and stderr interleaved, in
+    /// order), stops it when `control` says so (SIGTERM to every process, SIGKILL after the
+    /// grace period), and returns once nothing of it runs any more. `started` is called
+    /// once it runs, with what its record should say about it.
+    func execute(_ spec: LaunchSpec, control: RunControl,
+                 started: @escaping @Sendable (StartedLaunch) async -> Void,
+                 output: @escaping @Sendable ([UInt8]) async throws -> Void) async throws -> ExecutionResult
+
+    /// After a restart: makes sure nothing of a run that a gone process executed is left.
+    func reap(_ record: ActiveRunRecord) async
+}
+
+/// A launch that runs: how to find it again after a restart, and its protections.
+struct StartedLaunch: Sendable {
+    var launcher: ProcessIdentity?
+    var cgroup: String?
+    var protections: [String]
+}
+
+/// What an executor saw of a launch that ended.
+struct ExecutionResult: Sendable {
+    var status: LauncherStatus?
+    /// Processes the kernel killed for exceeding the memory limit; forks refused at the
+    /// process limit.
+    var outOfMemoryKills = 0
+    var processLimitHits = 0
+}
+
+/// A launch that could not be started at all; the message is for the run's log.
+struct LaunchFailure: Error {
+    var message: String
+}

@@ -1,0 +1,26 @@
+import CJRModel
+
+/// Everything one launch of a run needs, and nothing about where it runs: what
+/// ``RunPreparation`` makes of a run and an ``Executor`` starts. The sandbox options are
+/// `cjr-launch`'s, which every executor runs the entry point under.
+struct LaunchSpec: Sendable {
+    var runId: String
+    /// The entry point's command, relative to the working directory.
+    var command: [String]
+    /// The run's whole environment (nothing is inherited).
+    var environment: [String: String]
+    var workingDirectory: String
+    /// Where the launcher reports how the entry point ended (see ``LauncherStatus``).
+    var statusFile: String
+    /// `cjr-launch` options of the run's sandbox (``SandboxPlan``).
+    var sandboxArguments: [String]
+    /// What the sandbox applies, for the run's record; executors add their own.
+    var protections: [String]
+    /// As root, the contained entry point runs as uid this + the launcher's pid.
+    var runUIDBase: UInt32?
+    /// The resource bundle the run is limited by.
+    var bundle: ResourceBundle
+    /// Seconds the run may take; SIGTERM to SIGKILL when it is stopped.
+    var timeoutSeconds: Int
+    var graceSeconds: Double
+}
