@@ -77,16 +77,18 @@ struct RunRoutes {
         let runURL = PageLinks.origin(of: request) + APIServer.pathPrefix + "/customJobs/\(run.customJobId)/runs/\(run.id)/"
         var payload = StatusPayload(statusId: run.jobStatusId, status: "RUNNING", message: "", created: run.created.iso8601,
                                     customJobId: run.customJobId, customJobRunId: run.id)
-        if run.status.isFinal {
+        switch run.phase {
+        case .ended:
             payload.status = "COMPLETED"
             payload.message = "The run ended: \(run.status.rawValue)."
             return try JSONResponse.make(payload, status: .seeOther, headers: [.location: runURL])
-        }
-        if run.startedAt == nil {
+        case .queued:
             payload.status = "INITIALIZED"
             payload.message = "Waiting for a free worker (position \(run.queuePosition ?? 0) in the queue)."
-        } else {
-            payload.message = run.status == .canceling ? "Canceling." : "Running."
+        case .executing:
+            payload.message = "Running."
+        case .ending:
+            payload.message = "Canceling."
         }
         return try JSONResponse.make(payload)
     }

@@ -75,6 +75,8 @@ public struct CustomJobRun: Sendable, Equatable {
     }
 
     public var entryPointItem: FileItem? { items.first { $0.id == entryPoint } }
+
+    public var phase: RunPhase { RunPhase(status: status, started: startedAt != nil) }
 }
 
 /// How a run ended, as the executor reports it to the store.

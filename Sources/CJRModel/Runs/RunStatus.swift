@@ -50,3 +50,24 @@ extension RunEndReason {
         }
     }
 }
+
+/// Where a run is in its life. The wire's ``RunStatus`` is the reference's and says
+/// `running` for a run that waits for a worker too; the phase tells them apart.
+public enum RunPhase: Sendable, Equatable {
+    /// Created, waiting for a worker (`running`, not started).
+    case queued
+    /// A worker runs it (`running`, started).
+    case executing
+    /// Asked to cancel, its processes being stopped (`canceling`).
+    case ending
+    /// Over: succeeded, failed, interrupted or canceled.
+    case ended
+
+    public init(status: RunStatus, started: Bool) {
+        switch status {
+        case .running: self = started ? .executing : .queued
+        case .canceling: self = .ending
+        case .succeeded, .failed, .interrupted, .canceled: self = .ended
+        }
+    }
+}

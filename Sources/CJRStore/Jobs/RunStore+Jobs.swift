@@ -40,7 +40,7 @@ extension RunStore {
         try await database.read { db in
             var request = JobRow.filter(Column("deleted") == nil)
             if filter.onlyRunning {
-                request = request.filter(sql: "EXISTS (SELECT 1 FROM run WHERE run.jobId = job.id AND run.status IN ('running', 'canceling'))")
+                request = request.filter(sql: "EXISTS (SELECT 1 FROM run WHERE run.jobId = job.id AND \(RunPhaseSQL.unfinished))")
             }
             if let search = filter.search, !search.isEmpty {
                 let pattern = "%" + Self.escapeLike(search) + "%"

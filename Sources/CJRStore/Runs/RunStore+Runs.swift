@@ -23,6 +23,20 @@ public struct ActiveRunRecord: Sendable, Equatable {
     public var cgroup: String?
 }
 
+/// The run phases as SQL conditions on the `run` table: the one place the store spells them.
+enum RunPhaseSQL {
+    /// Waiting for a worker.
+    static let queued = "status = 'running' AND started IS NULL"
+    /// Started and not ended (executing or ending): what recovery looks at.
+    static let started = "status IN ('running', 'canceling') AND started IS NOT NULL"
+    /// Not ended: queued, executing or ending.
+    static let unfinished = "status IN ('running', 'canceling')"
+
+    static func phase(of row: RunRow) -> RunPhase {
+        RunPhase(status: RunStatus(rawValue: row.status) ?? .failed, started: row.started != nil)
+    }
+}
+
 extension RunStore {
     // MARK: Creating and reading
 
@@ -112,7 +126,7 @@ extension RunStore {
             var row = try Self.runRow(db, jobId: jobId, runId: runId)
             if let description { row.description = description }
             if let overrides, !overrides.isEmpty {
-                guard row.started == nil, row.status == RunStatus.running.rawValue else {
+                guard RunPhaseSQL.phase(of: row) == .queued else {
                     throw CJRError.invalid("runtimeParameterValues", "run \(runId) has already started; its values are fixed")
                 }
                 // On top of what the run already holds (its snapshot plus earlier overrides).
@@ -144,7 +158,7 @@ extension RunStore {
     /// Ids of runs waiting for a worker, oldest first.
     public func queuedRunIds() async throws -> [String] {
         try await database.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM run WHERE status = 'running' AND started IS NULL ORDER BY seq")
+            try String.fetchAll(db, sql: "SELECT id FROM run WHERE \(RunPhaseSQL.queued) ORDER BY seq")
         }
     }
 
@@ -155,7 +169,7 @@ extension RunStore {
         return try await database.write { db in
             try db.execute(sql: """
                 UPDATE run SET started = ?, ownerPid = ?, ownerStartTime = ?
-                WHERE id = ? AND started IS NULL AND status = 'running'
+                WHERE id = ? AND \(RunPhaseSQL.queued)
                 """, arguments: [now, owner.pid, owner.startTime, id])
             guard db.changesCount == 1, let row = try RunRow.filter(Column("id") == id).fetchOne(db) else { return nil }
             return try Self.loadRun(db, row: row)
@@ -177,7 +191,7 @@ extension RunStore {
         try await database.write { db in
             try db.execute(sql: """
                 UPDATE run SET status = ?, endReason = ?, exitCode = ?, signal = ?, ended = ?, started = COALESCE(started, ?)
-                WHERE id = ? AND status IN ('running', 'canceling')
+                WHERE id = ? AND \(RunPhaseSQL.unfinished)
                 """, arguments: [outcome.status.rawValue, outcome.reason.rawValue, outcome.exitCode, outcome.signal, now, now, id])
         }
     }
@@ -189,11 +203,11 @@ extension RunStore {
         let now = Timestamp.now().microseconds
         return try await database.write { db in
             var row = try Self.runRow(db, jobId: jobId, runId: runId)
-            let status = RunStatus(rawValue: row.status) ?? .failed
-            if status.isFinal {
-                throw CJRError(.invalidInput, "Run \(runId) has already ended (\(status.rawValue)); there is nothing to cancel.", field: "customJobRunId")
+            let phase = RunPhaseSQL.phase(of: row)
+            if phase == .ended {
+                throw CJRError(.invalidInput, "Run \(runId) has already ended (\(row.status)); there is nothing to cancel.", field: "customJobRunId")
             }
-            let wasQueued = row.started == nil && status == .running
+            let wasQueued = phase == .queued
             if wasQueued {
                 row.status = RunStatus.canceled.rawValue
                 row.endReason = RunEndReason.canceled.rawValue
@@ -209,7 +223,7 @@ extension RunStore {
     /// Runs that were started and have not ended, for crash recovery.
     public func activeRunRecords() async throws -> [ActiveRunRecord] {
         try await database.read { db in
-            try RunRow.filter(sql: "status IN ('running', 'canceling') AND started IS NOT NULL").order(Column("seq")).fetchAll(db).map { row in
+            try RunRow.filter(sql: RunPhaseSQL.started).order(Column("seq")).fetchAll(db).map { row in
                 ActiveRunRecord(
                     runId: row.id, status: RunStatus(rawValue: row.status) ?? .running,
                     owner: zip(row.ownerPid, row.ownerStartTime).map(ProcessIdentity.init),
@@ -281,8 +295,8 @@ extension RunStore {
     static func loadRun(_ db: Database, row: RunRow) throws -> CustomJobRun {
         let items = try RunItemRow.filter(Column("runId") == row.id).order(Column("filePath")).fetchAll(db).map(\.model)
         var position: Int?
-        if row.started == nil && row.status == RunStatus.running.rawValue, let seq = row.seq {
-            position = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE status = 'running' AND started IS NULL AND seq < ?",
+        if RunPhaseSQL.phase(of: row) == .queued, let seq = row.seq {
+            position = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE \(RunPhaseSQL.queued) AND seq < ?",
                                         arguments: [seq])
         }
         return try row.model(items: items, queuePosition: position)
