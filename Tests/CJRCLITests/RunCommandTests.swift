@@ -23,6 +23,23 @@ struct RunCommandTests {
         try CJRBinary.run(["run"] + arguments + ["--data-dir", data.path])
     }
 
+    @Test("cjr run --json prints the run's record exactly as the API serves it")
+    func jsonIsTheAPIRecord() async throws {
+        let data = try ScratchDirectory()
+        defer { data.remove() }
+        let result = try cjrRun([Self.examples.appendingPathComponent("hello-world").path, "--json"], data: data)
+        #expect(result.status == 0, "\(result.output)")
+        let printed = jsonObject(Data((result.output.split(separator: "\n").last ?? "").utf8))
+        let server = try ServeProcess(dataDirectory: data.url)
+        let served = try await server.run(try #require(printed["customJobId"] as? String), try #require(printed["id"] as? String))
+        func canonical(_ object: [String: Any]) throws -> String {
+            String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        }
+        #expect(try canonical(printed) == canonical(served))
+        #expect(printed["items"] != nil && printed["runtimeParameters"] != nil && printed["sandbox"] != nil)
+        _ = server.stop(with: SIGTERM)
+    }
+
     @Test("the hello-world example runs, streams its output and exits 0 with a summary")
     func helloWorld() throws {
         let data = try ScratchDirectory()

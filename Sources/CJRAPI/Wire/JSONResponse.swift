@@ -1,12 +1,13 @@
 import Foundation
 import Hummingbird
+import CJRModel
 
 /// JSON responses with `Content-Type: application/json` exactly: the official Python client
 /// parses error bodies only under that exact type (Hummingbird's default adds a charset).
-enum JSONResponse {
+public enum JSONResponse {
     static let contentType = "application/json"
 
-    private static let encoder: JSONEncoder = {
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
@@ -17,6 +18,11 @@ enum JSONResponse {
         var fields = headers
         fields[.contentType] = contentType
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// A run exactly as `GET …/runs/{id}/` answers it, for `cjr run --json`.
+    public static func runRecord(_ run: CustomJobRun) throws -> Data {
+        try encoder.encode(RunPayload(run))
     }
 
     static func message(_ text: String, status: HTTPResponse.Status) -> Response {

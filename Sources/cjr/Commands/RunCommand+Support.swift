@@ -82,29 +82,3 @@ enum Preflight {
         return "error: \(location): \(error.message)\(hint)\n"
     }
 }
-
-/// Streams a run's log to stdout as it is stored, until the run has ended.
-struct LiveLog {
-    let store: RunStore
-    let jobId: String
-    let runId: String
-
-    func follow() async throws -> CustomJobRun {
-        var last = -1
-        while true {
-            let run = try await store.run(jobId: jobId, runId: runId)
-            for chunk in try await store.logChunks(jobId: jobId, runId: runId, after: last, limit: 64) {
-                FileHandle.standardOutput.write(chunk.data)
-                last = chunk.seq
-            }
-            if run.status.isFinal {
-                // Output flushed just before the end.
-                for chunk in try await store.logChunks(jobId: jobId, runId: runId, after: last, limit: .max) {
-                    FileHandle.standardOutput.write(chunk.data)
-                }
-                return run
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-    }
-}

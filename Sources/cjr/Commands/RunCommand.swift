@@ -6,6 +6,7 @@ import UnixSignals
 import ServiceLifecycle
 import Yams
 import CJRAPI
+import CJRClient
 import CJRModel
 import CJRRunner
 import CJRStore
@@ -94,16 +95,16 @@ struct RunCommand: AsyncParsableCommand {
         }
 
         let scheduler = instance.scheduler
-        let (listening, ready) = AsyncStream<Void>.makeStream()
-        let app = APIServer.makeApplication(instance: instance, logger: logger) { _ in ready.yield() }
+        let (listening, ready) = AsyncStream<Int>.makeStream()
+        let app = APIServer.makeApplication(instance: instance, logger: logger) { port in ready.yield(port) }
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let serving = Task {
             defer { ready.finish() }
             try await group.run()
         }
-        var listens = false
-        for await _ in listening { listens = true; break }
-        guard listens else {
+        var announced: Int?
+        for await port in listening { announced = port; break }
+        guard let port = announced else {
             try await serving.value // the server's reason for not starting
             throw ExitCode.failure
         }
@@ -116,7 +117,15 @@ struct RunCommand: AsyncParsableCommand {
         }
         defer { canceller.cancel() }
         await scheduler.submit(run.id)
-        let final = try await LiveLog(store: store, jobId: job.id, runId: run.id).follow()
+        // Its output as any client follows it, through the API it serves.
+        let token = try String(contentsOf: store.directory.tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let api = try ServerClient(server: "http://127.0.0.1:\(port)", token: token)
+        try await api.stream("customJobs/\(job.id)/runs/\(run.id)/logs/?follow=true", to: .standardOutput)
+        var final = try await store.run(jobId: job.id, runId: run.id)
+        while !final.status.isFinal { // the log ends as the run does; its record follows
+            try await Task.sleep(for: .milliseconds(20))
+            final = try await store.run(jobId: job.id, runId: run.id)
+        }
         await group.triggerGracefulShutdown()
         try? await serving.value
         report(final, store: store)
@@ -150,20 +159,12 @@ struct RunCommand: AsyncParsableCommand {
 
     private func report(_ run: CustomJobRun, store: RunStore) {
         if json {
-            let record: [String: Any] = [
-                "id": run.id, "customJobId": run.customJobId, "status": run.status.rawValue, "duration": run.duration(),
-                "exitCode": run.exitCode as Any? ?? NSNull(), "signal": run.signal as Any? ?? NSNull(),
-                "endReason": run.endReason?.rawValue as Any? ?? NSNull(), "logSize": run.logBytes,
-                "sandbox": run.sandbox as Any? ?? NSNull(),
-            ]
-            if let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) {
-                print(String(decoding: data, as: UTF8.self))
-            }
+            // The run's record exactly as the API serves it.
+            if let data = try? JSONResponse.runRecord(run) { print(String(decoding: data, as: UTF8.self)) }
             return
         }
-        let exit = run.exitCode.map { "exit \($0)" } ?? "no exit code"
-        let summary = "cjr: \(run.status.rawValue) (\(run.endReason?.rawValue ?? "-"), \(exit)) in \(String(format: "%.2f", run.duration())) s"
-            + " · run \(run.id) of job \(run.customJobId) · log stored in \(store.directory.database.path)\n"
+        guard let record = try? JSONResponse.runRecord(run), let view = try? JSONDecoder().decode(RunView.self, from: record) else { return }
+        let summary = RunDescription.summary(view) + " · log stored in \(store.directory.database.path)\n"
             + "cjr: sandbox: \(run.sandbox.map { $0.isEmpty ? "none (see cjr doctor)" : $0.joined(separator: ", ") } ?? "-")\n"
         FileHandle.standardError.write(Data(summary.utf8))
     }
