@@ -20,7 +20,10 @@ public actor RunScheduler: Service {
     private let owner: ProcessIdentity
     private let logger: Logger
     private var queue: [String] = []
-    private var executing: [String: (control: RunControl, task: Task<Void, Never>)] = [:]
+    private var executing: [String: RunControl] = [:]
+    /// Runs to start, handed from the actor to ``run()``, whose task group executes them.
+    private let starts: AsyncStream<(id: String, control: RunControl)>
+    private let startsContinuation: AsyncStream<(id: String, control: RunControl)>.Continuation
     private var accepting = true
     /// This server's `/api/v2` URL, for `DATAROBOT_ENDPOINT`; known once it listens.
     private var apiEndpoint: String?
@@ -37,6 +40,7 @@ public actor RunScheduler: Service {
         owner = ProcessInspector.current
         let launcher = try LauncherBinary.locate(override: configuration.launcherPath)
         self.sandbox = sandbox ?? SandboxHost.detect(launcher: launcher)
+        (starts, startsContinuation) = AsyncStream.makeStream()
         executor = LocalExecutor(launcher: launcher, cgroups: self.sandbox.cgroups)
         lifecycle = RunLifecycle(
             store: store, configuration: configuration,
@@ -44,10 +48,20 @@ public actor RunScheduler: Service {
             executor: executor, logger: logger)
     }
 
+    /// Recovers, then executes runs as they are started, each a child task of this
+    /// method's group; on graceful shutdown (or cancellation) stops the executing ones and
+    /// returns once they have ended.
     public func run() async throws {
         try await recover()
-        try? await gracefulShutdown()
-        await shutdown()
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                try? await gracefulShutdown()
+                await self.shutdown()
+            }
+            for await start in starts {
+                group.addTask { await self.execute(start.id, control: start.control) }
+            }
+        }
     }
 
     /// Sets the API URL runs receive as `DATAROBOT_ENDPOINT`.
@@ -68,7 +82,7 @@ public actor RunScheduler: Service {
         if wasQueued {
             queue.removeAll { $0 == runId }
         } else {
-            executing[runId]?.control.stop(.canceled)
+            executing[runId]?.stop(.canceled)
         }
         return run
     }
@@ -88,14 +102,13 @@ public actor RunScheduler: Service {
     /// How many runs are executing now.
     public var executingCount: Int { executing.count }
 
-    /// Stops accepting runs, stops the executing ones (recorded `interrupted`) and waits
-    /// for them to end.
-    public func shutdown() async {
+    /// Stops accepting runs and stops the executing ones (recorded `interrupted`);
+    /// ``run()`` returns once they have ended.
+    private func shutdown() {
         accepting = false
         queue.removeAll()
-        let tasks = executing.values
-        for entry in tasks { entry.control.stop(.interrupted) }
-        for entry in tasks { await entry.task.value }
+        for control in executing.values { control.stop(.interrupted) }
+        startsContinuation.finish()
     }
 
     // MARK: Internals
@@ -125,8 +138,8 @@ public actor RunScheduler: Service {
         while accepting, executing.count < configuration.maxConcurrentRuns, !queue.isEmpty {
             let id = queue.removeFirst()
             let control = RunControl(graceSeconds: configuration.graceSeconds)
-            let task = Task { await self.execute(id, control: control) }
-            executing[id] = (control, task)
+            executing[id] = control
+            startsContinuation.yield((id, control))
         }
     }
 
