@@ -118,7 +118,7 @@ struct Bench {
         for (index, sandbox) in sandboxes.enumerated() {
             var configuration = APIConfiguration(port: 0, dataDirectory: DataDirectory(root: data.appendingPathComponent("\(index)")), maxRuns: 2)
             configuration.sandbox = sandbox
-            configuration.allowUnsandboxed = sandbox.containment == .unavailable
+            configuration.runner.allowUnsandboxed = sandbox.containment == .unavailable
             configurations.append(configuration)
             apps.append(try APIServer.makeApplication(configuration: configuration, logger: logger) { port in
                 portContinuation.yield((index, port))

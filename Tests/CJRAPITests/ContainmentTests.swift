@@ -17,8 +17,8 @@ private func withHostileServer<Value: Sendable>(
 ) async throws -> Value {
     var configuration = APIConfiguration(host: "127.0.0.1", port: 0, dataDirectory: DataDirectory(root: root),
                                          maxRuns: maxRuns, maxTimeoutSeconds: timeout)
-    configuration.graceSeconds = 0.5
-    configuration.keepWorkspaces = true
+    configuration.runner.graceSeconds = 0.5
+    configuration.runner.keepWorkspaces = true
     let server = TestServer(configuration: configuration)
     defer { server.removeData() }
     return try await server.run { api in try await body(api, server.dataDirectory) }

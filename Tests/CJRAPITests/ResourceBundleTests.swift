@@ -43,7 +43,7 @@ struct ResourceBundleTests {
     @Test("bundles come from the server's configuration: its own ids are accepted, the built-ins no longer")
     func configured() async throws {
         var configuration = TestServer().configuration
-        configuration.resourceBundles = try ResourceBundles([
+        configuration.runner.resourceBundles = try ResourceBundles([
             ResourceBundle(id: "tiny", name: "Tiny", description: "for tests", memoryBytes: 128 << 20, cpuCount: 0.25,
                            maxProcesses: 32, maxLogBytes: 1 << 20),
         ], defaultID: "tiny")

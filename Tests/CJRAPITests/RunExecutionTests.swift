@@ -154,7 +154,7 @@ struct RunExecutionTests {
             #expect(log.contains("this host cannot contain runs (the reason cjr-launch --probe gave; see `cjr doctor`)"), "\(log)")
             #expect(log.contains("--allow-unsandboxed") && !log.contains("should not run"), "\(log)")
         }
-        configuration.allowUnsandboxed = true
+        configuration.runner.allowUnsandboxed = true
         let optedOut = TestServer(configuration: configuration)
         defer { optedOut.removeData() }
         try await optedOut.run { api in

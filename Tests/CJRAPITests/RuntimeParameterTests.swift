@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Testing
 import CJRTestSupport
 import CJRAPI
+import CJRRunner
 
 /// The example job of every parameter type, read from the repository.
 private let exampleDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -155,7 +156,7 @@ struct RuntimeParameterTests {
     func drumConvention() async throws {
         let server = TestServer()
         var configuration = server.configuration
-        configuration.drumVariables = true
+        configuration.runner.drumVariables = true
         let drumServer = TestServer(configuration: configuration)
         defer { drumServer.removeData() }
         try await drumServer.run { api in

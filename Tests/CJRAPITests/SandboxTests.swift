@@ -52,7 +52,7 @@ private func withSandboxServer<Value: Sendable>(
                                             userNamespaces: networkNamespace && detected.userNamespaces,
                                             containment: containment ? detected.containment : .unavailable,
                                             policies: detected.policies, cgroups: detected.cgroups)
-        configuration.allowUnsandboxed = !containment
+        configuration.runner.allowUnsandboxed = !containment
     }
     let server = TestServer(configuration: configuration)
     defer { server.removeData() }

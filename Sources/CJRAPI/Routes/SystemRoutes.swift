@@ -1,5 +1,6 @@
 import Hummingbird
 import CJRModel
+import CJRRunner
 
 /// `GET /version/` and `GET /customJobLimits/`.
 struct SystemRoutes {
@@ -16,8 +17,8 @@ struct SystemRoutes {
                                                  versionString: "\(Self.apiMajor).\(Self.apiMinor).0", cjrVersion: Self.cjrVersion))
         }
         router.get("customJobLimits") { _, _ in
-            try JSONResponse.make(LimitsPayload(maxCustomJobRuns: configuration.maxRuns,
-                                                maxCustomJobTimeout: configuration.maxTimeoutSeconds))
+            try JSONResponse.make(LimitsPayload(maxCustomJobRuns: configuration.runner.maxConcurrentRuns,
+                                                maxCustomJobTimeout: configuration.runner.timeoutSeconds))
         }
     }
 }

@@ -57,7 +57,7 @@ public enum APIServer {
         EnvironmentRoutes(store: store).register(on: api)
         CredentialRoutes(store: store, configuration: configuration).register(on: api)
         TemplateRoutes(store: store, configuration: configuration).register(on: api)
-        ResourceBundleRoutes(bundles: configuration.resourceBundles).register(on: api)
+        ResourceBundleRoutes(bundles: configuration.runner.resourceBundles).register(on: api)
         routes.load(from: router)
         return router
     }

@@ -14,12 +14,12 @@ public struct CJRInstance: Sendable {
 
     public init(configuration: APIConfiguration, logger: Logger = Logger(label: "cjr")) throws {
         self.configuration = configuration
-        store = try RunStore(directory: configuration.dataDirectory, resourceBundles: configuration.resourceBundles, logger: logger)
+        store = try RunStore(directory: configuration.dataDirectory, resourceBundles: configuration.runner.resourceBundles, logger: logger)
         if try store.bootstrapAdmin() != nil {
             logger.notice("created the admin API token", metadata: ["file": "\(configuration.dataDirectory.tokenFile.path)"])
         }
         scheduler = try RunScheduler(store: store, configuration: configuration.runner, sandbox: configuration.sandbox, logger: logger)
-        for (name, value) in scheduler.sandbox.report(runUIDBase: configuration.runUIDBase) {
+        for (name, value) in scheduler.sandbox.report(runUIDBase: configuration.runner.runUIDBase) {
             logger.notice("sandbox: \(name): \(value)")
         }
     }

@@ -81,8 +81,8 @@ struct RunCommand: AsyncParsableCommand {
         // (a job that calls it works as under a server), executing only this run.
         var configuration = APIConfiguration(host: "127.0.0.1", port: 0, dataDirectory: dataDirectory.directory, maxRuns: 1,
                                              maxTimeoutSeconds: timeout)
-        configuration.allowUnsandboxed = allowUnsandboxed
-        configuration.adoptsQueuedRuns = false
+        configuration.runner.allowUnsandboxed = allowUnsandboxed
+        configuration.runner.adoptsQueuedRuns = false
         let instance = try CJRInstance(configuration: configuration, logger: logger)
         let store = instance.store
 

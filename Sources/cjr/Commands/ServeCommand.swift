@@ -78,15 +78,15 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = APIConfiguration(
             host: host, port: port, dataDirectory: dataDirectory.directory,
             maxRuns: maxRuns, maxTimeoutSeconds: maxTimeout, maxUploadBytes: Int64(maxUploadMiB) << 20)
-        configuration.graceSeconds = graceSeconds
-        configuration.maxLogBytes = Int64(maxLogMiB) << 20
-        configuration.keepWorkspaces = keepWorkspaces
-        configuration.drumVariables = drumVariables
-        configuration.allowUnsandboxed = allowUnsandboxed
-        configuration.runUIDBase = runUIDBase
-        configuration.resourceBundles = try resourceBundles.load()
+        configuration.runner.graceSeconds = graceSeconds
+        configuration.runner.maxLogBytes = Int64(maxLogMiB) << 20
+        configuration.runner.keepWorkspaces = keepWorkspaces
+        configuration.runner.drumVariables = drumVariables
+        configuration.runner.allowUnsandboxed = allowUnsandboxed
+        configuration.runner.runUIDBase = runUIDBase
+        configuration.runner.resourceBundles = try resourceBundles.load()
         do {
-            configuration.gallery = try gallery.load(resourceBundles: configuration.resourceBundles)
+            configuration.gallery = try gallery.load(resourceBundles: configuration.runner.resourceBundles)
         } catch let error as CJRError {
             throw ValidationError("--gallery: \(error.message)")
         }

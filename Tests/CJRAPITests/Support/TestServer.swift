@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 @testable import CJRAPI
+import CJRRunner
 import CJRStore
 
 /// A real cjr API server on a loopback port with its own temporary data directory.
@@ -16,8 +17,8 @@ struct TestServer: Sendable {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("cjr-test-\(UUID().uuidString)")
         var configuration = APIConfiguration(host: "127.0.0.1", port: 0, dataDirectory: DataDirectory(root: root),
                                              maxRuns: maxRuns, maxTimeoutSeconds: timeout, maxUploadBytes: maxUploadBytes)
-        configuration.graceSeconds = grace
-        configuration.maxLogBytes = maxLogBytes
+        configuration.runner.graceSeconds = grace
+        configuration.runner.maxLogBytes = maxLogBytes
         self.configuration = configuration
     }
 
