@@ -39,6 +39,7 @@ struct ServerRunTests {
         defer { try? FileManager.default.removeItem(at: first.dataDirectory) }
         let (job, run) = try await first.startScript("""
             echo before crash
+            echo "token $DATAROBOT_API_TOKEN"
             bash -c 'exec -a \(marker) sleep 300' &
             wait
             """)
@@ -47,7 +48,7 @@ struct ServerRunTests {
         let flushDeadline = Date().addingTimeInterval(10)
         while Date() < flushDeadline {
             let soFar = String(decoding: try await first.log(job, run), as: UTF8.self)
-            if soFar.hasPrefix("before crash") { break }
+            if soFar.contains("token ") { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         let (queuedJob, queuedRun) = try await first.startScript("echo the queued run ran\n")
@@ -55,6 +56,8 @@ struct ServerRunTests {
         #expect(queued["startedAt"] is NSNull, "max-runs 1 keeps the second run queued")
 
         #expect(processesMarked(marker).count == 1)
+        let runToken = try #require(String(decoding: try await first.log(job, run), as: UTF8.self)
+            .split(separator: "\n").first { $0.hasPrefix("token ") }?.dropFirst(6))
         #expect(first.stop(with: SIGKILL) != nil)
         // The launcher notices its liveness pipe close and takes the tree down by itself.
         let deadline = Date().addingTimeInterval(10)
@@ -62,6 +65,14 @@ struct ServerRunTests {
         #expect(processesMarked(marker).isEmpty, "the run's process outlived the server")
 
         let second = try ServeProcess(extraArguments: ["--max-runs", "1"], dataDirectory: first.dataDirectory)
+        // Recovery runs beside the server's start: give it a moment.
+        var tokenStatus = 0
+        for _ in 0..<100 {
+            tokenStatus = Int(try await httpRequest(port: second.port, method: "GET", path: "/version/", token: String(runToken)).0)
+            if tokenStatus == 401 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(tokenStatus == 401, "the interrupted run's token died with it")
         let interrupted = try await second.run(job, run)
         #expect(interrupted["status"] as? String == "interrupted")
         #expect(interrupted["endReason"] as? String == "interrupted")

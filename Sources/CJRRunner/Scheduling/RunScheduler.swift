@@ -130,6 +130,9 @@ public actor RunScheduler: Service {
             RunWorkspace(root: RunWorkspace.directory(for: record.runId, in: store.directory)).remove()
             logger.warning("run marked after restart", metadata: ["run": "\(record.runId)", "status": "\(canceled ? "canceled" : "interrupted")"])
         }
+        // Their tokens too, and any other a crash left valid.
+        let revoked = try await store.revokeStaleRunTokens()
+        if revoked > 0 { logger.notice("revoked the API tokens of runs that are no longer executing", metadata: ["tokens": "\(revoked)"]) }
         guard configuration.adoptsQueuedRuns else { return }
         for id in try await store.queuedRunIds() { submit(id) }
     }

@@ -85,6 +85,22 @@ extension RunStore {
         }
     }
 
+    /// Revokes every run token whose run is not executing: those of runs that ended while
+    /// no one could revoke them (a server killed mid-run, its runs marked `interrupted`).
+    /// Runs that another live process executes keep theirs. Returns how many went.
+    @discardableResult
+    public func revokeStaleRunTokens() async throws -> Int {
+        let now = Timestamp.now().microseconds
+        return try await database.write { db in
+            try db.execute(sql: """
+                UPDATE token SET revoked = ?
+                WHERE revoked IS NULL AND purpose LIKE 'run:%'
+                  AND substr(purpose, 5) NOT IN (SELECT id FROM run WHERE \(RunPhaseSQL.started))
+                """, arguments: [now])
+            return db.changesCount
+        }
+    }
+
     /// The token in the token file, if there is one.
     public func readTokenFile() -> String? {
         (try? String(contentsOf: directory.tokenFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
