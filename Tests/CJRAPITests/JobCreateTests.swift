@@ -125,6 +125,8 @@ struct JobCreateTests {
         ("dir/", "empty path segment"),
         ("back\\slash", "backslash"),
         ("new\nline", "control"),
+        (Array(repeating: "d", count: 40).joined(separator: "/"), "levels deep"),
+        (String(repeating: "x", count: 1_100), "longer than 1024 bytes"),
     ]
 
     @Test("unsafe file paths are refused with 422 and nothing is stored", arguments: invalidPaths)
@@ -139,6 +141,36 @@ struct JobCreateTests {
             let message = try #require(try JSON(response)["message"].string)
             #expect(message.contains("filePath") && message.contains(reason), "\(message)")
             #expect(try JSON(try await api.get("/customJobs/"))["totalCount"].int == 0)
+        }
+    }
+
+    @Test("a path that is both a file and a folder is refused, in one upload or across an update, and nothing changes")
+    func fileAndFolder() async throws {
+        try await withServer { api in
+            var form = MultipartBody()
+            form.field("name", "tree")
+            form.file(path: "a", content: [1])
+            form.file(path: "a/b", content: [2])
+            let created = try await api.sendForm(.post, "/customJobs/", form)
+            #expect(created.status == .unprocessableContent)
+            #expect(try JSON(created)["message"].string == "filePath: 'a' is a file, so 'a/b' cannot lie in a folder of that name")
+            #expect(try JSON(try await api.get("/customJobs/"))["totalCount"].int == 0)
+
+            let job = try await api.createJob(files: [("run.sh", "echo ok\n"), ("lib/x/util.sh", "true\n")])
+            let jobId = try #require(job["id"].string)
+            var update = MultipartBody()
+            update.file(path: "lib/x", content: [3])
+            let updated = try await api.sendForm(.patch, "/customJobs/\(jobId)/", update)
+            #expect(updated.status == .unprocessableContent)
+            #expect(try JSON(updated)["message"].string == "filePath: 'lib/x' is a file, so 'lib/x/util.sh' cannot lie in a folder of that name")
+            let unchanged = try JSON(try await api.get("/customJobs/\(jobId)/"))
+            #expect(unchanged["items"].array.compactMap { $0["filePath"].string }.sorted() == ["lib/x/util.sh", "run.sh"])
+            // Replacing the folder's file by deleting it first works.
+            let utilId = try #require(job["items"].array.first { $0["filePath"].string == "lib/x/util.sh" }?["id"].string)
+            var replace = MultipartBody()
+            replace.field("filesToDelete", utilId)
+            replace.file(path: "lib/x", content: [3])
+            #expect(try await api.sendForm(.patch, "/customJobs/\(jobId)/", replace).status == .created)
         }
     }
 

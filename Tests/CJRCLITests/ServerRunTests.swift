@@ -64,6 +64,9 @@ struct ServerRunTests {
         while !processesMarked(marker).isEmpty && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(processesMarked(marker).isEmpty, "the run's process outlived the server")
 
+        // A working directory no run owns (an older version kept failed runs' ones).
+        let leftover = first.dataDirectory.appendingPathComponent("runs/ffffffffffffffffffffffff/job")
+        try FileManager.default.createDirectory(at: leftover, withIntermediateDirectories: true)
         let second = try ServeProcess(extraArguments: ["--max-runs", "1"], dataDirectory: first.dataDirectory)
         // Recovery runs beside the server's start: give it a moment.
         var tokenStatus = 0
@@ -73,6 +76,8 @@ struct ServerRunTests {
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(tokenStatus == 401, "the interrupted run's token died with it")
+        #expect(!FileManager.default.fileExists(atPath: leftover.deletingLastPathComponent().path), "start-up removes leftover workspaces")
+        #expect(!FileManager.default.fileExists(atPath: first.dataDirectory.appendingPathComponent("runs/\(run)").path))
         let interrupted = try await second.run(job, run)
         #expect(interrupted["status"] as? String == "interrupted")
         #expect(interrupted["endReason"] as? String == "interrupted")

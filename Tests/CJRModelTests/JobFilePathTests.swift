@@ -19,6 +19,21 @@ struct JobFilePathTests {
         #expect(throws: CJRError.self) { try JobFilePath(validating: raw) }
     }
 
+    @Test("limits: 1024 bytes, 255 a segment, 32 levels")
+    func limits() throws {
+        let deepest = Array(repeating: "d", count: 32).joined(separator: "/")
+        #expect(try JobFilePath(validating: deepest).value == deepest)
+        #expect {
+            try JobFilePath(validating: deepest + "/x")
+        } throws: { error in
+            (error as? CJRError)?.message.hasSuffix("lies 33 levels deep; at most 32 are allowed") == true
+        }
+        let longest = Array(repeating: String(repeating: "n", count: 200), count: 5).joined(separator: "/") + "/" + String(repeating: "m", count: 19)
+        #expect(longest.utf8.count == 1_024)
+        #expect(try JobFilePath(validating: longest).value == longest)
+        #expect(throws: CJRError.self) { try JobFilePath(validating: longest + "m") }
+    }
+
     @Test("the error names the field it was given")
     func errorNamesField() {
         #expect(throws: CJRError.invalid("filePath[3]", "'/x' is absolute; paths are relative to the job's root")) {

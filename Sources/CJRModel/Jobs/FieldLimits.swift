@@ -6,10 +6,14 @@ public enum FieldLimits {
     public static let filesToDeletePerRequest = 100
     public static let runtimeParameterValues = 100
     public static let runtimeParameterStringLength = 4_096
-    /// Longest accepted `filePath`, in UTF-8 bytes (Linux's PATH_MAX).
-    public static let filePathBytes = 4_096
+    /// Longest accepted `filePath`, in UTF-8 bytes (well under Linux's PATH_MAX, so a
+    /// run's working directory can hold it).
+    public static let filePathBytes = 1_024
     /// Longest accepted path segment, in UTF-8 bytes (Linux's NAME_MAX).
     public static let fileNameBytes = 255
+    /// Folders deep a job file may lie (segments of its path): deeper trees break ordinary
+    /// tools (`rm -r`, `find`, path buffers) on the host that materialises them.
+    public static let filePathDepth = 32
 
     /// Checks a required, non-blank name.
     public static func validateName(_ name: String, field: String = "name") throws(CJRError) {

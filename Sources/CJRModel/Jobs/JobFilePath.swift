@@ -3,7 +3,9 @@
 /// Paths come from clients and later become files on disk in a run's working directory,
 /// so everything that could land outside it, or confuse a shell or a log, is refused:
 /// absolute paths, `..` segments, NUL and other control characters, empty segments,
-/// backslashes. `.` segments are dropped (`./run.sh` is `run.sh`).
+/// backslashes. `.` segments are dropped (`./run.sh` is `run.sh`). At most
+/// ``FieldLimits/filePathBytes`` bytes, ``FieldLimits/fileNameBytes`` a segment and
+/// ``FieldLimits/filePathDepth`` segments.
 public struct JobFilePath: Sendable, Hashable, Comparable, CustomStringConvertible {
     public let value: String
 
@@ -31,6 +33,9 @@ public struct JobFilePath: Sendable, Hashable, Comparable, CustomStringConvertib
             }
         }
         if segments.isEmpty { throw .invalid(field, "'\(raw)' names no file") }
+        if segments.count > FieldLimits.filePathDepth {
+            throw .invalid(field, "'\(raw.prefix(64))…' lies \(segments.count) levels deep; at most \(FieldLimits.filePathDepth) are allowed")
+        }
         value = segments.joined(separator: "/")
     }
 

@@ -130,11 +130,22 @@ public actor RunScheduler: Service {
             RunWorkspace(root: RunWorkspace.directory(for: record.runId, in: store.directory)).remove()
             logger.warning("run marked after restart", metadata: ["run": "\(record.runId)", "status": "\(canceled ? "canceled" : "interrupted")"])
         }
+        if !configuration.keepWorkspaces { try await removeLeftoverWorkspaces() }
         // Their tokens too, and any other a crash left valid.
         let revoked = try await store.revokeStaleRunTokens()
         if revoked > 0 { logger.notice("revoked the API tokens of runs that are no longer executing", metadata: ["tokens": "\(revoked)"]) }
         guard configuration.adoptsQueuedRuns else { return }
         for id in try await store.queuedRunIds() { submit(id) }
+    }
+
+    /// Working directories of runs that are not executing (left by a crash, or by a
+    /// version that kept those of failed runs).
+    private func removeLeftoverWorkspaces() async throws {
+        let executing = Set(try await store.activeRunRecords().map(\.runId))
+        let runs = store.directory.root.appendingPathComponent("runs")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? [] where !executing.contains(name) {
+            RunWorkspace(for: name, in: store.directory).remove()
+        }
     }
 
     private func pump() {

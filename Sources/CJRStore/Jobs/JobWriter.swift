@@ -75,6 +75,7 @@ struct JobWriter {
             try item.insert(db)
             items[item.filePath] = item
         }
+        try Self.checkTree(items.keys)
         if items.count > FieldLimits.itemsPerJob {
             throw CJRError.invalid("file", "a custom job holds at most \(FieldLimits.itemsPerJob) files (this request would leave \(items.count))")
         }
@@ -88,6 +89,21 @@ struct JobWriter {
         row.entryPoint = (entryPath.flatMap { items[$0] } ?? items["run.sh"])?.id
         if !changes.filesToDelete.isEmpty || !changes.uploads.isEmpty {
             try RunStore.dropUnreferencedBlobs(db)
+        }
+    }
+
+    /// A job's files must make a tree that can exist on disk: no path may be both a file
+    /// and a folder of other files (`a` and `a/b`).
+    static func checkTree(_ paths: some Collection<String>) throws {
+        let files = Set(paths)
+        for path in paths.sorted() {
+            var folder = Substring(path)
+            while let slash = folder.lastIndex(of: "/") {
+                folder = folder[..<slash]
+                if files.contains(String(folder)) {
+                    throw CJRError.invalid("filePath", "'\(folder)' is a file, so '\(path)' cannot lie in a folder of that name")
+                }
+            }
         }
     }
 
