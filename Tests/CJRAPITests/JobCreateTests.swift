@@ -144,6 +144,30 @@ struct JobCreateTests {
         }
     }
 
+    @Test("a JSON object with a key given twice is refused, naming the key, in bodies and in form fields")
+    func duplicateKeys() async throws {
+        try await withServer { api in
+            let body = try await api.postJSON("/customJobs/", #"{"name": "first", "description": "x", "name": "second"}"#)
+            #expect(body.status == .unprocessableContent)
+            #expect(try JSON(body)["message"].string == "name: is given more than once in the same JSON object")
+            // Escapes do not make a key new: "n\u0061me" is "name".
+            let escaped = try await api.postJSON("/customJobs/", #"{"name": "a", "n\u0061me": "b"}"#)
+            #expect(escaped.status == .unprocessableContent)
+            let nested = try await api.postJSON("/customJobs/", #"{"name": "a", "resources": {"egressNetworkPolicy": "none", "egressNetworkPolicy": "public"}}"#)
+            #expect(try JSON(nested)["message"].string == "egressNetworkPolicy: is given more than once in the same JSON object")
+            // The same key in different objects is fine.
+            let fine = try await api.postJSON("/customJobs/", #"{"name": "ok", "resources": {"resourceBundleId": null, "egressNetworkPolicy": "none"}, "description": "name"}"#)
+            #expect(fine.status == .created)
+            var form = MultipartBody()
+            form.field("name", "form")
+            form.field("resources", #"{"egressNetworkPolicy": "none", "egressNetworkPolicy": "public"}"#)
+            let formResponse = try await api.sendForm(.post, "/customJobs/", form)
+            #expect(formResponse.status == .unprocessableContent)
+            #expect(try JSON(formResponse)["message"].string == "resources: egressNetworkPolicy is given more than once in the same JSON object")
+            #expect(try JSON(try await api.get("/customJobs/"))["totalCount"].int == 1)
+        }
+    }
+
     @Test("a path that is both a file and a folder is refused, in one upload or across an update, and nothing changes")
     func fileAndFolder() async throws {
         try await withServer { api in

@@ -108,6 +108,12 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     /// The peak resident memory of the server process so far, in bytes (VmHWM).
+    /// Starts the peak over from the current resident size (`clear_refs` 5), so a later
+    /// peak measures what came after, not an earlier high.
+    func resetPeakMemory() {
+        try? "5".write(toFile: "/proc/\(process.processIdentifier)/clear_refs", atomically: false, encoding: .utf8)
+    }
+
     var peakMemory: Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),

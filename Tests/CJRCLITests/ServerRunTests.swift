@@ -31,6 +31,52 @@ struct ServerRunTests {
         _ = server.stop(with: SIGTERM)
     }
 
+    @Test("a large file is served from disk with flat memory; an oversized JSON body gets 413 before it is read")
+    func bodiesAndDownloads() async throws {
+        let server = try ServeProcess()
+        let token = try server.token
+        // 24 MiB of text, uploaded, then read back through GET …/items/{id}/ (loaded whole,
+        // it took four copies: the file, the string, the JSON, the response buffer).
+        var form = MultipartBody()
+        form.field("name", "big file")
+        form.file(path: "big.txt", content: Array(repeating: UInt8(ascii: "x"), count: 24 << 20))
+        let (status, data) = try await httpRequest(port: server.port, method: "POST", path: "/customJobs/", token: token,
+                                                   body: form.bytes, contentType: form.contentType)
+        #expect(status == 201)
+        let job = jsonObject(data)
+        let jobId = try #require(job["id"] as? String)
+        let itemId = try #require((job["items"] as? [[String: Any]])?.first?["id"] as? String)
+        server.resetPeakMemory()
+        let before = try #require(server.peakMemory)
+        let (itemStatus, item) = try await httpRequest(port: server.port, method: "GET", path: "/customJobs/\(jobId)/items/\(itemId)/", token: token)
+        #expect(itemStatus == 200)
+        #expect((jsonObject(item)["content"] as? String)?.utf8.count == 24 << 20)
+        let after = try #require(server.peakMemory)
+        #expect(after - before < 12 << 20, "serving 24 MiB grew the server's peak memory by \((after - before) >> 20) MiB")
+
+        // A JSON body declared at 200 MB: refused from its Content-Length, with nothing sent.
+        let raw = Process()
+        raw.executableURL = URL(fileURLWithPath: "/bin/bash")
+        raw.arguments = ["-c", """
+            exec 3<>/dev/tcp/127.0.0.1/\(server.port)
+            printf 'POST /api/v2/customJobs/ HTTP/1.1\\r\\nHost: localhost\\r\\nAuthorization: Token \(token)\\r\\nContent-Type: application/json\\r\\nContent-Length: 200000000\\r\\n\\r\\n' >&3
+            timeout 5 head -1 <&3
+            """]
+        let pipe = Pipe()
+        raw.standardOutput = pipe
+        try raw.run()
+        let answer = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        raw.waitUntilExit()
+        #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer)")
+        // A chunked one just over the limit: refused once it passes 1 MiB.
+        let (jsonStatus, jsonData) = try await httpRequest(port: server.port, method: "POST", path: "/customJobs/", token: token,
+                                                           body: Array(("{\"name\": \"" + String(repeating: "n", count: (1 << 20) + 10) + "\"}").utf8),
+                                                           contentType: "application/json")
+        #expect(jsonStatus == 413)
+        #expect((jsonObject(jsonData)["message"] as? String)?.contains("1048576 bytes") == true)
+        _ = server.stop(with: SIGTERM)
+    }
+
     @Test("a server killed with SIGKILL mid-run leaves no process behind; on restart the run is interrupted with its log kept and the queue resumes")
     func crashRecovery() async throws {
         let marker = "cjr-test-\(UUID().uuidString)"

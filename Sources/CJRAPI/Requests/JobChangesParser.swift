@@ -164,7 +164,9 @@ struct JobChangesParser {
 
     static func decodeJSON(_ text: String, field: String) throws -> JSONValue {
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+            return try JSONValue.parse(Data(text.utf8))
+        } catch where error.kind == .invalidInput && error.field != nil {
+            throw CJRError.invalid(field, "\(error.field ?? "") is given more than once in the same JSON object")
         } catch {
             throw CJRError.invalid(field, "is not valid JSON")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import CJRModel
 import CJRStore
 
@@ -13,7 +14,7 @@ enum JobBody {
 extension Request {
     /// Reads a body that may be JSON, multipart form data or nothing at all, honouring the
     /// upload limit; any other media type is a 415.
-    func jobBody(blobs: BlobStore, maxBytes: Int64) async throws -> JobBody {
+    func jobBody(blobs: BlobStore, maxBytes: Int64, maxJSONBytes: Int64) async throws -> JobBody {
         let contentType = headers[.contentType] ?? ""
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() } ?? ""
         switch mediaType {
@@ -23,27 +24,28 @@ extension Request {
             }
             return .form(try await MultipartFormReader(blobs: blobs, maxBodyBytes: maxBytes).read(body, boundary: boundary))
         case "application/json", "":
-            let buffer = try await collectBody(maxBytes: maxBytes)
+            let buffer = try await collectBody(maxBytes: maxJSONBytes)
             if buffer.readableBytes == 0 { return .empty }
             guard mediaType == "application/json" else {
                 throw CJRError(.unsupportedMediaType, "Send the body as application/json or multipart/form-data.")
             }
-            do {
-                return .json(try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)))
-            } catch {
-                throw CJRError(.invalidInput, "The request body is not valid JSON.")
-            }
+            return .json(try JSONValue.parse(Data(buffer.readableBytesView)))
         default:
             throw CJRError(.unsupportedMediaType, "Content-Type '\(mediaType)' is not accepted; send application/json or multipart/form-data.")
         }
     }
 
-    /// Collects a small body whole, answering 413 beyond `maxBytes`.
+    /// Collects a small body whole, answering 413 beyond `maxBytes`: from `Content-Length`
+    /// before reading anything, and for a chunked body as soon as it passes the limit.
     func collectBody(maxBytes: Int64) async throws -> ByteBuffer {
+        let tooLarge = CJRError(.payloadTooLarge, "Request body is larger than the limit of \(maxBytes) bytes for this kind of request.")
+        if let length = headers[.contentLength].flatMap(Int64.init), length > maxBytes { throw tooLarge }
         do {
             return try await body.collect(upTo: Int(clamping: maxBytes))
+        } catch is NIOTooManyBytesError {
+            throw tooLarge
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw CJRError(.payloadTooLarge, "Request body is larger than the server's limit of \(maxBytes) bytes.")
+            throw tooLarge
         }
     }
 }

@@ -24,7 +24,7 @@ struct CredentialRoutes {
 
     /// JSON `{name, credentialType, description?, <the type's fields>…}`.
     @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> Response {
-        guard case .json(.object(let object)) = try await request.jobBody(blobs: store.blobs, maxBytes: 1 << 20) else {
+        guard case .json(.object(let object)) = try await request.jobBody(blobs: store.blobs, maxBytes: configuration.maxJSONBytes, maxJSONBytes: configuration.maxJSONBytes) else {
             throw CJRError(.invalidInput, "Send the credential as a JSON object: {name, credentialType, …fields}.")
         }
         var fields: [String: String] = [:]

@@ -66,14 +66,14 @@ struct CustomJobRoutes {
     }
 
     @Sendable func item(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let (item, data) = try await store.jobItem(jobId: try context.parameters.require("customJobId"),
-                                                   itemId: try context.parameters.require("itemId"))
-        return try FileContentPayload.response(item: item, data: data)
+        let item = try await store.jobItem(jobId: try context.parameters.require("customJobId"),
+                                           itemId: try context.parameters.require("itemId"))
+        return try FileContentPayload.response(item: item, blobs: store.blobs)
     }
 
     private func changes(from request: Request, operation: JobChangesParser.Operation) async throws -> JobChanges {
         let parser = JobChangesParser(operation: operation)
-        switch try await request.jobBody(blobs: store.blobs, maxBytes: configuration.maxUploadBytes) {
+        switch try await request.jobBody(blobs: store.blobs, maxBytes: configuration.maxUploadBytes, maxJSONBytes: configuration.maxJSONBytes) {
         case .json(let json): return try parser.parse(json: json)
         case .form(let form): return try parser.parse(form: form)
         case .empty: return JobChanges()

@@ -33,7 +33,7 @@ struct RunRoutes {
     /// client's `JobRun.create(max_wait=…)` waits).
     @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> Response {
         let jobId = try context.parameters.require("customJobId")
-        let body = try await RunBody.parse(request, maxBytes: configuration.maxUploadBytes)
+        let body = try await RunBody.parse(request, maxBytes: configuration.maxJSONBytes)
         let run = try await store.createRun(jobId: jobId, description: body.description, overrides: body.overrides)
         await scheduler.submit(run.id)
         context.logger.info("run queued", metadata: ["job": "\(jobId)", "run": "\(run.id)"])
@@ -51,7 +51,7 @@ struct RunRoutes {
         let jobId = try context.parameters.require("customJobId")
         let runId = try context.parameters.require("runId")
         _ = try await store.run(jobId: jobId, runId: runId)
-        let body = try await RunBody.parse(request, maxBytes: configuration.maxUploadBytes)
+        let body = try await RunBody.parse(request, maxBytes: configuration.maxJSONBytes)
         let run = try await store.updateRun(jobId: jobId, runId: runId, description: body.description, overrides: body.overrides)
         return try JSONResponse.make(RunPayload(run), status: .created)
     }
@@ -64,10 +64,10 @@ struct RunRoutes {
     }
 
     @Sendable func item(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let (item, data) = try await store.runItem(jobId: try context.parameters.require("customJobId"),
-                                                   runId: try context.parameters.require("runId"),
-                                                   itemId: try context.parameters.require("itemId"))
-        return try FileContentPayload.response(item: item, data: data)
+        let item = try await store.runItem(jobId: try context.parameters.require("customJobId"),
+                                           runId: try context.parameters.require("runId"),
+                                           itemId: try context.parameters.require("itemId"))
+        return try FileContentPayload.response(item: item, blobs: store.blobs)
     }
 
     /// 200 with the status while the run is queued or executing; 303 to the run once it
@@ -108,12 +108,7 @@ struct RunBody {
         guard mediaType == "application/json" || mediaType == nil || mediaType == "" else {
             throw CJRError(.unsupportedMediaType, "Send the run's body as application/json (or no body at all).")
         }
-        let json: JSONValue
-        do {
-            json = try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
-        } catch {
-            throw CJRError(.invalidInput, "The request body is not valid JSON.")
-        }
+        let json = try JSONValue.parse(Data(buffer.readableBytesView))
         guard case .object(let object) = json else {
             throw CJRError(.invalidInput, "The request body must be a JSON object, got \(json.typeName).")
         }

@@ -33,7 +33,7 @@ struct TemplateRoutes {
     @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> Response {
         let parser = JobChangesParser(operation: .fromTemplate)
         let (templateId, requested): (String?, JobChanges)
-        switch try await request.jobBody(blobs: store.blobs, maxBytes: configuration.maxUploadBytes) {
+        switch try await request.jobBody(blobs: store.blobs, maxBytes: configuration.maxUploadBytes, maxJSONBytes: configuration.maxJSONBytes) {
         case .json(let json): (templateId, requested) = (try parser.templateId(json: json), try parser.parse(json: json))
         case .form(let form): (templateId, requested) = (try parser.templateId(form: form), try parser.parse(form: form))
         case .empty: (templateId, requested) = (nil, JobChanges())

@@ -7,8 +7,10 @@ public struct APIConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var dataDirectory: DataDirectory
-    /// Largest accepted request body (uploads included), in bytes; larger ones get 413.
+    /// Largest accepted multipart body (uploads), in bytes; larger ones get 413.
     public var maxUploadBytes: Int64
+    /// Largest accepted JSON body, in bytes: no JSON request of the API needs more.
+    public var maxJSONBytes: Int64 = Self.defaultMaxJSONBytes
     /// How runs execute: `maxCustomJobRuns` (`maxConcurrentRuns`), `maxCustomJobTimeout`
     /// (`timeoutSeconds`), grace, log cap, resource bundles, sandbox options.
     public var runner: RunnerConfiguration
@@ -24,6 +26,7 @@ public struct APIConfiguration: Sendable {
     /// One hour, the platform's own ceiling for a custom job run.
     public static let defaultMaxTimeoutSeconds = 3_600
     public static let defaultMaxUploadBytes: Int64 = 256 << 20
+    public static let defaultMaxJSONBytes: Int64 = 1 << 20
 
     public init(host: String = Self.defaultHost, port: Int = Self.defaultPort, dataDirectory: DataDirectory,
                 maxRuns: Int = Self.defaultMaxRuns, maxTimeoutSeconds: Int = Self.defaultMaxTimeoutSeconds,

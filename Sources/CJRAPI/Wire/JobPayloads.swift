@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import CJRModel
+import CJRStore
 
 /// `WorkspaceItemResponse`.
 struct ItemPayload: Encodable, Sendable {
@@ -106,13 +107,81 @@ struct FileContentPayload: Encodable, Sendable {
     var filePath: String
     var content: String
 
-    /// The item's text, or the reference's 422 for content that is not UTF-8 (such files
-    /// are stored and used as they are; only this view needs text).
-    static func response(item: FileItem, data: Data) throws -> Response {
-        guard let content = String(validating: data, as: UTF8.self) else {
+    /// The item's text as `{content, fileName, filePath, id}`, or the reference's 422 for
+    /// content that is not UTF-8 (such files are stored and used as they are; only this
+    /// view needs text). Served from disk in two passes, so a large file never sits in
+    /// memory: the first checks the blob's hash and that it is UTF-8, the second streams
+    /// it JSON-escaped, as JSONEncoder would have written it.
+    static func response(item: FileItem, blobs: BlobStore) throws -> Response {
+        var utf8 = UTF8Check()
+        try blobs.verify(hash: item.contentHash) { utf8.feed($0) }
+        guard utf8.isComplete else {
             throw CJRError(.invalidInput, "File is not utf-8 encoded: \(item.filePath) is binary; it is stored and used as is.")
         }
-        return try JSONResponse.make(FileContentPayload(id: item.id, fileName: item.fileName, filePath: item.filePath, content: content))
+        let path = blobs.path(forHash: item.contentHash)
+        let rest = try JSONResponse.encoder.encode(["fileName": item.fileName, "filePath": item.filePath, "id": item.id])
+        let tail = ByteBuffer(bytes: Array(#"","#.utf8) + rest.dropFirst()) // `","fileName":…}`
+        let headers: HTTPFields = [.contentType: JSONResponse.contentType]
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            try await writer.write(ByteBuffer(string: #"{"content":""#))
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            while let piece = try handle.read(upToCount: 1 << 16), !piece.isEmpty {
+                try await writer.write(ByteBuffer(bytes: JSONEscape.escaped(piece)))
+            }
+            try await writer.write(tail)
+            try await writer.finish(nil)
+        })
+    }
+}
+
+/// Checks UTF-8 piece by piece: a character split between pieces is carried over.
+struct UTF8Check {
+    private var carry: [UInt8] = []
+    private(set) var isValid = true
+
+    mutating func feed(_ piece: UnsafeRawBufferPointer) {
+        guard isValid else { return }
+        var bytes = carry + piece
+        // Hold back an incomplete character at the end (at most 3 bytes of one).
+        var keep = 0
+        for back in 1...min(3, bytes.count) {
+            let byte = bytes[bytes.count - back]
+            if byte & 0xC0 == 0x80 { continue } // continuation: look further back
+            let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1
+            if length > back { keep = back }
+            break
+        }
+        carry = Array(bytes.suffix(keep))
+        bytes.removeLast(keep)
+        if String(validating: bytes, as: UTF8.self) == nil { isValid = false }
+    }
+
+    /// Whether everything fed was UTF-8, with nothing left incomplete.
+    var isComplete: Bool { isValid && carry.isEmpty }
+}
+
+/// JSON string escaping as Foundation's JSONEncoder does it with `.withoutEscapingSlashes`:
+/// `"` and `\` escaped, control characters as `\n`, `\t`… or `\u00XX`, the rest as is.
+enum JSONEscape {
+    static func escaped(_ bytes: Data) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count + bytes.count / 16)
+        let hex = Array("0123456789abcdef".utf8)
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\""): output += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): output += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0x08: output += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
+            case 0x0C: output += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
+            case 0x0A: output += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 0x0D: output += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case 0x09: output += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0..<0x20: output += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: output.append(byte)
+            }
+        }
+        return output
     }
 }
 

@@ -39,6 +39,31 @@ public struct BlobStore: Sendable {
         return data
     }
 
+    /// Reads the blob once, in pieces, checking it against its hash and handing each piece
+    /// to `body` (nothing is kept): the first pass of serving a large file from disk.
+    public func verify(hash: String, _ body: (UnsafeRawBufferPointer) throws -> Void = { _ in }) throws {
+        let source = open(path(forHash: hash), O_RDONLY | O_CLOEXEC)
+        guard source >= 0 else { throw POSIXFailure(operation: "open blob \(hash)") }
+        defer { close(source) }
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Foundation.read(source, $0.baseAddress, $0.count) }
+            if count == 0 { break }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw POSIXFailure(operation: "read blob \(hash)")
+            }
+            try buffer.withUnsafeBytes { bytes in
+                let piece = UnsafeRawBufferPointer(rebasing: bytes[0..<count])
+                hasher.update(bufferPointer: piece)
+                try body(piece)
+            }
+        }
+        let actual = ObjectID.hex(hasher.finalize())
+        guard actual == hash else { throw BlobIntegrityError(hash: hash, actual: actual) }
+    }
+
     /// Copies the blob to a new file at `target` (created with `mode`, never over an
     /// existing one), hashing it on the way; on a mismatch the copy is removed and
     /// ``BlobIntegrityError`` thrown. What a run executes is what was uploaded.

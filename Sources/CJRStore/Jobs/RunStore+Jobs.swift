@@ -86,15 +86,15 @@ extension RunStore {
     }
 
     /// An item of a live job, with its content.
-    public func jobItem(jobId: String, itemId: String) async throws -> (FileItem, Data) {
-        let item = try await database.read { db in
+    /// An item of a live job (its content is ``blobs``' under `item.contentHash`).
+    public func jobItem(jobId: String, itemId: String) async throws -> FileItem {
+        try await database.read { db in
             _ = try Self.liveJobRow(db, id: jobId)
             guard let item = try JobItemRow.filter(Column("jobId") == jobId && Column("id") == itemId).fetchOne(db) else {
                 throw CJRError.notFound("No file found: custom job \(jobId) has no item \(itemId).")
             }
             return item.model
         }
-        return (item, try blobs.contents(ofHash: item.contentHash))
     }
 
     // MARK: - Reading

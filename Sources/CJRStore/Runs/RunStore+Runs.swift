@@ -141,16 +141,15 @@ extension RunStore {
         }
     }
 
-    /// An item of a run's snapshot, with its content.
-    public func runItem(jobId: String, runId: String, itemId: String) async throws -> (FileItem, Data) {
-        let item = try await database.read { db in
+    /// An item of a run's snapshot (its content is ``blobs``' under `item.contentHash`).
+    public func runItem(jobId: String, runId: String, itemId: String) async throws -> FileItem {
+        try await database.read { db in
             _ = try Self.runRow(db, jobId: jobId, runId: runId)
             guard let row = try RunItemRow.filter(Column("runId") == runId && Column("id") == itemId).fetchOne(db) else {
                 throw CJRError.notFound("No file found: run \(runId) has no item \(itemId).")
             }
             return row.model
         }
-        return (item, try blobs.contents(ofHash: item.contentHash))
     }
 
     // MARK: Lifecycle (the scheduler's side)
