@@ -77,6 +77,47 @@ struct ServerRunTests {
         _ = server.stop(with: SIGTERM)
     }
 
+    @Test("a slow client is closed after the header timeout; a client past its connection cap gets 503; others are served")
+    func connectionGuard() async throws {
+        let server = try ServeProcess(extraArguments: ["--header-timeout", "1", "--max-connections-per-client", "3"])
+        let token = try server.token
+        // Three connections that send half a request head and stall, one that asks for
+        // /version/ on top (the fourth: refused), and a fresh one once the three are closed.
+        let script = """
+            for i in 1 2 3; do
+                exec {fd}<>/dev/tcp/127.0.0.1/\(server.port)
+                printf 'GET /api/v2/version/ HTTP/1.1\\r\\nHost: x\\r\\n' >&$fd
+                eval "slow$i=$fd"
+            done
+            sleep 0.3
+            exec 9<>/dev/tcp/127.0.0.1/\(server.port)
+            printf 'GET /api/v2/version/ HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Token \(token)\\r\\n\\r\\n' >&9
+            echo "fourth: $(timeout 5 head -1 <&9)"
+            start=$(date +%s%N)
+            timeout 5 cat <&$slow1 >/dev/null; echo "slow closed after $(( ($(date +%s%N) - start) / 1000000 )) ms"
+            sleep 0.3
+            exec 8<>/dev/tcp/127.0.0.1/\(server.port)
+            printf 'GET /api/v2/version/ HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Token \(token)\\r\\nConnection: close\\r\\n\\r\\n' >&8
+            echo "later: $(timeout 5 head -1 <&8)"
+            """
+        let raw = Process()
+        raw.executableURL = URL(fileURLWithPath: "/bin/bash")
+        raw.arguments = ["-c", script]
+        let pipe = Pipe()
+        raw.standardOutput = pipe
+        raw.standardError = pipe
+        try raw.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        raw.waitUntilExit()
+        // Split on \r\n too, which Swift takes for one character.
+        let lines = output.split(whereSeparator: \.isNewline).map(String.init)
+        #expect(lines.first?.hasPrefix("fourth: HTTP/1.1 503") == true, "\(output)")
+        let closedAfter = lines.first { $0.hasPrefix("slow closed after ") }.flatMap { Int($0.split(separator: " ")[3]) }
+        #expect(closedAfter.map { $0 < 2_000 } == true, "the stalled head was closed within the header timeout: \(output)")
+        #expect(lines.last?.hasPrefix("later: HTTP/1.1 200") == true, "\(output)")
+        _ = server.stop(with: SIGTERM)
+    }
+
     @Test("a server killed with SIGKILL mid-run leaves no process behind; on restart the run is interrupted with its log kept and the queue resumes")
     func crashRecovery() async throws {
         let marker = "cjr-test-\(UUID().uuidString)"

@@ -14,6 +14,13 @@ public struct APIConfiguration: Sendable {
     /// How runs execute: `maxCustomJobRuns` (`maxConcurrentRuns`), `maxCustomJobTimeout`
     /// (`timeoutSeconds`), grace, log cap, resource bundles, sandbox options.
     public var runner: RunnerConfiguration
+    /// A connection that has not sent a complete request head this long after opening is
+    /// closed (slow-loris clients).
+    public var headerTimeoutSeconds = 10.0
+    /// A keep-alive connection with no request this long is closed.
+    public var idleTimeoutSeconds = 60.0
+    /// Open connections one client address may hold; past it, 503.
+    public var maxConnectionsPerClient = 256
     /// What the host allows to contain runs; nil detects it at start.
     public var sandbox: SandboxHost?
     /// The template gallery (`GET /customJobTemplates/`, `POST /customJobs/fromGalleryTemplate/`).

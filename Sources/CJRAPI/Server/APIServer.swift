@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import NIOCore
 import Logging
 import CJRModel
 import CJRRunner
@@ -30,8 +32,14 @@ public enum APIServer {
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let (configuration, scheduler) = (instance.configuration, instance.scheduler)
+        let registry = ConnectionRegistry(maxPerAddress: configuration.maxConnectionsPerClient)
+        let headTimeout = TimeAmount.milliseconds(Int64(configuration.headerTimeoutSeconds * 1000))
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionGuard(headTimeout: headTimeout, registry: registry)],
+            idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)))
         return Application(
             router: makeRouter(store: instance.store, scheduler: scheduler, configuration: configuration),
+            server: .http1(configuration: http1),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cjr"),
             services: [scheduler],
             onServerRunning: { channel in

@@ -54,6 +54,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("run-uid-base"), help: "As root, runs execute as uid = gid = this + their launcher's pid (an unused range; see `cjr doctor`).")
     var runUIDBase = RunnerConfiguration.defaultRunUIDBase
 
+    @Option(name: .customLong("header-timeout"), help: "Seconds a new connection has to send a complete request head (slow clients are closed).")
+    var headerTimeout = 10.0
+
+    @Option(name: .customLong("max-connections-per-client"), help: "Open connections one client address may hold; past it, 503.")
+    var maxConnectionsPerClient = 256
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -68,6 +74,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--run-uid-base must be at least 65536 (above every 16-bit id, nobody's included) "
                 + "and leave room for 4194304 ids below 2^32-1")
         }
+        guard headerTimeout > 0 else { throw ValidationError("--header-timeout must be positive") }
+        guard maxConnectionsPerClient >= 1 else { throw ValidationError("--max-connections-per-client must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
     }
 
@@ -84,6 +92,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.runner.drumVariables = drumVariables
         configuration.runner.allowUnsandboxed = allowUnsandboxed
         configuration.runner.runUIDBase = runUIDBase
+        configuration.headerTimeoutSeconds = headerTimeout
+        configuration.maxConnectionsPerClient = maxConnectionsPerClient
         configuration.runner.resourceBundles = try resourceBundles.load()
         do {
             configuration.gallery = try gallery.load(resourceBundles: configuration.runner.resourceBundles)
