@@ -178,8 +178,10 @@ static void signal_tree(int sig) {
 
 static void write_status_text(const char *path, const char *text) {
     if (!path) return;
-    // O_NOFOLLOW: the status file is cjr's, never a link anything else planted.
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    // O_NOFOLLOW: the status file is cjr's, never a link anything else planted. No
+    // O_TRUNC: cjr creates it beforehand, blank and big enough, so that writing the status
+    // over it needs no new space even when the disk has filled up meanwhile.
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return;
     ssize_t ignored = write(fd, text, strlen(text));
     (void)ignored;

@@ -8,6 +8,8 @@ import CJRStore
 /// with a 500 that says where to look.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: RouteTable
+    /// For a full disk's 507, which names it and the room left.
+    let dataDirectory: DataDirectory
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -31,6 +33,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("stored file tampered with", metadata: ["hash": "\(error.hash)", "actual": "\(error.actual)",
                                                                         "path": "\(request.uri.path)"])
             return JSONResponse.message("Internal error: \(error); it is not served.", status: .internalServerError)
+        } catch where StorageFailure.isOutOfSpace(error) {
+            let situation = StorageFailure.situation(of: dataDirectory)
+            context.logger.error("no room to store a request", metadata: ["path": "\(request.uri.path)", "situation": "\(situation)"])
+            return JSONResponse.message("Insufficient storage: \(situation); nothing of this request was stored. "
+                                        + "Free some space and send it again.", status: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"))
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             return JSONResponse.message("Internal error: \(type(of: error)). The server log has the details.",

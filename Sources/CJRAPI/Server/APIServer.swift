@@ -57,7 +57,7 @@ public enum APIServer {
     public static func makeRouter(store: RunStore, scheduler: RunScheduler, configuration: APIConfiguration) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         let routes = RouteTable()
-        router.add(middleware: ErrorMiddleware(routes: routes))
+        router.add(middleware: ErrorMiddleware(routes: routes, dataDirectory: configuration.dataDirectory))
         let api = router.group(RouterPath(pathPrefix)).add(middleware: AuthenticationMiddleware(store: store))
         SystemRoutes(configuration: configuration).register(on: api)
         CustomJobRoutes(store: store, scheduler: scheduler, configuration: configuration).register(on: api)

@@ -22,5 +22,11 @@ public struct CJRInstance: Sendable {
         for (name, value) in scheduler.sandbox.report(runUIDBase: configuration.runner.runUIDBase) {
             logger.notice("sandbox: \(name): \(value)")
         }
+        if let free = StorageFailure.freeBytes(at: configuration.dataDirectory.root), free < StorageFailure.lowSpaceBytes {
+            logger.warning("""
+                little space left: \(StorageFailure.situation(of: configuration.dataDirectory)); writes that do not fit \
+                are refused with 507 and runs' output is lost until there is room
+                """)
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import CJRStore
 
 /// Streams a run's output into the store as it is produced, with bounded memory: bytes are
@@ -6,7 +7,9 @@ import CJRStore
 /// pauses, so a reader sees recent lines within a fraction of a second.
 ///
 /// Output past the run's cap is dropped with one marker line; the run keeps going. cjr's
-/// own notes (`[cjr] …`) are always kept.
+/// own notes (`[cjr] …`) are always kept. A chunk the store cannot take (the data
+/// directory is full) is dropped and counted, never held: the run and its bookkeeping go
+/// on, and once the store takes writes again a `[cjr]` line says how much was lost.
 actor LogRecorder {
     static let chunkBytes = 64 * 1024
     static let staleAfter: Duration = .milliseconds(200)
@@ -14,22 +17,27 @@ actor LogRecorder {
     private let store: RunStore
     private let runId: String
     private let maxBytes: Int64
+    private let logger: Logger
     private var buffer: [UInt8] = []
     private var kept: Int64 = 0
     private var dropped: Int64 = 0
+    /// Bytes the store refused, not yet reported in the log.
+    private var lost: Int64 = 0
+    private var lostReason = ""
     private var lastFlush = ContinuousClock.now
     private var truncationNoted = false
     private var lastByte: UInt8 = 10
-    private var flushing: Task<Void, any Error>?
+    private var flushing: Task<Bool, Never>?
 
-    init(store: RunStore, runId: String, maxBytes: Int64) {
+    init(store: RunStore, runId: String, maxBytes: Int64, logger: Logger = Logger(label: "cjr.runs")) {
         self.store = store
         self.runId = runId
         self.maxBytes = maxBytes
+        self.logger = logger
         buffer.reserveCapacity(Self.chunkBytes)
     }
 
-    func append(_ bytes: [UInt8]) async throws {
+    func append(_ bytes: [UInt8]) async {
         guard !bytes.isEmpty else { return }
         let room = max(0, maxBytes - kept)
         let keep = bytes.prefix(Int(min(Int64(bytes.count), room)))
@@ -40,43 +48,65 @@ actor LogRecorder {
             dropped += Int64(bytes.count - keep.count)
             if !truncationNoted {
                 truncationNoted = true
-                try await flush(truncated: true)
-                try await note("log truncated: output beyond \(maxBytes) bytes is discarded; the run goes on")
+                await flush(truncated: true)
+                await note("log truncated: output beyond \(maxBytes) bytes is discarded; the run goes on")
             }
         }
-        if buffer.count >= Self.chunkBytes { try await flush() }
+        if buffer.count >= Self.chunkBytes { await flush() }
     }
 
     /// Appends a line of cjr's own, on a line of its own.
-    func note(_ text: String) async throws {
+    func note(_ text: String) async {
         let prefix = lastByte == 10 ? "" : "\n"
         buffer += Array("\(prefix)[cjr] \(text)\n".utf8)
         lastByte = 10
-        try await flush()
+        await flush()
     }
 
-    func flushIfStale() async throws {
-        if !buffer.isEmpty && ContinuousClock.now - lastFlush >= Self.staleAfter { try await flush() }
+    func flushIfStale() async {
+        if (!buffer.isEmpty || lost > 0) && ContinuousClock.now - lastFlush >= Self.staleAfter { await flush() }
     }
 
     /// Flushes what is buffered and reports dropped output.
-    func finish() async throws {
-        if dropped > 0 { try await note("\(dropped) bytes of output were discarded") }
-        try await flush()
+    func finish() async {
+        if dropped > 0 { await note("\(dropped) bytes of output were discarded") }
+        await flush()
     }
 
-    /// Writes the buffer as the next chunk. Flushes never overlap (the actor is re-entered
-    /// while one awaits the store), so chunks commit in order and a follower reading
-    /// "after chunk n" never skips one.
-    private func flush(truncated: Bool = false) async throws {
-        while let inFlight = flushing { try await inFlight.value }
+    /// Whether everything so far reached the store (false while it refuses writes).
+    var isCaughtUp: Bool { lost == 0 && buffer.isEmpty }
+
+    /// Writes the buffer as the next chunk, after saying what was lost before it, if the
+    /// store refused earlier chunks. Flushes never overlap (the actor is re-entered while
+    /// one awaits the store), so chunks commit in order and a follower reading "after
+    /// chunk n" never skips one.
+    private func flush(truncated: Bool = false) async {
+        while let inFlight = flushing { _ = await inFlight.value }
         lastFlush = .now
-        guard !buffer.isEmpty || truncated else { return }
-        let data = buffer
+        guard !buffer.isEmpty || truncated || lost > 0 else { return }
+        let output = buffer
         buffer.removeAll(keepingCapacity: true)
-        let write = Task { [store, runId] in try await store.appendLog(runId: runId, data: data, truncated: truncated) }
+        var data = output
+        if lost > 0 {
+            let separator = lastByte == 10 || output.isEmpty ? "" : "\n"
+            data = Array("\(separator)[cjr] \(lost) bytes of output were lost: \(lostReason)\n".utf8) + output
+        }
+        let write = Task { [store, runId, logger] () -> Bool in
+            do {
+                try await store.appendLog(runId: runId, data: data, truncated: truncated)
+                return true
+            } catch {
+                logger.warning("run output not stored", metadata: ["run": "\(runId)", "error": "\(error)"])
+                return false
+            }
+        }
         flushing = write
         defer { flushing = nil }
-        try await write.value
+        if await write.value {
+            lost = 0
+        } else {
+            lost += Int64(output.count)
+            lostReason = "the store could not take them (\(StorageFailure.situation(of: store.directory)))"
+        }
     }
 }

@@ -21,20 +21,20 @@ struct RunLifecycle: Sendable {
     func execute(_ run: CustomJobRun, control: RunControl, apiEndpoint: String?) async -> RunOutcome {
         let bundles = configuration.resourceBundles
         let bundle = run.resources.resourceBundleId.flatMap(bundles.bundle(id:)) ?? bundles.defaultBundle
-        let log = LogRecorder(store: store, runId: run.id, maxBytes: min(configuration.maxLogBytes, bundle.maxLogBytes))
+        let log = LogRecorder(store: store, runId: run.id, maxBytes: min(configuration.maxLogBytes, bundle.maxLogBytes), logger: logger)
         defer { control.markEnded() }
         let prepared: RunPreparation.Prepared
         do {
             prepared = try await preparation.prepare(run, bundle: bundle, apiEndpoint: apiEndpoint)
         } catch {
-            for note in error.notes { try? await log.note(note) }
+            for note in error.notes { await log.note(note) }
             return RunOutcome(status: .failed, reason: .launchFailed)
         }
         defer {
             if !configuration.keepWorkspaces { prepared.workspace.remove() }
             Task { [store] in try? await store.revokeRunToken(runId: run.id) }
         }
-        for note in prepared.notes { try? await log.note(note) }
+        for note in prepared.notes { await log.note(note) }
 
         let result: ExecutionResult
         do {
@@ -48,24 +48,36 @@ struct RunLifecycle: Sendable {
                         try? await store.recordLauncher(runId: run.id, launcher: launcher, cgroup: launch.cgroup, sandbox: launch.protections)
                     }
                 }, output: { bytes in
-                    try await log.append(bytes)
+                    await log.append(bytes)
                 })
                 group.cancelAll()
                 return result
             }
         } catch {
-            try? await log.note((error as? LaunchFailure)?.message ?? "could not start the entry point: \(error)")
-            try? await log.finish()
+            await log.note((error as? LaunchFailure)?.message ?? "could not start the entry point: \(error)")
+            await log.finish()
             return RunOutcome(status: .failed, reason: .launchFailed)
         }
-        try? await log.finish()
+        await log.finish()
         let decision = RunDecision.decide(
             status: result.status, stopped: control.reason,
             outOfMemoryKills: result.outOfMemoryKills, processLimitHits: result.processLimitHits,
             context: RunDecision.Context(timeoutSeconds: configuration.timeoutSeconds, graceSeconds: configuration.graceSeconds,
                                          bundle: bundle))
-        for note in decision.notes { try? await log.note(note) }
+        for note in decision.notes { await log.note(note) }
+        await waitUntilStored(log, control: control)
         return decision.outcome
+    }
+
+    /// A full disk may have kept output from the store: wait for room, so that the log
+    /// says how much was lost, unless the server stops first.
+    private func waitUntilStored(_ log: LogRecorder, control: RunControl) async {
+        var delay: Duration = .milliseconds(200)
+        while await !log.isCaughtUp, control.reason != .interrupted {
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(2))
+            await log.flushIfStale()
+        }
     }
 
     /// Enforces the timeout and picks up cancels recorded in the store, until cancelled.
@@ -73,7 +85,7 @@ struct RunLifecycle: Sendable {
         let deadline = ContinuousClock.now + .seconds(configuration.timeoutSeconds)
         while !Task.isCancelled {
             try await Task.sleep(for: Self.pollInterval)
-            try await log.flushIfStale()
+            await log.flushIfStale()
             if ContinuousClock.now >= deadline { control.stop(.timeout) }
             if (try? await store.runStatus(id: run.id)) == .canceling { control.stop(.canceled) }
         }

@@ -30,6 +30,10 @@ struct LocalExecutor: Executor {
         protections += cgroupSet.limits.isEmpty ? ["limits:not-enforced"] : cgroupSet.limits
         arguments += spec.sandboxArguments + ["--"] + spec.command
         let recorded = protections
+        // Blank room for the launcher's status line, taken now: it is written over in
+        // place, so the run's end is known even if the disk fills up while it runs.
+        _ = FileManager.default.createFile(atPath: spec.statusFile, contents: Data(repeating: UInt8(ascii: " "), count: 64),
+                                           attributes: [.posixPermissions: 0o600])
 
         var options = PlatformOptions()
         // Should this task be cancelled, stop the launcher as a cancel would.

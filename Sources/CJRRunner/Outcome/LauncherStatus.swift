@@ -1,7 +1,8 @@
 import Foundation
 
 /// What `cjr-launch` writes to its `--status-file` when it exits: one line, `exit N`,
-/// `signal N` or `setup N` (see sandbox/README.md, "Exit codes"). The launcher writes it
+/// `signal N` or `setup N` (see sandbox/README.md, "Exit codes"), over the blanks cjr
+/// put there beforehand (so it needs no new space), or into a new file. The launcher writes it
 /// in C (`write_status` in launcher.c); this is the one place it is read, and a test runs
 /// the launcher into every case and reads it back.
 enum LauncherStatus: Equatable, Sendable {

@@ -122,7 +122,7 @@ public actor RunScheduler: Service {
             await executor.reap(record)
             let canceled = record.status == .canceling
             let log = LogRecorder(store: store, runId: record.runId, maxBytes: .max)
-            try? await log.note(canceled ? "canceled while the server was down"
+            await log.note(canceled ? "canceled while the server was down"
                                           : "interrupted: the server stopped while this run was executing")
             try await store.finishRun(id: record.runId, outcome: canceled
                 ? RunOutcome(status: .canceled, reason: .canceled)
@@ -159,16 +159,46 @@ public actor RunScheduler: Service {
 
     private func execute(_ id: String, control: RunControl) async {
         defer { finished(id) }
-        do {
-            guard let run = try await store.claimRun(id: id, owner: owner) else { return }
-            logger.info("run started", metadata: ["run": "\(id)", "job": "\(run.customJobId)"])
-            let outcome = await lifecycle.execute(run, control: control, apiEndpoint: apiEndpoint)
-            try await store.finishRun(id: id, outcome: outcome)
-            logger.info("run ended", metadata: ["run": "\(id)", "status": "\(outcome.status.rawValue)",
-                                                 "exitCode": "\(outcome.exitCode.map(String.init) ?? "-")"])
-        } catch {
-            logger.error("run bookkeeping failed", metadata: ["run": "\(id)", "error": "\(error)"])
-            try? await store.finishRun(id: id, outcome: RunOutcome(status: .failed, reason: .launchFailed))
+        guard let claimed = await retrying("claim the run", id, { [store, owner] in try await store.claimRun(id: id, owner: owner) }),
+              let run = claimed else { return }
+        logger.info("run started", metadata: ["run": "\(id)", "job": "\(run.customJobId)"])
+        let outcome = await lifecycle.execute(run, control: control, apiEndpoint: apiEndpoint)
+        guard await retrying("record how the run ended", id, { [store] in try await store.finishRun(id: id, outcome: outcome) }) != nil else {
+            return
+        }
+        logger.info("run ended", metadata: ["run": "\(id)", "status": "\(outcome.status.rawValue)",
+                                             "exitCode": "\(outcome.exitCode.map(String.init) ?? "-")"])
+    }
+
+    /// Runs a store write of a run's lifecycle until it succeeds: a run never stays queued
+    /// or `running` for want of one write while the disk is full. Gives up (nil) when the
+    /// server stops, or at once on an error that trying again cannot mend; the next start's
+    /// recovery then settles the run.
+    private func retrying<Value: Sendable>(_ what: String, _ id: String, _ write: @Sendable () async throws -> Value) async -> Value? {
+        var delay: Duration = .milliseconds(100)
+        var reported = false
+        while true {
+            do {
+                let value = try await write()
+                if reported { logger.notice("the store took the write again", metadata: ["run": "\(id)", "operation": "\(what)"]) }
+                return value
+            } catch {
+                guard StorageFailure.isTransient(error) else {
+                    logger.error("cannot \(what)", metadata: ["run": "\(id)", "error": "\(error)"])
+                    return nil
+                }
+                if !reported {
+                    let cause = StorageFailure.isOutOfSpace(error) ? StorageFailure.situation(of: store.directory) : "\(error)"
+                    logger.error("cannot \(what) yet; retrying until the store takes it", metadata: ["run": "\(id)", "cause": "\(cause)"])
+                    reported = true
+                }
+                guard accepting else {
+                    logger.error("stopping before the store took the write; the next start settles the run", metadata: ["run": "\(id)"])
+                    return nil
+                }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(2))
+            }
         }
     }
 

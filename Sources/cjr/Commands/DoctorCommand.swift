@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import CJRRunner
+import CJRStore
 
 /// `cjr doctor`: what this host lets cjr use to contain runs, and what that means.
 struct DoctorCommand: AsyncParsableCommand {
@@ -13,6 +14,20 @@ struct DoctorCommand: AsyncParsableCommand {
             as the server does at start.
             """)
 
+    @OptionGroup var dataDirectory: DataDirectoryOption
+
+    /// Where the data directory is and the room it has (the nearest existing folder's, before
+    /// the first start creates it).
+    private var storage: String {
+        var probe = dataDirectory.directory.root
+        while !FileManager.default.fileExists(atPath: probe.path) && probe.path != "/" { probe.deleteLastPathComponent() }
+        guard let free = StorageFailure.freeBytes(at: probe) else { return "\(dataDirectory.directory.root.path) (free space unknown)" }
+        let text = "\(dataDirectory.directory.root.path), \(ByteCountFormatter.string(fromByteCount: free, countStyle: .binary)) free"
+        return free < StorageFailure.lowSpaceBytes
+            ? text + ": low; below \(StorageFailure.lowSpaceBytes >> 20) MiB writes may be refused with 507 and runs' output lost"
+            : text
+    }
+
     func run() async throws {
         let host: SandboxHost
         do {
@@ -22,7 +37,7 @@ struct DoctorCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         print("user               uid \(getuid())\(getuid() == 0 ? " (root)" : "")")
-        for (name, value) in host.report() {
+        for (name, value) in host.report() + [("data directory", storage)] {
             print(name.padding(toLength: 19, withPad: " ", startingAt: 0) + value)
         }
     }
