@@ -183,7 +183,7 @@ let package = Package(
         // Drives the built `cjr` binary as a subprocess.
         .testTarget(
             name: "CJRCLITests",
-            dependencies: ["cjr", "cjr-launch", "cjr-sandbox-probe", "CJRTestSupport"],
+            dependencies: ["cjr", "cjr-launch", "cjr-sandbox-probe", "CJRTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -198,6 +198,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 "CJRTestSupport",
             ],
             swiftSettings: strictSettings

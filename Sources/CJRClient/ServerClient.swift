@@ -91,7 +91,7 @@ public struct ServerClient: Sendable {
             throw ClientError(status: response.status, body: Data(buffer: body))
         }
         for try await piece in response.body {
-            output.write(Data(buffer: piece))
+            try output.write(contentsOf: Data(buffer: piece))
         }
     }
 

@@ -21,11 +21,11 @@ public enum StorageFailure {
     }
 
     /// Whether a failed store write may succeed when tried again: no room (until some is
-    /// freed), or the database busy or failing I/O for a moment.
+    /// freed), or the database busy for a moment.
     public static func isTransient(_ error: any Error) -> Bool {
         if isOutOfSpace(error) { return true }
         guard let database = error as? DatabaseError else { return false }
-        return [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_IOERR].contains(database.resultCode)
+        return [.SQLITE_BUSY, .SQLITE_LOCKED].contains(database.resultCode)
     }
 
     /// Bytes available to cjr on the file system holding `directory`.

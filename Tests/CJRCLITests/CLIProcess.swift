@@ -107,13 +107,13 @@ final class ServeProcess: @unchecked Sendable {
         return process.isRunning ? nil : process.terminationStatus
     }
 
-    /// The peak resident memory of the server process so far, in bytes (VmHWM).
     /// Starts the peak over from the current resident size (`clear_refs` 5), so a later
     /// peak measures what came after, not an earlier high.
     func resetPeakMemory() {
         try? "5".write(toFile: "/proc/\(process.processIdentifier)/clear_refs", atomically: false, encoding: .utf8)
     }
 
+    /// The peak resident memory of the server process so far, in bytes (VmHWM).
     var peakMemory: Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),

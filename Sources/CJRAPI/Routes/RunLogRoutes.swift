@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import CJRModel
 import CJRStore
 
@@ -42,7 +43,10 @@ struct RunLogRoutes {
                     last = chunk.seq
                 }
                 if chunks.count < 16 {
-                    guard follow, try await !store.run(jobId: jobId, runId: runId).status.isFinal else {
+                    // A follower ends when the run does, or when the server stops: a queued
+                    // run never ends while the server waits for requests in flight.
+                    guard follow, !Task.isShuttingDownGracefully,
+                          try await !store.run(jobId: jobId, runId: runId).status.isFinal else {
                         // One last read: output flushed just before the run ended.
                         for chunk in try await store.logChunks(jobId: jobId, runId: runId, after: last, limit: .max) {
                             try await writer.write(ByteBuffer(bytes: chunk.data))

@@ -5,9 +5,9 @@ import Synchronization
 
 /// Guards the server's connections, in each connection's pipeline after HTTP decoding:
 /// a connection that has not sent a complete request head within `headTimeout` of
-/// opening is closed (a slow-loris client trickles one forever), and a client address
-/// past `maxPerAddress` open connections gets a 503 for its request and is closed.
-/// Between requests, Hummingbird's idle timeout closes quiet keep-alive connections.
+/// opening, or of its previous response, is closed (a slow-loris client trickles one
+/// forever; a quiet keep-alive connection goes too), and a client address past
+/// `maxPerAddress` open connections gets a 503 for its request and is closed.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -40,8 +40,20 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         address = context.channel.remoteAddress?.ipAddress ?? "?"
         counted = registry.open(address ?? "?")
         refused = !counted
+        armTimer(context)
+    }
+
+    /// Closes the connection unless a request head arrives within `headTimeout`.
+    private func armTimer(_ context: ChannelHandlerContext) {
+        timer?.cancel()
         let channel = context.channel
         timer = context.eventLoop.scheduleTask(in: headTimeout) { channel.close(promise: nil) }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // A response ended: the next request head is due within the timeout too.
+        if case .end = unwrapOutboundIn(data), !refused, context.channel.isActive { armTimer(context) }
+        context.write(data, promise: promise)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

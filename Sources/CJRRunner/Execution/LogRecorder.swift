@@ -27,7 +27,11 @@ actor LogRecorder {
     private var lastFlush = ContinuousClock.now
     private var truncationNoted = false
     private var lastByte: UInt8 = 10
-    private var flushing: Task<Bool, Never>?
+    /// Whether the store's last refusal may pass (a full disk), so waiting for it helps.
+    private var refusalIsTransient = false
+    /// The last write in the chain: each write waits for the one before, so chunks commit
+    /// in order and a follower reading "after chunk n" never skips one.
+    private var tail: Task<Void, Never>?
 
     init(store: RunStore, runId: String, maxBytes: Int64, logger: Logger = Logger(label: "cjr.runs")) {
         self.store = store
@@ -73,39 +77,41 @@ actor LogRecorder {
         await flush()
     }
 
-    /// Whether everything so far reached the store (false while it refuses writes).
-    var isCaughtUp: Bool { lost == 0 && buffer.isEmpty }
+    /// Whether output is waiting for the store to take writes again: something was lost,
+    /// and the store's refusal may pass (a full disk). A refusal that will not pass (the
+    /// run was deleted meanwhile) is not worth waiting for.
+    var awaitsRoom: Bool { (lost > 0 || !buffer.isEmpty) && refusalIsTransient }
 
-    /// Writes the buffer as the next chunk, after saying what was lost before it, if the
-    /// store refused earlier chunks. Flushes never overlap (the actor is re-entered while
-    /// one awaits the store), so chunks commit in order and a follower reading "after
-    /// chunk n" never skips one.
+    /// Hands the buffer to the chain of writes and waits for it to be written (or lost).
     private func flush(truncated: Bool = false) async {
-        while let inFlight = flushing { _ = await inFlight.value }
         lastFlush = .now
         guard !buffer.isEmpty || truncated || lost > 0 else { return }
         let output = buffer
         buffer.removeAll(keepingCapacity: true)
+        let previous = tail
+        let write = Task {
+            await previous?.value
+            await self.write(output, truncated: truncated)
+        }
+        tail = write
+        await write.value
+    }
+
+    /// One chunk, after saying what was lost before it if the store refused earlier ones.
+    private func write(_ output: [UInt8], truncated: Bool) async {
         var data = output
         if lost > 0 {
             let separator = lastByte == 10 || output.isEmpty ? "" : "\n"
             data = Array("\(separator)[cjr] \(lost) bytes of output were lost: \(lostReason)\n".utf8) + output
         }
-        let write = Task { [store, runId, logger] () -> Bool in
-            do {
-                try await store.appendLog(runId: runId, data: data, truncated: truncated)
-                return true
-            } catch {
-                logger.warning("run output not stored", metadata: ["run": "\(runId)", "error": "\(error)"])
-                return false
-            }
-        }
-        flushing = write
-        defer { flushing = nil }
-        if await write.value {
+        do {
+            try await store.appendLog(runId: runId, data: data, truncated: truncated)
             lost = 0
-        } else {
+            refusalIsTransient = false
+        } catch {
+            logger.warning("run output not stored", metadata: ["run": "\(runId)", "error": "\(error)"])
             lost += Int64(output.count)
+            refusalIsTransient = StorageFailure.isTransient(error)
             lostReason = "the store could not take them (\(StorageFailure.situation(of: store.directory)))"
         }
     }

@@ -14,6 +14,7 @@ final class RunControl: Sendable {
         var reason: Reason?
         var cgroup: String?
         var ended = false
+        var abandoned = false
     }
 
     private let state = Mutex(State())
@@ -43,6 +44,16 @@ final class RunControl: Sendable {
     }
 
     func markEnded() { state.withLock { $0.ended = true } }
+
+    /// The launcher has exited and was reaped: its pid may be reused, so it is never
+    /// signalled again.
+    func detach() { state.withLock { $0.launcher = nil } }
+
+    /// The server is stopping: whatever the run still waits for (room on a full disk) is
+    /// given up; the next start settles the run.
+    func abandon() { state.withLock { $0.abandoned = true } }
+
+    var isAbandoned: Bool { state.withLock { $0.abandoned } }
 
     private func signalLauncher() {
         guard let target = state.withLock({ state in state.launcher.map { ($0, state.cgroup) } }) else { return }

@@ -70,10 +70,10 @@ struct RunLifecycle: Sendable {
     }
 
     /// A full disk may have kept output from the store: wait for room, so that the log
-    /// says how much was lost, unless the server stops first.
+    /// says how much was lost, unless the server stops (or the task is cancelled) first.
     private func waitUntilStored(_ log: LogRecorder, control: RunControl) async {
         var delay: Duration = .milliseconds(200)
-        while await !log.isCaughtUp, control.reason != .interrupted {
+        while await log.awaitsRoom, !control.isAbandoned, !Task.isCancelled {
             try? await Task.sleep(for: delay)
             delay = min(delay * 2, .seconds(2))
             await log.flushIfStale()

@@ -62,9 +62,11 @@ struct LocalExecutor: Executor {
                 try? await execution.standardInputWriter.finish()
             }
         } catch {
+            control.detach()
             await cgroupSet.remove()
             throw LaunchFailure(message: "could not start the entry point: \(error)")
         }
+        control.detach()
         let result = ExecutionResult(status: LauncherStatus(file: URL(fileURLWithPath: spec.statusFile)),
                                      outOfMemoryKills: cgroupSet.outOfMemoryKills, processLimitHits: cgroupSet.processLimitHits)
         await cgroupSet.remove()

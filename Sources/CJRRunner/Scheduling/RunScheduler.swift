@@ -52,7 +52,12 @@ public actor RunScheduler: Service {
     /// method's group; on graceful shutdown (or cancellation) stops the executing ones and
     /// returns once they have ended.
     public func run() async throws {
-        try await recover()
+        do {
+            try await recover()
+        } catch {
+            // The server serves anyway; what is left is settled at the next start.
+            logger.error("recovery could not finish", metadata: ["error": "\(error)"])
+        }
         await withDiscardingTaskGroup { group in
             group.addTask {
                 try? await gracefulShutdown()
@@ -78,7 +83,16 @@ public actor RunScheduler: Service {
     /// `canceled` once its processes are gone.
     @discardableResult
     public func cancel(jobId: String, runId: String) async throws -> CustomJobRun {
-        let (run, wasQueued) = try await store.requestCancel(jobId: jobId, runId: runId)
+        let run: CustomJobRun
+        let wasQueued: Bool
+        do {
+            (run, wasQueued) = try await store.requestCancel(jobId: jobId, runId: runId)
+        } catch where StorageFailure.isTransient(error) {
+            // The store cannot say so now (a full disk), but the processes stop anyway;
+            // the run's end is recorded once the store takes writes again.
+            executing[runId]?.stop(.canceled)
+            throw error
+        }
         if wasQueued {
             queue.removeAll { $0 == runId }
         } else {
@@ -107,7 +121,10 @@ public actor RunScheduler: Service {
     private func shutdown() {
         accepting = false
         queue.removeAll()
-        for control in executing.values { control.stop(.interrupted) }
+        for control in executing.values {
+            control.stop(.interrupted)
+            control.abandon()
+        }
         startsContinuation.finish()
     }
 
@@ -133,7 +150,7 @@ public actor RunScheduler: Service {
         if !configuration.keepWorkspaces { try await removeLeftoverWorkspaces() }
         // Their tokens too, and any other a crash left valid.
         let revoked = try await store.revokeStaleRunTokens()
-        if revoked > 0 { logger.notice("revoked the API tokens of runs that are no longer executing", metadata: ["tokens": "\(revoked)"]) }
+        if revoked > 0 { logger.notice("revoked the API tokens of runs that have ended", metadata: ["tokens": "\(revoked)"]) }
         guard configuration.adoptsQueuedRuns else { return }
         for id in try await store.queuedRunIds() { submit(id) }
     }
@@ -192,7 +209,7 @@ public actor RunScheduler: Service {
                     logger.error("cannot \(what) yet; retrying until the store takes it", metadata: ["run": "\(id)", "cause": "\(cause)"])
                     reported = true
                 }
-                guard accepting else {
+                guard accepting, !Task.isCancelled else {
                     logger.error("stopping before the store took the write; the next start settles the run", metadata: ["run": "\(id)"])
                     return nil
                 }

@@ -15,6 +15,8 @@ extension RunStore {
 
     /// On first start, creates the local admin user and its token, and writes the token to
     /// the 0600 token file. Returns the token when one was created, nil when users exist.
+    /// The file is written before the user is committed: a process killed in between
+    /// leaves no admin without its token file (the next start makes both again).
     public func bootstrapAdmin() throws -> String? {
         let now = Timestamp.now().microseconds
         let secret = Self.makeSecret()
@@ -24,11 +26,10 @@ extension RunStore {
             try db.execute(sql: "INSERT INTO user (id, username, created) VALUES (?, ?, ?)",
                            arguments: [userId, Self.adminUsername, now])
             try Self.insertToken(db, userId: userId, secret: secret, purpose: "admin", now: now)
+            try writeTokenFile(secret)
             return true
         }
-        guard created else { return nil }
-        try writeTokenFile(secret)
-        return secret
+        return created ? secret : nil
     }
 
     /// Revokes every admin token and issues a new one (written to the token file).
@@ -85,9 +86,10 @@ extension RunStore {
         }
     }
 
-    /// Revokes every run token whose run is not executing: those of runs that ended while
-    /// no one could revoke them (a server killed mid-run, its runs marked `interrupted`).
-    /// Runs that another live process executes keep theirs. Returns how many went.
+    /// Revokes every run token whose run has ended (or is gone): those of runs that ended
+    /// while no one could revoke them (a server killed mid-run, its runs marked
+    /// `interrupted`). Runs not ended yet, executing or about to, keep theirs. Returns how
+    /// many went.
     @discardableResult
     public func revokeStaleRunTokens() async throws -> Int {
         let now = Timestamp.now().microseconds
@@ -95,7 +97,7 @@ extension RunStore {
             try db.execute(sql: """
                 UPDATE token SET revoked = ?
                 WHERE revoked IS NULL AND purpose LIKE 'run:%'
-                  AND substr(purpose, 5) NOT IN (SELECT id FROM run WHERE \(RunPhaseSQL.started))
+                  AND substr(purpose, 5) NOT IN (SELECT id FROM run WHERE \(RunPhaseSQL.unfinished))
                 """, arguments: [now])
             return db.changesCount
         }

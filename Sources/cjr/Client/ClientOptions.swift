@@ -39,10 +39,10 @@ func withClientErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as ClientError {
-        FileHandle.standardError.write(Data("cjr: \(error.description)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("cjr: \(error.description)\n".utf8))
         throw ExitCode.failure
     } catch let error as CJRError {
-        FileHandle.standardError.write(Data("cjr: \(error.message)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("cjr: \(error.message)\n".utf8))
         throw ExitCode(2)
     }
 }

@@ -70,11 +70,19 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = cjr_set_undumpable() // the job runs as this user; cjr's memory holds its API token
+        signal(SIGPIPE, SIG_IGN) // output nobody reads (`| head`) must not kill cjr mid-run
         let folder = URL(fileURLWithPath: directory).standardizedFileURL
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ValidationError("\(directory) is not a folder")
         }
+        // Ctrl-C (or SIGTERM) from the very start: before the run exists it just ends cjr;
+        // then it cancels the run; a second one stops waiting (for a full disk, say).
+        let interrupts = Interrupts()
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        let listener = Task { for await _ in signals { await interrupts.received() } }
+        defer { listener.cancel() }
+
         var logger = Logger(label: "cjr")
         logger.logLevel = .error
         // The same instance as `cjr serve`, serving the API on loopback while the run lasts
@@ -86,18 +94,18 @@ struct RunCommand: AsyncParsableCommand {
         let instance = try CJRInstance(configuration: configuration, logger: logger)
         let store = instance.store
 
-        let (job, run): (CustomJob, CustomJobRun)
+        let (job, overrides): (CustomJob, [RuntimeParameterOverride])
         do {
-            (job, run) = try await prepare(folder: folder, store: store)
+            (job, overrides) = try await prepare(folder: folder, store: store)
         } catch let error as CJRError {
-            FileHandle.standardError.write(Data(Preflight.describe(error, folder: folder.path).utf8))
+            try? FileHandle.standardError.write(contentsOf: Data(Preflight.describe(error, folder: folder.path).utf8))
             throw ExitCode(2)
         }
 
         let scheduler = instance.scheduler
         let (listening, ready) = AsyncStream<Int>.makeStream()
         let app = APIServer.makeApplication(instance: instance, logger: logger) { port in ready.yield(port) }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let serving = Task {
             defer { ready.finish() }
             try await group.run()
@@ -108,32 +116,49 @@ struct RunCommand: AsyncParsableCommand {
             try await serving.value // the server's reason for not starting
             throw ExitCode.failure
         }
-        let interrupts = await UnixSignalsSequence(trapping: .sigint, .sigterm)
-        let canceller = Task {
-            for await _ in interrupts {
-                FileHandle.standardError.write(Data("\ncjr: canceling the run (its processes get SIGTERM, then SIGKILL)…\n".utf8))
+        // The run exists only once everything is in place to execute it: one refused or
+        // abandoned before this leaves nothing queued behind.
+        let run: CustomJobRun
+        await interrupts.creatingRun()
+        do {
+            run = try await store.createRun(jobId: job.id, description: "cjr run \(directory)", overrides: overrides)
+        } catch let error as CJRError {
+            await group.triggerGracefulShutdown()
+            try? await serving.value
+            try? FileHandle.standardError.write(contentsOf: Data(Preflight.describe(error, folder: folder.path).utf8))
+            throw ExitCode(2)
+        }
+        await interrupts.watch { count in
+            if count == 1 {
+                try? FileHandle.standardError.write(contentsOf: Data("\ncjr: canceling the run (its processes get SIGTERM, then SIGKILL)…\n".utf8))
                 _ = try? await scheduler.cancel(jobId: job.id, runId: run.id)
+            } else {
+                try? FileHandle.standardError.write(contentsOf: Data("\ncjr: not waiting any longer; the next cjr start settles the run\n".utf8))
+                await group.triggerGracefulShutdown()
             }
         }
-        defer { canceller.cancel() }
         await scheduler.submit(run.id)
-        // Its output as any client follows it, through the API it serves.
-        let token = try String(contentsOf: store.directory.tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let api = try ServerClient(server: "http://127.0.0.1:\(port)", token: token)
-        try await api.stream("customJobs/\(job.id)/runs/\(run.id)/logs/?follow=true", to: .standardOutput)
+        // Its output as any client follows it, through the API it serves, with a token of
+        // the run's (revoked when it ends), not the admin's.
+        if let token = try? await store.issueRunToken(runId: run.id, lifetime: timeout + 60),
+           let api = try? ServerClient(server: "http://127.0.0.1:\(port)", token: token) {
+            try? await api.stream("customJobs/\(job.id)/runs/\(run.id)/logs/?follow=true", to: .standardOutput)
+        }
         var final = try await store.run(jobId: job.id, runId: run.id)
-        while !final.status.isFinal { // the log ends as the run does; its record follows
+        while !final.status.isFinal, await !interrupts.gaveUp { // the log ends as the run does; its record follows
             try await Task.sleep(for: .milliseconds(20))
-            final = try await store.run(jobId: job.id, runId: run.id)
+            final = (try? await store.run(jobId: job.id, runId: run.id)) ?? final
         }
         await group.triggerGracefulShutdown()
         try? await serving.value
+        guard final.status.isFinal else { throw ExitCode(130) }
         report(final, store: store)
         throw ExitCode(Self.exitCode(of: final))
     }
 
-    /// Stores the folder as a job (files, entry point, parameter values) and creates its run.
-    private func prepare(folder: URL, store: RunStore) async throws -> (CustomJob, CustomJobRun) {
+    /// Stores the folder as a job (files, entry point) and reads the parameter values its
+    /// run gets (checked against the job's definitions).
+    private func prepare(folder: URL, store: RunStore) async throws -> (CustomJob, [RuntimeParameterOverride]) {
         var changes = JobChanges(name: folder.lastPathComponent, jobType: JobType(rawValue: jobType),
                                  resources: CustomJobResources(egressNetworkPolicy: EgressNetworkPolicy(rawValue: egress) ?? .public,
                                                                resourceBundleId: resourceBundle))
@@ -154,7 +179,7 @@ struct RunCommand: AsyncParsableCommand {
         if job.entryPoint != entry.id { job = try await store.updateJob(id: job.id, JobChanges(entryPoint: entry.id)) }
         let overrides = try ParameterArguments(definitions: job.runtimeParameterDefinitions)
             .overrides(pairs: parameters, file: parameterFile)
-        return (job, try await store.createRun(jobId: job.id, description: "cjr run \(directory)", overrides: overrides))
+        return (job, overrides)
     }
 
     private func report(_ run: CustomJobRun, store: RunStore) {
@@ -166,10 +191,40 @@ struct RunCommand: AsyncParsableCommand {
         guard let record = try? JSONResponse.runRecord(run), let view = try? JSONDecoder().decode(RunView.self, from: record) else { return }
         let summary = RunDescription.summary(view) + " · log stored in \(store.directory.database.path)\n"
             + "cjr: sandbox: \(run.sandbox.map { $0.isEmpty ? "none (see cjr doctor)" : $0.joined(separator: ", ") } ?? "-")\n"
-        FileHandle.standardError.write(Data(summary.utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(summary.utf8))
     }
 
     static func exitCode(of run: CustomJobRun) -> Int32 {
         run.endReason?.commandExitCode(jobExitCode: run.exitCode) ?? 1
+    }
+}
+
+/// Ctrl-C and SIGTERM for `cjr run`: before the run exists they end cjr at once; after,
+/// each one goes to the handler given to ``watch(_:)`` with how many came so far.
+actor Interrupts {
+    private var count = 0
+    private var handler: (@Sendable (Int) async -> Void)?
+    /// From here an interrupt waits for the handler: the run may exist already.
+    private var creating = false
+
+    /// A second interrupt: cjr stops waiting for the run's end to be recorded.
+    var gaveUp: Bool { count >= 2 }
+
+    func received() async {
+        count += 1
+        if handler == nil && creating { return } // handed over by watch(_:)
+        guard let handler else {
+            try? FileHandle.standardError.write(contentsOf: Data("\ncjr: interrupted before the run started; nothing was run\n".utf8))
+            exit(130)
+        }
+        await handler(count)
+    }
+
+    func creatingRun() { creating = true }
+
+    /// From now on interrupts go to `handler`; one that came already is handed over now.
+    func watch(_ handler: @escaping @Sendable (Int) async -> Void) async {
+        self.handler = handler
+        if count > 0 { await handler(count) }
     }
 }

@@ -47,7 +47,7 @@ struct RunsCommand: AsyncParsableCommand {
                     print(client.json ? data.prettyJSON : "started run \(started.id) of job \(jobId)")
                     return
                 }
-                FileHandle.standardError.write(Data("cjr: run \(started.id) of job \(jobId) started\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("cjr: run \(started.id) of job \(jobId) started\n".utf8))
                 try await api.stream("customJobs/\(jobId)/runs/\(started.id)/logs/?follow=true", to: .standardOutput)
                 var final = try await api.json(.get, "customJobs/\(jobId)/runs/\(started.id)/")
                 while !(try final.decoded(as: RunView.self)).isFinal { // the log ends as the run does; its record follows
@@ -55,7 +55,7 @@ struct RunsCommand: AsyncParsableCommand {
                     final = try await api.json(.get, "customJobs/\(jobId)/runs/\(started.id)/")
                 }
                 let run = try final.decoded(as: RunView.self)
-                if client.json { print(final.prettyJSON) } else { FileHandle.standardError.write(Data((RunDescription.summary(run) + "\n").utf8)) }
+                if client.json { print(final.prettyJSON) } else { try? FileHandle.standardError.write(contentsOf: Data((RunDescription.summary(run) + "\n").utf8)) }
                 exitCode = RunDescription.exitCode(of: run)
             }
             if exitCode != 0 { throw ExitCode(exitCode) }
@@ -130,7 +130,7 @@ struct RunsCommand: AsyncParsableCommand {
                 do {
                     try await client.client().stream(path, to: .standardOutput)
                 } catch let error as ClientError where error.status == 404 && error.description.hasSuffix("No log found") {
-                    FileHandle.standardError.write(Data("cjr: run \(runId) has no output yet\n".utf8))
+                    try? FileHandle.standardError.write(contentsOf: Data("cjr: run \(runId) has no output yet\n".utf8))
                 }
             }
         }
