@@ -37,7 +37,19 @@ public enum StorageFailure {
 
     /// "the data directory /x has 0 bytes free", for messages.
     public static func situation(of data: DataDirectory) -> String {
-        let free = freeBytes(at: data.root).map { ByteCountFormatter.string(fromByteCount: $0, countStyle: .binary) } ?? "unknown space"
-        return "the data directory \(data.root.path) has \(free) free"
+        "the data directory \(data.root.path) has \(freeBytes(at: data.root).map(size) ?? "unknown space") free"
+    }
+
+    /// 0 bytes, 512 bytes, 1.5 KiB, 74.0 GiB.
+    public static func size(_ bytes: Int64) -> String {
+        let units = ["KiB", "MiB", "GiB", "TiB"]
+        guard bytes >= 1024 else { return "\(bytes) bytes" }
+        var value = Double(bytes) / 1024
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return String(format: "%.1f %@", value, units[unit])
     }
 }

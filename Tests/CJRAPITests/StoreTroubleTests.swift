@@ -20,7 +20,9 @@ struct StoreTroubleTests {
             let (run, _) = try await api.startRun(jobId)
             let runId = try #require(run["id"].string)
             while try await api.logs(jobId, runId).count < 20_000 { try await Task.sleep(for: .milliseconds(10)) }
-            let queue = try DatabaseQueue(path: server.dataDirectory.database.path)
+            var settings = Configuration()
+            settings.busyMode = .timeout(10) // the server writes too: wait for our turn to lock
+            let queue = try DatabaseQueue(path: server.dataDirectory.database.path, configuration: settings)
             try await queue.writeWithoutTransaction { db in
                 try db.execute(sql: "BEGIN IMMEDIATE")
                 Thread.sleep(forTimeInterval: 2)

@@ -22,7 +22,7 @@ struct DoctorCommand: AsyncParsableCommand {
         var probe = dataDirectory.directory.root
         while !FileManager.default.fileExists(atPath: probe.path) && probe.path != "/" { probe.deleteLastPathComponent() }
         guard let free = StorageFailure.freeBytes(at: probe) else { return "\(dataDirectory.directory.root.path) (free space unknown)" }
-        let text = "\(dataDirectory.directory.root.path), \(ByteCountFormatter.string(fromByteCount: free, countStyle: .binary)) free"
+        let text = "\(dataDirectory.directory.root.path), \(StorageFailure.size(free)) free"
         return free < StorageFailure.lowSpaceBytes
             ? text + ": low; below \(StorageFailure.lowSpaceBytes >> 20) MiB writes may be refused with 507 and runs' output lost"
             : text
