@@ -9,8 +9,10 @@ public enum ObjectID {
         bytes[1] = UInt8(truncatingIfNeeded: seconds >> 16)
         bytes[2] = UInt8(truncatingIfNeeded: seconds >> 8)
         bytes[3] = UInt8(truncatingIfNeeded: seconds)
+        // One 64-bit draw (one getrandom call), not eight one-byte ones.
         var generator = SystemRandomNumberGenerator()
-        for index in 4..<12 { bytes[index] = UInt8.random(in: .min ... .max, using: &generator) }
+        let random = generator.next()
+        for index in 4..<12 { bytes[index] = UInt8(truncatingIfNeeded: random >> (8 * UInt64(index - 4))) }
         return hex(bytes)
     }
 
