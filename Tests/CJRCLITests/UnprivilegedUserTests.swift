@@ -32,6 +32,7 @@ struct UnprivilegedUserTests {
         #expect(result.output.contains("seccomp filter     yes"), "\(result.output)")
         #expect(result.output.contains("network namespace  yes (through an unprivileged user namespace)"), "\(result.output)")
         #expect(result.output.contains("process tree       the launcher's subreaper walk"), "\(result.output)")
+        #expect(result.output.contains("data directory     \(home.path)/.local/share/cjr, "), "where it is and its free space: \(result.output)")
     }
 
     @Test("egress none holds for an ordinary user; the run's record lists exactly what was applied")

@@ -51,8 +51,12 @@ struct LocalExecutor: Executor {
                 let pid = execution.processIdentifier.value
                 control.attach(launcher: pid, cgroup: cgroup)
                 var protections = recorded
-                // As root the run's uid follows from the launcher's pid (see SandboxPlan).
-                if let base = spec.runUIDBase { protections.insert("uid:\(UInt64(base) + UInt64(pid))", at: 2) }
+                // As root the run's uid follows from the launcher's pid (see SandboxPlan); it is
+                // recorded after the namespaces.
+                if let base = spec.runUIDBase {
+                    let after = protections.firstIndex(of: "mount-namespace").map { $0 + 1 } ?? protections.count
+                    protections.insert("uid:\(UInt64(base) + UInt64(pid))", at: after)
+                }
                 await started(StartedLaunch(launcher: ProcessInspector.identity(of: pid), cgroup: cgroup, protections: protections))
                 for try await chunk in execution.standardOutput {
                     try await output(chunk.withUnsafeBytes { Array($0) })

@@ -86,13 +86,15 @@ struct RunPreparation: Sendable {
     /// directories shown again should a hidden directory (/root, /home) hold them.
     private func view(of run: CustomJobRun, version: ExecutionEnvironmentVersion?, bundle: ResourceBundle) -> SandboxPlan.View {
         let workspace = RunWorkspace(for: run.id, in: store.directory)
-        var hidden = [store.directory.root.path, launcher] + Self.homeDirectories
+        var hidden = [store.directory.root.path, launcher] + Self.homeDirectories + Self.executable
         if let policies = sandbox.policies { hidden.append(policies.directory.path) }
-        if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { hidden.append(executable) }
         return SandboxPlan.View(runDirectories: [workspace.jobDirectory.path, workspace.home.path], hidden: hidden,
                                 exposed: SandboxPlan.environmentPaths(of: version), temporaryBytes: bundle.memoryBytes,
                                 runUIDBase: configuration.runUIDBase)
     }
+
+    /// cjr's own executable (the server, `cjr run`, or a test runner), read once.
+    static let executable: [String] = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")).map { [$0] } ?? []
 
     /// The home directory of cjr's user, wherever it lies (a service account's under
     /// /var/lib, say), by `HOME` and by the password database.

@@ -33,14 +33,36 @@ public struct BlobStore: Sendable {
 
     /// The blob's bytes, checked against its hash: a blob changed on disk is never served.
     public func contents(ofHash hash: String) throws -> Data {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path(forHash: hash)))
-        let actual = ObjectID.hex(SHA256.hash(data: data))
-        guard actual == hash else { throw BlobIntegrityError(hash: hash, actual: actual) }
+        var data = Data()
+        try verify(hash: hash) { data.append(contentsOf: $0) }
         return data
     }
 
+    /// Copies the blob to a new file at `target` (created with `mode`, never over an
+    /// existing one), hashing it on the way; on a mismatch the copy is removed and
+    /// ``BlobIntegrityError`` thrown. What a run executes is what was uploaded.
+    public func copyVerified(hash: String, to target: String, mode: mode_t) throws {
+        let output = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
+        guard output >= 0 else { throw POSIXFailure(operation: "create \(target)") }
+        do {
+            defer { close(output) }
+            try verify(hash: hash) { piece in
+                var offset = 0
+                while offset < piece.count {
+                    let written = Foundation.write(output, piece.baseAddress! + offset, piece.count - offset)
+                    if written < 0 && errno == EINTR { continue }
+                    guard written > 0 else { throw POSIXFailure(operation: "write \(target)") }
+                    offset += written
+                }
+            }
+        } catch {
+            unlink(target)
+            throw error
+        }
+    }
+
     /// Reads the blob once, in pieces, checking it against its hash and handing each piece
-    /// to `body` (nothing is kept): the first pass of serving a large file from disk.
+    /// to `body` (nothing is kept): how a blob is copied, served or read whole.
     public func verify(hash: String, _ body: (UnsafeRawBufferPointer) throws -> Void = { _ in }) throws {
         let source = open(path(forHash: hash), O_RDONLY | O_CLOEXEC)
         guard source >= 0 else { throw POSIXFailure(operation: "open blob \(hash)") }
@@ -62,49 +84,6 @@ public struct BlobStore: Sendable {
         }
         let actual = ObjectID.hex(hasher.finalize())
         guard actual == hash else { throw BlobIntegrityError(hash: hash, actual: actual) }
-    }
-
-    /// Copies the blob to a new file at `target` (created with `mode`, never over an
-    /// existing one), hashing it on the way; on a mismatch the copy is removed and
-    /// ``BlobIntegrityError`` thrown. What a run executes is what was uploaded.
-    public func copyVerified(hash: String, to target: String, mode: mode_t) throws {
-        let source = open(path(forHash: hash), O_RDONLY | O_CLOEXEC)
-        guard source >= 0 else { throw POSIXFailure(operation: "open blob \(hash)") }
-        defer { close(source) }
-        let output = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard output >= 0 else { throw POSIXFailure(operation: "create \(target)") }
-        var hasher = SHA256()
-        var failure: (any Error)?
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        copying: while true {
-            let count = buffer.withUnsafeMutableBytes { Foundation.read(source, $0.baseAddress, $0.count) }
-            if count == 0 { break }
-            if count < 0 {
-                if errno == EINTR { continue }
-                failure = POSIXFailure(operation: "read blob \(hash)")
-                break
-            }
-            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-            var offset = 0
-            while offset < count {
-                let written = buffer.withUnsafeBytes { Foundation.write(output, $0.baseAddress! + offset, count - offset) }
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else {
-                    failure = POSIXFailure(operation: "write \(target)")
-                    break copying
-                }
-                offset += written
-            }
-        }
-        close(output)
-        if failure == nil {
-            let actual = ObjectID.hex(hasher.finalize())
-            if actual != hash { failure = BlobIntegrityError(hash: hash, actual: actual) }
-        }
-        if let failure {
-            unlink(target)
-            throw failure
-        }
     }
 
     /// Removes staged leftovers and blob files whose hash is not in `referenced`. Only
