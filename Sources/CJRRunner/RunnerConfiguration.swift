@@ -3,8 +3,10 @@ import CJRModel
 
 /// How runs are executed; the server and `cjr run` fill it from their flags.
 public struct RunnerConfiguration: Sendable {
-    /// `maxCustomJobRuns`: runs executing at once; more wait in FIFO order.
+    /// `maxCustomJobRuns`: runs executing at once; more wait, in turn across users.
     public var maxConcurrentRuns: Int
+    /// Runs of one user executing at once (nil: no limit but the machine's).
+    public var maxRunsPerUser: Int?
     /// `maxCustomJobTimeout`: a run still going after this many seconds is killed.
     public var timeoutSeconds: Int
     /// Between SIGTERM and SIGKILL when a run is stopped (timeout, cancel, shutdown).

@@ -65,6 +65,21 @@ struct OpenAPITests {
             try await tour.run(.get, "/customJobs/ffffffffffffffffffffffff/", template: jobPath)
             try await tour.run(.patch, "/customJobs/\(id)/", template: jobPath, json: #"{"description": "toured"}"#)
             try await tour.run(.patch, "/customJobs/\(id)/", template: jobPath, json: #"{"entryPoint": "nope"}"#)
+            let sharing = "/customJobs/{customJobId}/sharedRoles/"
+            _ = try api.addUser("toured")
+            let observer = try api.addUser("observer")
+            try await tour.run(.get, "/customJobs/\(id)/sharedRoles/?offset=0&limit=10", template: sharing)
+            try await tour.run(.get, "/customJobs/\(id)/sharedRoles/?shareRecipientType=robot", template: sharing)
+            try await tour.run(.patch, "/customJobs/\(id)/sharedRoles/", template: sharing,
+                               json: #"{"operation": "updateRoles", "roles": [{"username": "observer", "role": "OBSERVER", "shareRecipientType": "user", "canShare": null}]}"#)
+            try await tour.run(.patch, "/customJobs/\(id)/sharedRoles/", template: sharing,
+                               json: #"{"operation": "updateRoles", "roles": [{"username": "admin", "role": "NO_ROLE", "shareRecipientType": "user"}]}"#)
+            try await tour.run(.patch, "/customJobs/\(id)/sharedRoles/", template: sharing,
+                               json: #"{"operation": "updateRoles", "roles": [{"username": "ghost", "role": "USER", "shareRecipientType": "user"}]}"#)
+            try await tour.run(.patch, "/customJobs/\(id)/sharedRoles/", template: sharing, raw: ("text/plain", "x"))
+            try await tour.run(.patch, "/customJobs/\(id)/sharedRoles/", template: sharing,
+                               authorization: "Bearer \(observer.token)")
+            try await tour.run(.delete, "/customJobs/\(id)/", template: jobPath, authorization: "Bearer \(observer.token)")
             try await tour.run(.get, "/customJobs/\(id)/items/\(textItem)/", template: itemPath)
             try await tour.run(.get, "/customJobs/\(id)/items/\(binaryItem)/", template: itemPath)
             try await tour.run(.get, "/customJobs/\(id)/items/ffffffffffffffffffffffff/", template: itemPath)

@@ -135,4 +135,35 @@ struct ClientVerbTests {
         #expect(unknownTemplate.stderr == "cjr: server said 404 Not Found: Custom job template nope not found.\n", "\(unknownTemplate.stderr)")
         #expect(json(try client(server, ["jobs", "list", "--json"]).stdout)["totalCount"] as? Int == 1, "no half-created job")
     }
+
+    @Test("an administrator sets up a team with the README's commands; tokens stop at revoke and disable")
+    func teamSetup() async throws {
+        let server = try ServeProcess(extraArguments: ["--max-runs-per-user", "2"])
+        let data = ["--data-dir", server.dataDirectory.path]
+        let alice = try cjr(["users", "add", "alice", "--org", "acme", "--group", "ml"] + data)
+        #expect(alice.status == 0 && alice.stdout.contains("created organization acme"), "\(alice)")
+        #expect(try cjr(["users", "add", "bob", "--org", "acme", "--group", "ml"] + data).status == 0)
+        let aliceToken = try cjr(["tokens", "create", "--user", "alice", "--expires", "90d", "--name", "laptop"] + data)
+        #expect(aliceToken.status == 0 && aliceToken.stderr.contains("not shown again"), "\(aliceToken)")
+        let bobToken = try cjr(["tokens", "create", "--user", "bob"] + data)
+        let (aliceSecret, bobSecret) = (aliceToken.stdout.trimmingCharacters(in: .newlines), bobToken.stdout.trimmingCharacters(in: .newlines))
+        #expect(aliceSecret.hasPrefix("cjr_") && bobSecret.hasPrefix("cjr_"))
+
+        let users = try cjr(["users", "list"] + data).stdout
+        #expect(users.contains("alice") && users.contains("acme") && users.contains("ml"), "\(users)")
+        #expect(try cjr(["groups", "list"] + data).stdout.contains("alice,bob"))
+        let tokens = try cjr(["tokens", "list"] + data).stdout
+        #expect(tokens.contains("laptop") && !tokens.contains(aliceSecret), "\(tokens)")
+        #expect(try cjr(["users", "add", "alice"] + data).stderr.contains("already exists"))
+        #expect(try cjr(["tokens", "create", "--user", "alice", "--expires", "soon"] + data).status != 0)
+
+        #expect(try await httpGet(port: server.port, path: "/customJobs/", token: aliceSecret).0 == 200)
+        #expect(try await httpGet(port: server.port, path: "/customJobs/", token: bobSecret).0 == 200)
+        #expect(try cjr(["users", "disable", "alice"] + data).status == 0)
+        #expect(try await httpGet(port: server.port, path: "/customJobs/", token: aliceSecret).0 == 401)
+        let bobsId = try #require(tokens.split(separator: "\n").first { $0.contains(" bob ") }?.split(separator: " ").first)
+        #expect(try cjr(["tokens", "revoke", String(bobsId)] + data).status == 0)
+        #expect(try await httpGet(port: server.port, path: "/customJobs/", token: bobSecret).0 == 401)
+        #expect(try await httpGet(port: server.port, path: "/customJobLimits/", token: server.token).1.contains("\"maxCustomJobRunsPerUser\":2"))
+    }
 }

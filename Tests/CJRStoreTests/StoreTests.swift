@@ -17,7 +17,7 @@ struct StoreTests {
     func migrations() async throws {
         try await withStore { store in
             let applied = try store.appliedMigrations()
-            #expect(applied.map { $0.prefix(3) } == ["v1:", "v2:", "v3:", "v4:", "v5:"])
+            #expect(applied.map { $0.prefix(3) } == ["v1:", "v2:", "v3:", "v4:", "v5:", "v6:"])
             let reopened = try RunStore(directory: store.directory)
             #expect(try reopened.appliedMigrations() == store.appliedMigrations())
         }
@@ -79,10 +79,10 @@ struct StoreTests {
             let blob = try store.blobs.store(Array("echo\n".utf8))
             let job = try await store.createJob(JobChanges(name: "tx", uploads: [
                 UploadedFile(path: try JobFilePath(validating: "run.sh"), contentHash: blob.hash, size: blob.size),
-            ]), ownerId: nil)
+            ]), ownerId: try store.adminUserId())
             var changes = JobChanges(name: "renamed", filesToDelete: ["ffffffffffffffffffffffff"])
             changes.uploads = [UploadedFile(path: try JobFilePath(validating: "new.sh"), contentHash: blob.hash, size: blob.size)]
-            await #expect(throws: CJRError.self) { try await store.updateJob(id: job.id, changes) }
+            await #expect(throws: CJRError.self) { try await store.updateJob(id: job.id, changes, by: try store.adminUserId()) }
             #expect(try await store.job(id: job.id) == job)
         }
     }
@@ -95,8 +95,9 @@ struct StoreTests {
             func upload(_ path: String, _ blob: StoredBlob) throws -> UploadedFile {
                 UploadedFile(path: try JobFilePath(validating: path), contentHash: blob.hash, size: blob.size)
             }
-            let first = try await store.createJob(JobChanges(name: "a", uploads: [try upload("s", shared), try upload("o", own)]), ownerId: nil)
-            _ = try await store.createJob(JobChanges(name: "b", uploads: [try upload("s", shared)]), ownerId: nil)
+            let admin = try store.adminUserId()
+            let first = try await store.createJob(JobChanges(name: "a", uploads: [try upload("s", shared), try upload("o", own)]), ownerId: admin)
+            _ = try await store.createJob(JobChanges(name: "b", uploads: [try upload("s", shared)]), ownerId: admin)
             try await store.deleteJob(id: first.id)
             try await store.purgeJob(id: first.id)
             let queue = try DatabaseQueue(path: store.directory.database.path)

@@ -48,4 +48,21 @@ extension Request {
             throw tooLarge
         }
     }
+
+    /// A small JSON object body: nil when there is no body at all (the official client
+    /// sends some requests so), 415 for another media type, 422 for JSON that is not an
+    /// object.
+    func jsonObject(maxBytes: Int64, example: String) async throws -> [String: JSONValue]? {
+        let buffer = try await collectBody(maxBytes: maxBytes)
+        if buffer.readableBytes == 0 { return nil }
+        let mediaType = (headers[.contentType] ?? "").split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() }
+        guard mediaType == "application/json" || mediaType == nil || mediaType == "" else {
+            throw CJRError(.unsupportedMediaType, "Send the body as application/json: \(example).")
+        }
+        let json = try JSONValue.parse(Data(buffer.readableBytesView))
+        guard case .object(let object) = json else {
+            throw CJRError(.invalidInput, "The request body must be a JSON object (\(example)), got \(json.typeName).")
+        }
+        return object
+    }
 }

@@ -5,7 +5,8 @@ import CJRModel
 import CJRStore
 
 /// `/credentials/`: the local credential store for `credential` runtime parameters. Secret
-/// values go in and never come out through the API (nor into the server's log).
+/// values go in and never come out through the API (nor into the server's log). Each
+/// credential is its creator's alone: other users neither see nor use it.
 struct CredentialRoutes {
     let store: RunStore
     let configuration: APIConfiguration
@@ -18,7 +19,7 @@ struct CredentialRoutes {
     }
 
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let page = try await store.credentials(page: try request.pageRequest)
+        let page = try await store.credentials(ownerId: try context.requireUser.id, page: try request.pageRequest)
         return try JSONResponse.make(ListPayload(page: page, request: request, transform: CredentialPayload.init))
     }
 
@@ -48,17 +49,19 @@ struct CredentialRoutes {
         guard let type = CredentialType(rawValue: typeName) else {
             throw CJRError.invalid("credentialType", "'\(typeName)' is not one of \(CredentialType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let credential = try await store.createCredential(name: name, type: type, description: description, fields: fields)
+        let credential = try await store.createCredential(name: name, type: type, description: description, fields: fields,
+                                                          ownerId: try context.requireUser.id)
         context.logger.info("credential created", metadata: ["credential": "\(credential.id)", "type": "\(type.rawValue)"])
         return try JSONResponse.make(CredentialPayload(credential), status: .created)
     }
 
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> Response {
-        try JSONResponse.make(CredentialPayload(try await store.credential(id: try context.parameters.require("credentialId"))))
+        try JSONResponse.make(CredentialPayload(try await store.credential(id: try context.parameters.require("credentialId"),
+                                                                           ownerId: try context.requireUser.id)))
     }
 
     @Sendable func delete(_ request: Request, context: APIRequestContext) async throws -> Response {
-        try await store.deleteCredential(id: try context.parameters.require("credentialId"))
+        try await store.deleteCredential(id: try context.parameters.require("credentialId"), ownerId: try context.requireUser.id)
         return Response(status: .noContent)
     }
 }

@@ -6,7 +6,7 @@ import CJRRunner
 import CJRStore
 
 /// `/customJobs/…`, `/deletedCustomJobs/` and `/customJobsCleanup/…`: the API mapped onto
-/// the store.
+/// the store. Each handler first checks the user's role on the job (``JobPermission``).
 struct CustomJobRoutes {
     let store: RunStore
     let scheduler: RunScheduler
@@ -24,12 +24,12 @@ struct CustomJobRoutes {
     }
 
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let page = try await store.jobs(matching: try request.jobFilter, page: try request.pageRequest)
+        let page = try await store.jobs(matching: try request.jobFilter, visibleTo: try context.requireUser.id, page: try request.pageRequest)
         return try JSONResponse.make(ListPayload(page: page, request: request, transform: JobPayload.init))
     }
 
     @Sendable func listDeleted(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let page = try await store.deletedJobs(page: try request.pageRequest)
+        let page = try await store.deletedJobs(visibleTo: try context.requireUser.id, page: try request.pageRequest)
         return try JSONResponse.make(ListPayload(page: page, request: request, transform: JobPayload.init))
     }
 
@@ -41,33 +41,41 @@ struct CustomJobRoutes {
     }
 
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> Response {
-        try JSONResponse.make(JobPayload(try await store.job(id: try context.parameters.require("customJobId"))))
+        let id = try context.parameters.require("customJobId")
+        try await context.authorize(.read, job: id, in: store)
+        return try JSONResponse.make(JobPayload(try await store.job(id: id)))
     }
 
     /// The reference answers a successful PATCH with 201.
     @Sendable func update(_ request: Request, context: APIRequestContext) async throws -> Response {
         let id = try context.parameters.require("customJobId")
-        _ = try await store.job(id: id) // 404 before reading a possibly large body
+        try await context.authorize(.use, job: id, in: store) // before reading a possibly large body
         let changes = try await changes(from: request, operation: .update)
-        return try JSONResponse.make(JobPayload(try await store.updateJob(id: id, changes)), status: .created)
+        return try JSONResponse.make(JobPayload(try await store.updateJob(id: id, changes, by: try context.requireUser.id)), status: .created)
     }
 
     /// Soft-deletes the job; its unfinished runs are canceled first.
     @Sendable func delete(_ request: Request, context: APIRequestContext) async throws -> Response {
         let id = try context.parameters.require("customJobId")
+        try await context.authorize(.delete, job: id, in: store)
         await scheduler.cancelAll(jobId: id)
         try await store.deleteJob(id: id)
         return Response(status: .noContent)
     }
 
+    /// A live job the user can see is a 409 (delete it first), as the reference says.
     @Sendable func purge(_ request: Request, context: APIRequestContext) async throws -> Response {
-        try await store.purgeJob(id: try context.parameters.require("customJobId"))
+        let id = try context.parameters.require("customJobId")
+        let isLive = (try? await context.authorize(.read, job: id, in: store)) != nil
+        try await context.authorize(.delete, job: id, in: store, deleted: !isLive)
+        try await store.purgeJob(id: id)
         return Response(status: .noContent)
     }
 
     @Sendable func item(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let item = try await store.jobItem(jobId: try context.parameters.require("customJobId"),
-                                           itemId: try context.parameters.require("itemId"))
+        let jobId = try context.parameters.require("customJobId")
+        try await context.authorize(.read, job: jobId, in: store)
+        let item = try await store.jobItem(jobId: jobId, itemId: try context.parameters.require("itemId"))
         return try FileContentPayload.response(item: item, blobs: store.blobs)
     }
 

@@ -19,6 +19,7 @@ struct RunLogRoutes {
     @Sendable func read(_ request: Request, context: APIRequestContext) async throws -> Response {
         let jobId = try context.parameters.require("customJobId")
         let runId = try context.parameters.require("runId")
+        try await context.authorize(.read, job: jobId, in: store)
         let follow: Bool
         switch request.uri.queryParameters["follow"] {
         case nil, "false", "False", "0": follow = false
@@ -62,8 +63,9 @@ struct RunLogRoutes {
     }
 
     @Sendable func delete(_ request: Request, context: APIRequestContext) async throws -> Response {
-        guard try await store.deleteLog(jobId: try context.parameters.require("customJobId"),
-                                        runId: try context.parameters.require("runId")) else {
+        let jobId = try context.parameters.require("customJobId")
+        try await context.authorize(.use, job: jobId, in: store)
+        guard try await store.deleteLog(jobId: jobId, runId: try context.parameters.require("runId")) else {
             throw CJRError.notFound("No log found")
         }
         return Response(status: .noContent)

@@ -24,7 +24,9 @@ struct RunRoutes {
 
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> Response {
         let scheduledJobId = request.uri.queryParameters["scheduledJobId"].map { String($0) }
-        let page = try await store.runs(jobId: try context.parameters.require("customJobId"),
+        let jobId = try context.parameters.require("customJobId")
+        try await context.authorize(.read, job: jobId, in: store)
+        let page = try await store.runs(jobId: jobId,
                                         scheduledJobId: scheduledJobId, page: try request.pageRequest)
         return try JSONResponse.make(ListPayload(page: page, request: request, transform: RunPayload.init))
     }
@@ -33,38 +35,47 @@ struct RunRoutes {
     /// client's `JobRun.create(max_wait=…)` waits).
     @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> Response {
         let jobId = try context.parameters.require("customJobId")
+        let user = try context.requireUser
+        try await context.authorize(.use, job: jobId, in: store)
         let body = try await RunBody.parse(request, maxBytes: configuration.maxJSONBytes)
-        let run = try await store.createRun(jobId: jobId, description: body.description, overrides: body.overrides)
-        await scheduler.submit(run.id)
+        let run = try await store.createRun(jobId: jobId, description: body.description, overrides: body.overrides, startedBy: user.id)
+        await scheduler.submit(run.id, userId: user.id)
         context.logger.info("run queued", metadata: ["job": "\(jobId)", "run": "\(run.id)"])
         let location = PageLinks.origin(of: request) + APIServer.pathPrefix + "/status/\(run.jobStatusId)/"
         return try JSONResponse.make(RunPayload(run), status: .created, headers: [.location: location])
     }
 
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let run = try await store.run(jobId: try context.parameters.require("customJobId"), runId: try context.parameters.require("runId"))
-        return try JSONResponse.make(RunPayload(run))
+        let jobId = try context.parameters.require("customJobId")
+        try await context.authorize(.read, job: jobId, in: store)
+        return try JSONResponse.make(RunPayload(try await store.run(jobId: jobId, runId: try context.parameters.require("runId"))))
     }
 
     /// The reference answers a successful PATCH with 201.
     @Sendable func update(_ request: Request, context: APIRequestContext) async throws -> Response {
         let jobId = try context.parameters.require("customJobId")
         let runId = try context.parameters.require("runId")
+        try await context.authorize(.use, job: jobId, in: store)
         _ = try await store.run(jobId: jobId, runId: runId)
         let body = try await RunBody.parse(request, maxBytes: configuration.maxJSONBytes)
-        let run = try await store.updateRun(jobId: jobId, runId: runId, description: body.description, overrides: body.overrides)
+        let run = try await store.updateRun(jobId: jobId, runId: runId, description: body.description, overrides: body.overrides,
+                                            by: try context.requireUser.id)
         return try JSONResponse.make(RunPayload(run), status: .created)
     }
 
     /// DELETE cancels: 204 once the cancel is under way (the run reads `canceling`, then
     /// `canceled` when its processes are gone); 422 for a run that already ended.
     @Sendable func cancel(_ request: Request, context: APIRequestContext) async throws -> Response {
-        try await scheduler.cancel(jobId: try context.parameters.require("customJobId"), runId: try context.parameters.require("runId"))
+        let jobId = try context.parameters.require("customJobId")
+        try await context.authorize(.use, job: jobId, in: store)
+        try await scheduler.cancel(jobId: jobId, runId: try context.parameters.require("runId"))
         return Response(status: .noContent)
     }
 
     @Sendable func item(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let item = try await store.runItem(jobId: try context.parameters.require("customJobId"),
+        let jobId = try context.parameters.require("customJobId")
+        try await context.authorize(.read, job: jobId, in: store)
+        let item = try await store.runItem(jobId: jobId,
                                            runId: try context.parameters.require("runId"),
                                            itemId: try context.parameters.require("itemId"))
         return try FileContentPayload.response(item: item, blobs: store.blobs)
@@ -73,7 +84,13 @@ struct RunRoutes {
     /// 200 with the status while the run is queued or executing; 303 to the run once it
     /// has ended, whatever the outcome (the client then reads the run's status).
     @Sendable func status(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let run = try await store.run(statusId: try context.parameters.require("statusId"))
+        let statusId = try context.parameters.require("statusId")
+        let run = try await store.run(statusId: statusId)
+        do {
+            try await context.authorize(.read, job: run.customJobId, in: store)
+        } catch let error as CJRError where error.kind == .notFound {
+            throw CJRError.notFound("Status \(statusId) not found.") // as for one that does not exist
+        }
         let runURL = PageLinks.origin(of: request) + APIServer.pathPrefix + "/customJobs/\(run.customJobId)/runs/\(run.id)/"
         var payload = StatusPayload(statusId: run.jobStatusId, status: "RUNNING", message: "", created: run.created.iso8601,
                                     customJobId: run.customJobId, customJobRunId: run.id)
@@ -102,15 +119,8 @@ struct RunBody {
     var overrides: [RuntimeParameterOverride]?
 
     static func parse(_ request: Request, maxBytes: Int64) async throws -> RunBody {
-        let buffer = try await request.collectBody(maxBytes: maxBytes)
-        if buffer.readableBytes == 0 { return RunBody() }
-        let mediaType = (request.headers[.contentType] ?? "").split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() }
-        guard mediaType == "application/json" || mediaType == nil || mediaType == "" else {
-            throw CJRError(.unsupportedMediaType, "Send the run's body as application/json (or no body at all).")
-        }
-        let json = try JSONValue.parse(Data(buffer.readableBytesView))
-        guard case .object(let object) = json else {
-            throw CJRError(.invalidInput, "The request body must be a JSON object, got \(json.typeName).")
+        guard let object = try await request.jsonObject(maxBytes: maxBytes, example: "{description, runtimeParameterValues}, or no body") else {
+            return RunBody()
         }
         var body = RunBody()
         for (key, value) in object.sorted(by: { $0.key < $1.key }) {

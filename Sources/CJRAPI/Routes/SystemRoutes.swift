@@ -18,7 +18,8 @@ struct SystemRoutes {
         }
         router.get("customJobLimits") { _, _ in
             try JSONResponse.make(LimitsPayload(maxCustomJobRuns: configuration.runner.maxConcurrentRuns,
-                                                maxCustomJobTimeout: configuration.runner.timeoutSeconds))
+                                                maxCustomJobTimeout: configuration.runner.timeoutSeconds,
+                                                maxCustomJobRunsPerUser: configuration.runner.maxRunsPerUser))
         }
     }
 }

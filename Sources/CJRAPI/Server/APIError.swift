@@ -21,6 +21,7 @@ extension CJRError.Kind {
         case .conflict: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
         case .unsupportedMediaType: .unsupportedMediaType
         }
     }

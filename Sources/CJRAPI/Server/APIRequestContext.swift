@@ -1,4 +1,5 @@
 import Hummingbird
+import CJRModel
 import CJRStore
 
 /// The request context of every API route: Hummingbird's core storage plus the user
@@ -17,5 +18,14 @@ public struct APIRequestContext: RequestContext {
             guard let user else { throw APIError(.unauthorized, "Authentication required.") }
             return user
         }
+    }
+}
+
+extension APIRequestContext {
+    /// Checks that the request's user may do `permission` on job `jobId` (404 as for a
+    /// missing job when they have no role on it, 403 when their role is too weak).
+    @discardableResult
+    func authorize(_ permission: JobPermission, job jobId: String, in store: RunStore, deleted: Bool = false) async throws -> JobRole {
+        try await store.authorize(permission, jobId: jobId, userId: try requireUser.id, deleted: deleted)
     }
 }

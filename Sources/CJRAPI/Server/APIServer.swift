@@ -62,6 +62,7 @@ public enum APIServer {
         SystemRoutes(configuration: configuration).register(on: api)
         CustomJobRoutes(store: store, scheduler: scheduler, configuration: configuration).register(on: api)
         RunRoutes(store: store, scheduler: scheduler, configuration: configuration).register(on: api)
+        SharingRoutes(store: store, configuration: configuration).register(on: api)
         EnvironmentRoutes(store: store).register(on: api)
         CredentialRoutes(store: store, configuration: configuration).register(on: api)
         TemplateRoutes(store: store, configuration: configuration).register(on: api)

@@ -189,6 +189,8 @@ enum JSONEscape {
 struct LimitsPayload: Encodable, Sendable {
     var maxCustomJobRuns: Int
     var maxCustomJobTimeout: Int
+    /// cjr's own: runs of one user executing at once (null: only the machine's limit).
+    @ExplicitNull var maxCustomJobRunsPerUser: Int?
 }
 
 /// `GET /version/`.

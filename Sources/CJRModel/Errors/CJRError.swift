@@ -13,6 +13,8 @@ public struct CJRError: Error, Sendable, Equatable, CustomStringConvertible {
         case payloadTooLarge
         /// No valid credentials (HTTP 401).
         case unauthorized
+        /// The user may see the resource but not do this to it (HTTP 403).
+        case forbidden
         /// The body's media type is not one the endpoint reads (HTTP 415).
         case unsupportedMediaType
     }

@@ -33,6 +33,8 @@ public struct CustomJobRun: Sendable, Equatable {
     /// The protections the run's processes got (`seccomp:default`, `network-namespace`,
     /// `cgroup:<path>`, …), recorded when it started; nil before.
     public var sandbox: [String]?
+    /// Id of the user who started the run; it acts as them (credentials, API token).
+    public var startedBy: String?
 
     public init(id: String, customJobId: String, jobStatusId: String, description: String, status: RunStatus,
                 jobType: JobType = .default, entryPoint: String, environmentId: String, environmentVersionId: String, resources: CustomJobResources,
@@ -40,7 +42,7 @@ public struct CustomJobRun: Sendable, Equatable {
                 runtimeParameterValues: [String: RuntimeParameterValue] = [:], scheduledJobId: String? = nil,
                 created: Timestamp, startedAt: Timestamp? = nil, endedAt: Timestamp? = nil, exitCode: Int? = nil,
                 signal: Int? = nil, endReason: RunEndReason? = nil, logBytes: Int64 = 0, logTruncated: Bool = false,
-                queuePosition: Int? = nil, sandbox: [String]? = nil) {
+                queuePosition: Int? = nil, sandbox: [String]? = nil, startedBy: String? = nil) {
         self.id = id
         self.customJobId = customJobId
         self.jobStatusId = jobStatusId
@@ -65,6 +67,7 @@ public struct CustomJobRun: Sendable, Equatable {
         self.logTruncated = logTruncated
         self.queuePosition = queuePosition
         self.sandbox = sandbox
+        self.startedBy = startedBy
     }
 
     /// Seconds the run has taken: 0 before it starts, growing while it runs, final after.

@@ -60,7 +60,7 @@ struct RunPreparation: Sendable {
         var environment = RunEnvironment(run: run, version: version, workspace: workspace, privateTemporary: plan.contained)
         do {
             try await environment.addParameters(of: run, drum: configuration.drumVariables) { id in
-                try await store.credentialSecrets(id: id)
+                try await store.credentialSecrets(id: id, ownerId: run.startedBy ?? "")
             }
         } catch {
             if !configuration.keepWorkspaces { workspace.remove() }

@@ -4,9 +4,9 @@ import ServiceLifecycle
 import CJRModel
 import CJRStore
 
-/// The bounded worker pool: at most `maxConcurrentRuns` runs execute at once, the rest
-/// wait in FIFO order (the order of creation, kept in the store, so the queue survives a
-/// restart).
+/// The bounded worker pool: at most `maxConcurrentRuns` runs execute at once (and at most
+/// `maxRunsPerUser` of one user's); the rest wait in a ``FairQueue``: round-robin across
+/// users, FIFO within each (the queue is kept in the store, so it survives a restart).
 ///
 /// As a `Service` it recovers on start: runs left executing by a process that is gone are
 /// marked `interrupted` (their leftover processes killed), queued runs start again. On
@@ -19,8 +19,11 @@ public actor RunScheduler: Service {
     private let executor: any Executor
     private let owner: ProcessIdentity
     private let logger: Logger
-    private var queue: [String] = []
+    private var queue = FairQueue()
     private var executing: [String: RunControl] = [:]
+    /// Executing runs per user, for the per-user limit.
+    private var executingByUser: [String: Int] = [:]
+    private var userOfRun: [String: String] = [:]
     /// Runs to start, handed from the actor to ``run()``, whose task group executes them.
     private let starts: AsyncStream<(id: String, control: RunControl)>
     private let startsContinuation: AsyncStream<(id: String, control: RunControl)>.Continuation
@@ -72,10 +75,11 @@ public actor RunScheduler: Service {
     /// Sets the API URL runs receive as `DATAROBOT_ENDPOINT`.
     public func setAPIEndpoint(_ url: String) { apiEndpoint = url }
 
-    /// Queues a run created in the store; it starts when a worker is free.
-    public func submit(_ runId: String) {
+    /// Queues a run created in the store, started by `userId`; it starts when a worker is
+    /// free and it is its user's turn.
+    public func submit(_ runId: String, userId: String) {
         guard accepting, !queue.contains(runId), executing[runId] == nil else { return }
-        queue.append(runId)
+        queue.append(runId, user: userId)
         pump()
     }
 
@@ -94,7 +98,7 @@ public actor RunScheduler: Service {
             throw error
         }
         if wasQueued {
-            queue.removeAll { $0 == runId }
+            queue.remove(runId)
         } else {
             executing[runId]?.stop(.canceled)
         }
@@ -152,7 +156,7 @@ public actor RunScheduler: Service {
         let revoked = try await store.revokeStaleRunTokens()
         if revoked > 0 { logger.notice("revoked the API tokens of runs that have ended", metadata: ["tokens": "\(revoked)"]) }
         guard configuration.adoptsQueuedRuns else { return }
-        for id in try await store.queuedRunIds() { submit(id) }
+        for run in try await store.queuedRuns() { submit(run.id, userId: run.userId) }
     }
 
     /// Working directories of runs that are not executing (left by a crash, or by a
@@ -166,10 +170,13 @@ public actor RunScheduler: Service {
     }
 
     private func pump() {
-        while accepting, executing.count < configuration.maxConcurrentRuns, !queue.isEmpty {
-            let id = queue.removeFirst()
+        let perUser = configuration.maxRunsPerUser ?? .max
+        while accepting, executing.count < configuration.maxConcurrentRuns,
+              let (id, user) = queue.next(eligible: { [executingByUser] in executingByUser[$0, default: 0] < perUser }) {
             let control = RunControl(graceSeconds: configuration.graceSeconds)
             executing[id] = control
+            executingByUser[user, default: 0] += 1
+            userOfRun[id] = user
             startsContinuation.yield((id, control))
         }
     }
@@ -221,6 +228,10 @@ public actor RunScheduler: Service {
 
     private func finished(_ id: String) {
         executing[id] = nil
+        if let user = userOfRun.removeValue(forKey: id) {
+            executingByUser[user, default: 1] -= 1
+            if executingByUser[user] == 0 { executingByUser[user] = nil }
+        }
         pump()
     }
 }

@@ -17,9 +17,10 @@ public struct StoredCredential: Sendable, Equatable {
 extension RunStore {
     /// Stores a credential; its field values are sealed with AES-GCM under the data
     /// directory's key (`credentials.key`, 0600) and only ever leave the store into a run's
-    /// environment.
+    /// environment. It belongs to `ownerId`: no one else lists, reads or uses it, and its
+    /// name is unique among that user's credentials.
     public func createCredential(name: String, type: CredentialType, description: String,
-                                 fields: [String: String]) async throws -> StoredCredential {
+                                 fields: [String: String], ownerId: String) async throws -> StoredCredential {
         try FieldLimits.validateName(name)
         try FieldLimits.validateDescription(description)
         let spec = CredentialFields.spec(for: type)
@@ -33,46 +34,49 @@ extension RunStore {
         let credential = StoredCredential(id: ObjectID.make(), name: name, credentialType: type, description: description,
                                           created: .now(), fieldNames: spec.all.filter { fields[$0] != nil })
         try await database.write { db in
-            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM credential WHERE name = ?", arguments: [name]) ?? 0 > 0 {
-                throw CJRError(.conflict, "name: a credential named '\(name)' already exists", field: "name")
+            if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM credential WHERE name = ? AND ownerId = ?", arguments: [name, ownerId]) ?? 0 > 0 {
+                throw CJRError(.conflict, "name: you already have a credential named '\(name)'", field: "name")
             }
             try db.execute(sql: """
-                INSERT INTO credential (id, name, credentialType, description, created, fieldNames, secret) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [credential.id, name, type.rawValue, description, credential.created.microseconds,
+                INSERT INTO credential (id, ownerId, name, credentialType, description, created, fieldNames, secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [credential.id, ownerId, name, type.rawValue, description, credential.created.microseconds,
                                  try storedJSON(credential.fieldNames), sealed])
         }
         return credential
     }
 
-    public func credentials(page: PageRequest) async throws -> Page<StoredCredential> {
+    /// `ownerId`'s credentials, newest first.
+    public func credentials(ownerId: String, page: PageRequest) async throws -> Page<StoredCredential> {
         try await database.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM credential") ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM credential ORDER BY created DESC, id LIMIT ? OFFSET ?",
-                                        arguments: [page.limit, page.offset])
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM credential WHERE ownerId = ?", arguments: [ownerId]) ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM credential WHERE ownerId = ? ORDER BY created DESC, id LIMIT ? OFFSET ?",
+                                        arguments: [ownerId, page.limit, page.offset])
             return Page(items: try rows.map(Self.credential), totalCount: total, request: page)
         }
     }
 
-    public func credential(id: String) async throws -> StoredCredential {
+    /// One of `ownerId`'s credentials; anyone else's is not found.
+    public func credential(id: String, ownerId: String) async throws -> StoredCredential {
         try await database.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM credential WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM credential WHERE id = ? AND ownerId = ?", arguments: [id, ownerId]) else {
                 throw CJRError.notFound("Credential \(id) not found.")
             }
             return try Self.credential(row)
         }
     }
 
-    public func deleteCredential(id: String) async throws {
+    public func deleteCredential(id: String, ownerId: String) async throws {
         try await database.write { db in
-            try db.execute(sql: "DELETE FROM credential WHERE id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM credential WHERE id = ? AND ownerId = ?", arguments: [id, ownerId])
             if db.changesCount == 0 { throw CJRError.notFound("Credential \(id) not found.") }
         }
     }
 
-    /// The secret field values of a credential, for a run's environment only.
-    public func credentialSecrets(id: String) async throws -> (type: CredentialType, fields: [String: String]) {
+    /// The secret field values of a credential, for the environment of a run `ownerId`
+    /// started (checked again here: a run never gets another user's secrets).
+    public func credentialSecrets(id: String, ownerId: String) async throws -> (type: CredentialType, fields: [String: String]) {
         let stored: (String, Data)? = try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT credentialType, secret FROM credential WHERE id = ?", arguments: [id])
+            try Row.fetchOne(db, sql: "SELECT credentialType, secret FROM credential WHERE id = ? AND ownerId = ?", arguments: [id, ownerId])
                 .map { ($0["credentialType"], $0["secret"]) }
         }
         guard let stored, let type = CredentialType(rawValue: stored.0) else {
@@ -112,12 +116,22 @@ extension RunStore {
 /// Checks that every credential parameter value names a stored credential of the right type.
 struct CredentialCheck {
     let db: Database
+    /// The user setting the values, or starting the run.
+    let userId: String
 
-    func check(_ values: [String: RuntimeParameterValue], definitions: [RuntimeParameterDefinition], field: String) throws {
+    /// Every credential `values` name must exist and be of the definition's type. Those in
+    /// `settingNow` (nil: all) must also belong to ``userId``: another user's credential is
+    /// reported as not existing, as it is to them. Values set earlier by someone else (a
+    /// job-level value another user of the job set) need only exist.
+    func check(_ values: [String: RuntimeParameterValue], definitions: [RuntimeParameterDefinition], field: String,
+               settingNow: Set<String>? = nil) throws {
         for definition in definitions where definition.type == .credential {
             guard case .string(let id)? = values[definition.fieldName] else { continue }
-            guard let type = try String.fetchOne(db, sql: "SELECT credentialType FROM credential WHERE id = ?", arguments: [id]) else {
-                throw CJRError.invalid(field, "parameter '\(definition.fieldName)': credential '\(id)' does not exist")
+            let mustOwn = settingNow?.contains(definition.fieldName) ?? true
+            guard let type = try String.fetchOne(db, sql: "SELECT credentialType FROM credential WHERE id = ? AND (? OR ownerId = ?)",
+                                                 arguments: [id, !mustOwn, userId]) else {
+                throw CJRError.invalid(field, "parameter '\(definition.fieldName)': credential '\(id)' does not exist"
+                                       + (settingNow == nil ? " among the credentials of the user who starts the run" : ""))
             }
             if let expected = definition.credentialType, expected.rawValue != type {
                 throw CJRError.invalid(field, "parameter '\(definition.fieldName)' needs a \(expected.rawValue) credential; '\(id)' is \(type)")

@@ -35,6 +35,9 @@ enum Migrations {
                 table.add(column: "sandbox", .text) // JSON array, set when the launcher starts
             }
         }
+        migrator.registerMigration("v6: teams: organizations, groups, job roles, owned credentials, who started a run") { db in
+            try TeamMigration.apply(db)
+        }
         return migrator
     }
 

@@ -10,6 +10,8 @@ struct JobWriter {
     let now: Int64
     let blobs: BlobStore
     let bundles: ResourceBundles
+    /// Who makes the change: credentials it sets must be theirs.
+    let userId: String
 
     func apply(_ changes: JobChanges, to row: inout JobRow, isNew: Bool) throws {
         if let name = changes.name {
@@ -153,7 +155,8 @@ struct JobWriter {
             current[row["fieldName"]] = try decodeStoredJSON(RuntimeParameterValue.self, row["value"])
         }
         let merged = try definitions.merging(overrides, into: current, field: field)
-        try CredentialCheck(db: db).check(merged, definitions: definitions, field: field)
+        try CredentialCheck(db: db, userId: userId)
+            .check(merged, definitions: definitions, field: field, settingNow: Set(overrides.map(\.fieldName)))
         try db.execute(sql: "DELETE FROM runtimeParameterValue WHERE jobId = ?", arguments: [jobId])
         for (name, value) in merged {
             try db.execute(sql: "INSERT INTO runtimeParameterValue (jobId, fieldName, value) VALUES (?, ?, ?)",

@@ -3,8 +3,9 @@ import GRDB
 import CJRModel
 
 extension RunStore {
-    /// Creates a job from `changes` (name required) in one transaction.
-    public func createJob(_ changes: JobChanges, ownerId: String?) async throws -> CustomJob {
+    /// Creates a job from `changes` (name required) in one transaction; `ownerId` becomes
+    /// its creator and first OWNER.
+    public func createJob(_ changes: JobChanges, ownerId: String) async throws -> CustomJob {
         guard let name = changes.name else { throw CJRError.invalid("name", "is required") }
         let now = Timestamp.now().microseconds
         return try await database.write { db in
@@ -12,17 +13,20 @@ extension RunStore {
                              entryPoint: nil, environmentId: "", environmentVersionId: "",
                              egressNetworkPolicy: CustomJobResources.defaultEgress.rawValue, resourceBundleId: nil,
                              ownerId: ownerId, created: now, updated: now, deleted: nil)
-            try JobWriter(db: db, now: now, blobs: self.blobs, bundles: self.resourceBundles).apply(changes, to: &row, isNew: true)
+            try JobWriter(db: db, now: now, blobs: self.blobs, bundles: self.resourceBundles, userId: ownerId).apply(changes, to: &row, isNew: true)
+            try db.execute(sql: "INSERT INTO jobRole (jobId, recipientType, recipientId, role, granted) VALUES (?, 'user', ?, 'OWNER', ?)",
+                           arguments: [row.id, ownerId, now])
             return try Self.loadJob(db, id: row.id)
         }
     }
 
     /// Applies `changes` to a live job in one transaction; nothing changes if any part fails.
-    public func updateJob(id: String, _ changes: JobChanges) async throws -> CustomJob {
+    /// `userId` makes the change (credentials it sets must be theirs).
+    public func updateJob(id: String, _ changes: JobChanges, by userId: String) async throws -> CustomJob {
         let now = Timestamp.now().microseconds
         return try await database.write { db in
             var row = try Self.liveJobRow(db, id: id)
-            try JobWriter(db: db, now: now, blobs: self.blobs, bundles: self.resourceBundles).apply(changes, to: &row, isNew: false)
+            try JobWriter(db: db, now: now, blobs: self.blobs, bundles: self.resourceBundles, userId: userId).apply(changes, to: &row, isNew: false)
             return try Self.loadJob(db, id: id)
         }
     }
@@ -35,10 +39,10 @@ extension RunStore {
         }
     }
 
-    /// Live jobs, newest first.
-    public func jobs(matching filter: JobFilter, page: PageRequest) async throws -> Page<CustomJob> {
+    /// Live jobs `userId` has a role on, newest first.
+    public func jobs(matching filter: JobFilter, visibleTo userId: String, page: PageRequest) async throws -> Page<CustomJob> {
         try await database.read { db in
-            var request = JobRow.filter(Column("deleted") == nil)
+            var request = JobRow.filter(Column("deleted") == nil).filter(sql: AccessSQL.visibleJob, arguments: AccessSQL.arguments(userId))
             if filter.onlyRunning {
                 request = request.filter(sql: "EXISTS (SELECT 1 FROM run WHERE run.jobId = job.id AND \(RunPhaseSQL.unfinished))")
             }
@@ -54,10 +58,11 @@ extension RunStore {
         }
     }
 
-    /// Soft-deleted jobs, most recently created first.
-    public func deletedJobs(page: PageRequest) async throws -> Page<CustomJob> {
+    /// Soft-deleted jobs `userId` has a role on, most recently created first.
+    public func deletedJobs(visibleTo userId: String, page: PageRequest) async throws -> Page<CustomJob> {
         try await database.read { db in
-            try Self.loadPage(db, request: JobRow.filter(Column("deleted") != nil), page: page)
+            try Self.loadPage(db, request: JobRow.filter(Column("deleted") != nil)
+                .filter(sql: AccessSQL.visibleJob, arguments: AccessSQL.arguments(userId)), page: page)
         }
     }
 

@@ -32,6 +32,9 @@ struct RunRow: Codable, FetchableRecord, MutablePersistableRecord {
     var logTruncated: Bool
     var jobType: String
     var sandbox: String?
+    /// The user who started the run: its credentials, its API token's identity, its lane
+    /// in the fair queue.
+    var userId: String?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
 
@@ -50,7 +53,7 @@ struct RunRow: Codable, FetchableRecord, MutablePersistableRecord {
             startedAt: started.map(Timestamp.init(microseconds:)), endedAt: ended.map(Timestamp.init(microseconds:)),
             exitCode: exitCode, signal: signal, endReason: endReason.flatMap(RunEndReason.init(rawValue:)),
             logBytes: logBytes, logTruncated: logTruncated, queuePosition: queuePosition,
-            sandbox: try sandbox.map { try decodeStoredJSON([String].self, $0) })
+            sandbox: try sandbox.map { try decodeStoredJSON([String].self, $0) }, startedBy: userId)
     }
 }
 

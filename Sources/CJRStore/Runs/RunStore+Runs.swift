@@ -42,8 +42,9 @@ extension RunStore {
 
     /// Creates a queued run of a live job: snapshots its files, entry point, environment,
     /// resources and the runtime-parameter values the run receives (job level, then
-    /// `overrides` on top).
-    public func createRun(jobId: String, description: String?, overrides: [RuntimeParameterOverride]?) async throws -> CustomJobRun {
+    /// `overrides` on top). `userId` starts it: the run acts as them.
+    public func createRun(jobId: String, description: String?, overrides: [RuntimeParameterOverride]?,
+                          startedBy userId: String) async throws -> CustomJobRun {
         if let description { try FieldLimits.validateDescription(description) }
         let now = Timestamp.now().microseconds
         return try await database.write { db in
@@ -53,7 +54,7 @@ extension RunStore {
             }
             let values = try job.runtimeParameterDefinitions.merging(overrides ?? [], into: job.runtimeParameterValues,
                                                                      field: "runtimeParameterValues")
-            try Self.checkRunnable(db, definitions: job.runtimeParameterDefinitions, values: values)
+            try Self.checkRunnable(db, definitions: job.runtimeParameterDefinitions, values: values, userId: userId)
             var row = RunRow(
                 seq: nil, id: ObjectID.make(), jobId: jobId, statusId: ObjectID.make(), description: description ?? "",
                 status: RunStatus.running.rawValue, entryPoint: entryPoint, environmentId: job.environmentId,
@@ -62,7 +63,7 @@ extension RunStore {
                 parameterDefinitions: try storedJSON(job.runtimeParameterDefinitions), parameterValues: try storedJSON(values),
                 created: now, started: nil, ended: nil, exitCode: nil, signal: nil, endReason: nil, ownerPid: nil,
                 ownerStartTime: nil, launcherPid: nil, launcherStartTime: nil, cgroup: nil, logBytes: 0, logTruncated: false,
-                jobType: job.jobType.rawValue, sandbox: nil)
+                jobType: job.jobType.rawValue, sandbox: nil, userId: userId)
             try row.insert(db)
             for item in job.items {
                 try RunItemRow(runId: row.id, id: item.id, filePath: item.filePath, fileName: item.fileName,
@@ -119,8 +120,9 @@ extension RunStore {
     }
 
     /// Changes a run's description, and, while it has not started, its parameter values.
+    /// Credentials stay those of the user who started the run: only they may set them.
     public func updateRun(jobId: String, runId: String, description: String?,
-                          overrides: [RuntimeParameterOverride]?) async throws -> CustomJobRun {
+                          overrides: [RuntimeParameterOverride]?, by userId: String) async throws -> CustomJobRun {
         if let description { try FieldLimits.validateDescription(description) }
         return try await database.write { db in
             var row = try Self.runRow(db, jobId: jobId, runId: runId)
@@ -131,9 +133,14 @@ extension RunStore {
                 }
                 // On top of what the run already holds (its snapshot plus earlier overrides).
                 let definitions = try decodeStoredJSON([RuntimeParameterDefinition].self, row.parameterDefinitions)
+                let credentials = Set(definitions.filter { $0.type == .credential }.map(\.fieldName))
+                if userId != row.userId, let named = overrides.first(where: { credentials.contains($0.fieldName) }) {
+                    throw CJRError.invalid("runtimeParameterValues",
+                        "parameter '\(named.fieldName)' is a credential; only the user who started run \(runId) may set its credentials")
+                }
                 let current = try decodeStoredJSON([String: RuntimeParameterValue].self, row.parameterValues)
                 let values = try definitions.merging(overrides, into: current, field: "runtimeParameterValues")
-                try Self.checkRunnable(db, definitions: definitions, values: values)
+                try Self.checkRunnable(db, definitions: definitions, values: values, userId: row.userId ?? userId)
                 row.parameterValues = try storedJSON(values)
             }
             try row.update(db)
@@ -154,10 +161,11 @@ extension RunStore {
 
     // MARK: Lifecycle (the scheduler's side)
 
-    /// Ids of runs waiting for a worker, oldest first.
-    public func queuedRunIds() async throws -> [String] {
+    /// Runs waiting for a worker, oldest first, each with the user who started it.
+    public func queuedRuns() async throws -> [(id: String, userId: String)] {
         try await database.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM run WHERE \(RunPhaseSQL.queued) ORDER BY seq")
+            try Row.fetchAll(db, sql: "SELECT id, COALESCE(userId, '') AS userId FROM run WHERE \(RunPhaseSQL.queued) ORDER BY seq")
+                .map { ($0["id"], $0["userId"]) }
         }
     }
 
@@ -271,8 +279,10 @@ extension RunStore {
     // MARK: Helpers
 
     /// A run needs a value (its own, the job's, or the default) for every parameter with
-    /// `allowEmpty: false`, and every credential it names must exist.
-    static func checkRunnable(_ db: Database, definitions: [RuntimeParameterDefinition], values: [String: RuntimeParameterValue]) throws {
+    /// `allowEmpty: false`, and every credential it names must be one of `userId`'s, the
+    /// user the run acts as.
+    static func checkRunnable(_ db: Database, definitions: [RuntimeParameterDefinition], values: [String: RuntimeParameterValue],
+                              userId: String) throws {
         for definition in definitions where !definition.allowEmpty {
             let value = values[definition.fieldName] ?? definition.defaultValue
             if value == nil || value == .string("") {
@@ -280,7 +290,7 @@ extension RunStore {
                     "parameter '\(definition.fieldName)' has allowEmpty: false and no value; set it on the job or the run")
             }
         }
-        try CredentialCheck(db: db).check(values, definitions: definitions, field: "runtimeParameterValues")
+        try CredentialCheck(db: db, userId: userId).check(values, definitions: definitions, field: "runtimeParameterValues")
     }
 
     static func runRow(_ db: Database, jobId: String, runId: String) throws -> RunRow {
@@ -295,8 +305,7 @@ extension RunStore {
         let items = try RunItemRow.filter(Column("runId") == row.id).order(Column("filePath")).fetchAll(db).map(\.model)
         var position: Int?
         if RunPhaseSQL.phase(of: row) == .queued, let seq = row.seq {
-            position = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE \(RunPhaseSQL.queued) AND seq < ?",
-                                        arguments: [seq])
+            position = try FairQueueSQL.position(db, seq: seq, userId: row.userId ?? "")
         }
         return try row.model(items: items, queuePosition: position)
     }

@@ -93,10 +93,12 @@ struct RunCommand: AsyncParsableCommand {
         configuration.runner.adoptsQueuedRuns = false
         let instance = try CJRInstance(configuration: configuration, logger: logger)
         let store = instance.store
+        // `cjr run` acts as the data directory's admin: its jobs and runs are the admin's.
+        let admin = try store.adminUserId()
 
         let (job, overrides): (CustomJob, [RuntimeParameterOverride])
         do {
-            (job, overrides) = try await prepare(folder: folder, store: store)
+            (job, overrides) = try await prepare(folder: folder, store: store, userId: admin)
         } catch let error as CJRError {
             try? FileHandle.standardError.write(contentsOf: Data(Preflight.describe(error, folder: folder.path).utf8))
             throw ExitCode(2)
@@ -121,7 +123,7 @@ struct RunCommand: AsyncParsableCommand {
         let run: CustomJobRun
         await interrupts.creatingRun()
         do {
-            run = try await store.createRun(jobId: job.id, description: "cjr run \(directory)", overrides: overrides)
+            run = try await store.createRun(jobId: job.id, description: "cjr run \(directory)", overrides: overrides, startedBy: admin)
         } catch let error as CJRError {
             await group.triggerGracefulShutdown()
             try? await serving.value
@@ -137,7 +139,7 @@ struct RunCommand: AsyncParsableCommand {
                 await group.triggerGracefulShutdown()
             }
         }
-        await scheduler.submit(run.id)
+        await scheduler.submit(run.id, userId: admin)
         // Its output as any client follows it, through the API it serves, with a token of
         // the run's (revoked when it ends), not the admin's.
         if let token = try? await store.issueRunToken(runId: run.id, lifetime: timeout + 60),
@@ -158,7 +160,7 @@ struct RunCommand: AsyncParsableCommand {
 
     /// Stores the folder as a job (files, entry point) and reads the parameter values its
     /// run gets (checked against the job's definitions).
-    private func prepare(folder: URL, store: RunStore) async throws -> (CustomJob, [RuntimeParameterOverride]) {
+    private func prepare(folder: URL, store: RunStore, userId: String) async throws -> (CustomJob, [RuntimeParameterOverride]) {
         var changes = JobChanges(name: folder.lastPathComponent, jobType: JobType(rawValue: jobType),
                                  resources: CustomJobResources(egressNetworkPolicy: EgressNetworkPolicy(rawValue: egress) ?? .public,
                                                                resourceBundleId: resourceBundle))
@@ -171,12 +173,12 @@ struct RunCommand: AsyncParsableCommand {
             changes.environmentId = match.id
         }
         changes.uploads = try JobFolder(root: folder).upload(to: store.blobs)
-        var job = try await store.createJob(changes, ownerId: nil)
+        var job = try await store.createJob(changes, ownerId: userId)
         let entryPath = entryPoint ?? "run.sh"
         guard let entry = job.item(atPath: try JobFilePath(validating: entryPath, field: "entry point").value) else {
             throw CJRError.invalid("entryPoint", "the folder has no \(entryPath); add one or name another file with --entry-point")
         }
-        if job.entryPoint != entry.id { job = try await store.updateJob(id: job.id, JobChanges(entryPoint: entry.id)) }
+        if job.entryPoint != entry.id { job = try await store.updateJob(id: job.id, JobChanges(entryPoint: entry.id), by: userId) }
         let overrides = try ParameterArguments(definitions: job.runtimeParameterDefinitions)
             .overrides(pairs: parameters, file: parameterFile)
         return (job, overrides)

@@ -30,6 +30,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-runs"), help: "maxCustomJobRuns: runs that may execute at once.")
     var maxRuns = APIConfiguration.defaultMaxRuns
 
+    @Option(name: .customLong("max-runs-per-user"), help: "Runs of one user that may execute at once (default: no limit but --max-runs). Queued runs take turns across users either way.")
+    var maxRunsPerUser: Int?
+
     @Option(name: .customLong("max-timeout"), help: "maxCustomJobTimeout: the longest a run may take, in seconds.")
     var maxTimeout = APIConfiguration.defaultMaxTimeoutSeconds
 
@@ -66,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard maxRuns >= 1 else { throw ValidationError("--max-runs must be at least 1") }
+        if let maxRunsPerUser, maxRunsPerUser < 1 { throw ValidationError("--max-runs-per-user must be at least 1") }
         guard maxTimeout >= 1 else { throw ValidationError("--max-timeout must be at least 1 second") }
         guard maxUploadMiB >= 1 else { throw ValidationError("--max-upload-mb must be at least 1") }
         guard graceSeconds >= 0 else { throw ValidationError("--grace must not be negative") }
@@ -87,6 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
             host: host, port: port, dataDirectory: dataDirectory.directory,
             maxRuns: maxRuns, maxTimeoutSeconds: maxTimeout, maxUploadBytes: Int64(maxUploadMiB) << 20)
         configuration.runner.graceSeconds = graceSeconds
+        configuration.runner.maxRunsPerUser = maxRunsPerUser
         configuration.runner.maxLogBytes = Int64(maxLogMiB) << 20
         configuration.runner.keepWorkspaces = keepWorkspaces
         configuration.runner.drumVariables = drumVariables

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import CJRStore
 import CJRTestSupport
 
 /// A thin authenticated client over Hummingbird's live test client, with helpers to
@@ -120,3 +121,34 @@ extension APIClient {
     }
 }
 
+
+extension APIClient {
+    /// The server's store, opened beside it as `cjr users` and `cjr tokens` do.
+    func localStore() throws -> RunStore {
+        guard let dataRoot else { throw TestFailure("no data directory") }
+        return try RunStore(directory: DataDirectory(root: dataRoot))
+    }
+
+    /// The same server with another token.
+    func with(token: String) -> APIClient {
+        APIClient(client: client, token: token, dataRoot: dataRoot)
+    }
+
+    /// Adds a user (created the way `cjr users add` does) and returns a client that acts
+    /// as them with a fresh token.
+    func addUser(_ username: String, organization: String? = nil, groups: [String] = []) throws -> APIClient {
+        let store = try localStore()
+        _ = try store.addUser(username, organization: organization, groups: groups)
+        return with(token: try store.createToken(for: username, name: "test", lifetime: nil).secret)
+    }
+
+    /// Gives `recipient` `role` on a job through the API (as the client's user).
+    func share(_ jobId: String, with recipient: String, as role: String, type: String = "user") async throws {
+        let response = try await postJSON("/customJobs/\(jobId)/sharedRoles/", """
+            {"operation": "updateRoles", "roles": [{"username": "\(recipient)", "role": "\(role)", "shareRecipientType": "\(type)"}]}
+            """, method: .patch)
+        guard response.status == .noContent else {
+            throw TestFailure("sharing failed: \(response.status) \(String(buffer: response.body))")
+        }
+    }
+}
