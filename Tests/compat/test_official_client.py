@@ -115,3 +115,54 @@ def test_client_errors_are_readable(client):
         Job.create(name="x" * 300)
     assert error.value.status_code == 422
     assert "name" in str(error.value)
+
+
+def test_sharing_with_the_clients_own_sharing_helpers(client, tmp_path):
+    """Jobs have no `share()` in the client; this sends exactly what its `share()` and
+    `get_shared_roles()` of other entities send (SharingRole payloads, `unpaginate`)."""
+    from datarobot.enums import SHARING_RECIPIENT_TYPE, SHARING_ROLE
+    from datarobot.models.sharing import SharingRole
+    from datarobot.utils.pagination import unpaginate
+
+    client.cjr("users", "add", "compat-bob", "--group", "compat-team")
+    client.cjr("users", "add", "compat-eve", "--org", "compat-elsewhere")
+    bob_token = client.cjr("tokens", "create", "--user", "compat-bob", "--expires", "1d").strip()
+    eve_token = client.cjr("tokens", "create", "--user", "compat-eve").strip()
+
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / "run.sh").write_text("echo shared run\n")
+    job = Job.create(name="compat: shared", folder_path=str(folder))
+    path = f"customJobs/{job.id}/sharedRoles/"
+
+    def roles():
+        return [SharingRole.from_server_data(data) for data in unpaginate(path, {"offset": 0, "limit": 100}, dr.client.get_client())]
+
+    assert [(r.username, r.role, r.share_recipient_type) for r in roles()] == [("admin", "OWNER", "user")]
+    share = SharingRole(role=SHARING_ROLE.USER, share_recipient_type=SHARING_RECIPIENT_TYPE.GROUP, username="compat-team")
+    dr.client.get_client().patch(path, data={"roles": [share.collect_payload()], "operation": "updateRoles"})
+    assert {(r.username, r.role, r.share_recipient_type) for r in roles()} == {
+        ("admin", "OWNER", "user"), ("compat-team", "USER", "group")}
+
+    try:
+        dr.Client(endpoint=client.endpoint, token=bob_token)
+        assert Job.get(job.id).name == "compat: shared"
+        assert JobRun.create(job.id, max_wait=120).status == JobRunStatus.SUCCEEDED
+        with pytest.raises(ClientError) as error:
+            Job.get(job.id).delete()
+        assert error.value.status_code == 403
+
+        dr.Client(endpoint=client.endpoint, token=eve_token)
+        assert job.id not in [listed.id for listed in Job.list()]
+        with pytest.raises(ClientError) as error:
+            Job.get(job.id)
+        assert error.value.status_code == 404
+    finally:
+        dr.Client(endpoint=client.endpoint, token=client.token)
+
+    # Removing the only owner is refused; nothing changed.
+    leave = SharingRole(role=SHARING_ROLE.NO_ROLE, share_recipient_type=SHARING_RECIPIENT_TYPE.USER, username="admin")
+    with pytest.raises(ClientError) as error:
+        dr.client.get_client().patch(path, data={"roles": [leave.collect_payload()], "operation": "updateRoles"})
+    assert error.value.status_code == 409
+    assert len(roles()) == 2
