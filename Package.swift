@@ -141,7 +141,7 @@ let package = Package(
             path: "Tests/CJRTestSupport",
             swiftSettings: strictSettings
         ),
-        // `swift run -c release cjr-bench`: run overhead against plain bash (BENCHMARKS.md).
+        // `cjr-bench launch|history|logs`: cjr's costs against baselines (BENCHMARKS.md, scripts/bench).
         .executableTarget(
             name: "cjr-bench",
             dependencies: [
@@ -149,6 +149,8 @@ let package = Package(
                 "CJRRunner",
                 "CJRStore",
                 "cjr-launch",
+                "CJRModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -348,4 +348,58 @@ struct SharingTests {
             #expect(status == .unauthorized)
         }
     }
+
+    @Test("a queued run's values are its starter's to change; a disabled user's queued run ends canceled instead of starting")
+    func queuedRunsBelongToTheirStarter() async throws {
+        try await withServer(maxRuns: 1) { admin in
+            let bob = try admin.addUser("bob")
+            let blockerJob = try await admin.createScriptJob("until [ -e go ]; do sleep 0.05; done\n", name: "blocker")
+            let blocker = try #require(try await admin.startRun(blockerJob).run["id"].string)
+            try await admin.waitForRun(blockerJob, blocker) { $0["startedAt"].string != nil }
+            let metadata = """
+                name: shared
+                runtimeParameterDefinitions:
+                  - fieldName: TARGET
+                    type: string
+                """
+            let jobId = try await admin.createScriptJob("echo \"$TARGET\"\n", extraFiles: [("metadata.yaml", metadata)])
+            try await admin.share(jobId, with: "bob", as: "USER")
+            let runId = try #require(try await bob.startRun(jobId).run["id"].string)
+            let values = #"{"runtimeParameterValues": [{"fieldName": "TARGET", "type": "string", "value": "elsewhere"}]}"#
+            let byAdmin = try await admin.postJSON("/customJobs/\(jobId)/runs/\(runId)/", values, method: .patch)
+            #expect(byAdmin.status == .forbidden, "\(String(buffer: byAdmin.body))")
+            #expect(try await admin.postJSON("/customJobs/\(jobId)/runs/\(runId)/", #"{"description": "noted"}"#, method: .patch).status == .created)
+            #expect(try await bob.postJSON("/customJobs/\(jobId)/runs/\(runId)/", values, method: .patch).status == .created)
+
+            _ = try admin.localStore().setUserDisabled("bob", true)
+            #expect(FileManager.default.createFile(atPath: admin.workingDirectory(ofRun: blocker).appendingPathComponent("go").path, contents: nil))
+            let final = try await admin.waitForRun(jobId, runId)
+            #expect(final["status"].string == "canceled")
+            #expect(final["startedAt"].isNull)
+            #expect(try await admin.logs(jobId, runId).contains("the user who started it has been disabled"))
+        }
+    }
+
+    @Test("a followed log stops when the follower's token is revoked, while the run goes on")
+    func followStopsOnRevoke() async throws {
+        try await withServer { admin in
+            let store = try admin.localStore()
+            _ = try store.addUser("bob", organization: nil, groups: [])
+            let (token, secret) = try store.createToken(for: "bob", name: nil, lifetime: nil)
+            let bob = admin.with(token: secret)
+            let jobId = try await bob.createScriptJob("echo started; until [ -e go ]; do sleep 0.05; done\n")
+            let runId = try #require(try await bob.startRun(jobId).run["id"].string)
+            let follower = Task { try await bob.get("/customJobs/\(jobId)/runs/\(runId)/logs/?follow=true") }
+            try await Task.sleep(for: .milliseconds(500))
+            _ = try store.revokeToken(id: token.id)
+            let followed = try await follower.value
+            #expect(String(buffer: followed.body) == "started\n")
+            #expect(try await admin.with(token: secret).get("/customJobs/").status == .unauthorized)
+            let stillRunning = try await store.run(id: runId)
+            #expect(stillRunning.status == .running)
+            #expect(FileManager.default.createFile(atPath: bob.workingDirectory(ofRun: runId).appendingPathComponent("go").path, contents: nil))
+            let deadline = Date().addingTimeInterval(20)
+            while try await !store.run(id: runId).status.isFinal, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        }
+    }
 }

@@ -98,8 +98,8 @@ struct StoreTests {
             let admin = try store.adminUserId()
             let first = try await store.createJob(JobChanges(name: "a", uploads: [try upload("s", shared), try upload("o", own)]), ownerId: admin)
             _ = try await store.createJob(JobChanges(name: "b", uploads: [try upload("s", shared)]), ownerId: admin)
-            try await store.deleteJob(id: first.id)
-            try await store.purgeJob(id: first.id)
+            try await store.deleteJob(id: first.id, by: admin)
+            try await store.purgeJob(id: first.id, by: admin)
             let queue = try DatabaseQueue(path: store.directory.database.path)
             let hashes = try await queue.read { try Set(String.fetchAll($0, sql: "SELECT hash FROM blob")) }
             #expect(hashes == [shared.hash])

@@ -59,16 +59,14 @@ struct CustomJobRoutes {
         let id = try context.parameters.require("customJobId")
         try await context.authorize(.delete, job: id, in: store)
         await scheduler.cancelAll(jobId: id)
-        try await store.deleteJob(id: id)
+        try await store.deleteJob(id: id, by: try context.requireUser.id)
         return Response(status: .noContent)
     }
 
-    /// A live job the user can see is a 409 (delete it first), as the reference says.
+    /// An OWNER's live job is a 409 (delete it first), as the reference says.
     @Sendable func purge(_ request: Request, context: APIRequestContext) async throws -> Response {
         let id = try context.parameters.require("customJobId")
-        let isLive = (try? await context.authorize(.read, job: id, in: store)) != nil
-        try await context.authorize(.delete, job: id, in: store, deleted: !isLive)
-        try await store.purgeJob(id: id)
+        try await store.purgeJob(id: id, by: try context.requireUser.id)
         return Response(status: .noContent)
     }
 

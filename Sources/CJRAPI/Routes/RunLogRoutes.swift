@@ -6,7 +6,8 @@ import CJRStore
 
 /// `GET/DELETE /customJobs/{id}/runs/{runId}/logs/`: stdout and stderr in order, streamed
 /// from the store chunk by chunk (memory stays flat whatever the size). `?follow=true`
-/// keeps the response open and sends new output until the run ends.
+/// keeps the response open and sends new output until the run ends, or until the caller's
+/// token or role stops being valid (checked again at every poll).
 struct RunLogRoutes {
     let store: RunStore
     static let followPoll: Duration = .milliseconds(200)
@@ -35,6 +36,7 @@ struct RunLogRoutes {
             .contentDisposition: "attachment; filename=custom-job-run-\(runId).log",
         ]
         let store = self.store
+        let user = try context.requireUser
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var chunks = first
             var last = -1
@@ -54,6 +56,8 @@ struct RunLogRoutes {
                         }
                         break
                     }
+                    guard try await store.isValid(tokenId: user.tokenId),
+                          (try? await store.authorize(.read, jobId: jobId, userId: user.id)) != nil else { break }
                     try await Task.sleep(for: Self.followPoll)
                 }
                 chunks = try await store.logChunks(jobId: jobId, runId: runId, after: last, limit: 16)
@@ -65,7 +69,7 @@ struct RunLogRoutes {
     @Sendable func delete(_ request: Request, context: APIRequestContext) async throws -> Response {
         let jobId = try context.parameters.require("customJobId")
         try await context.authorize(.use, job: jobId, in: store)
-        guard try await store.deleteLog(jobId: jobId, runId: try context.parameters.require("runId")) else {
+        guard try await store.deleteLog(jobId: jobId, runId: try context.parameters.require("runId"), by: try context.requireUser.id) else {
             throw CJRError.notFound("No log found")
         }
         return Response(status: .noContent)

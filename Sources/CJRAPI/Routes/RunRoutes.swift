@@ -68,7 +68,7 @@ struct RunRoutes {
     @Sendable func cancel(_ request: Request, context: APIRequestContext) async throws -> Response {
         let jobId = try context.parameters.require("customJobId")
         try await context.authorize(.use, job: jobId, in: store)
-        try await scheduler.cancel(jobId: jobId, runId: try context.parameters.require("runId"))
+        try await scheduler.cancel(jobId: jobId, runId: try context.parameters.require("runId"), by: try context.requireUser.id)
         return Response(status: .noContent)
     }
 

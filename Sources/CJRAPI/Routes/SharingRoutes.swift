@@ -39,7 +39,7 @@ struct SharingRoutes {
             throw CJRError.invalid("roles", "a body is required: \(example)")
         }
         let changes = try SharedRolesBody.parse(object)
-        try await store.updateSharedRoles(jobId: jobId, changes)
+        try await store.updateSharedRoles(jobId: jobId, changes, by: try context.requireUser.id)
         context.logger.info("custom job sharing changed", metadata: ["job": "\(jobId)", "changes": "\(changes.count)"])
         return Response(status: .noContent)
     }

@@ -32,7 +32,6 @@ struct RunLifecycle: Sendable {
         }
         defer {
             if !configuration.keepWorkspaces { prepared.workspace.remove() }
-            Task { [store] in try? await store.revokeRunToken(runId: run.id) }
         }
         for note in prepared.notes { await log.note(note) }
 

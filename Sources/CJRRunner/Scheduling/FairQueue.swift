@@ -3,7 +3,9 @@
 /// recently (ties: the lane whose first run has waited longest). One user's 500 queued runs
 /// therefore delay another user's single run by at most one run per busy worker.
 ///
-/// The store computes the positions it shows (`FairQueueSQL`) by the same rule.
+/// "Served" is when a user's run last started (microseconds since the epoch), seeded from
+/// the store at start, so the order survives a restart and the positions the store shows
+/// (`FairQueueSQL`) follow the same rule.
 struct FairQueue {
     private struct Entry {
         var runId: String
@@ -11,8 +13,9 @@ struct FairQueue {
     }
 
     private var lanes: [String: [Entry]] = [:]
-    /// When each user was last served, as a tick of ``clock``; absent: not yet.
-    private var lastServed: [String: UInt64] = [:]
+    /// When each user's run last started; absent: never.
+    private var lastServed: [String: Int64] = [:]
+    /// Orders arrivals.
     private var clock: UInt64 = 0
 
     var isEmpty: Bool { lanes.isEmpty }
@@ -20,6 +23,11 @@ struct FairQueue {
 
     func contains(_ runId: String) -> Bool {
         lanes.values.contains { lane in lane.contains { $0.runId == runId } }
+    }
+
+    /// Records when users' runs last started (at start, from the store).
+    mutating func seed(lastServed served: [String: Int64]) {
+        lastServed.merge(served) { max($0, $1) }
     }
 
     mutating func append(_ runId: String, user: String) {
@@ -39,17 +47,17 @@ struct FairQueue {
         return false
     }
 
-    /// Takes the next run to start among users `eligible` says may start one more.
-    mutating func next(eligible: (String) -> Bool) -> (runId: String, user: String)? {
+    /// Takes the next run to start among users `eligible` says may start one more; `now`
+    /// becomes its user's last-served time.
+    mutating func next(now: Int64, eligible: (String) -> Bool) -> (runId: String, user: String)? {
         let candidates = lanes.filter { eligible($0.key) }
         guard let user = candidates.min(by: { a, b in
-            let (servedA, servedB) = (lastServed[a.key].map { Int64($0) } ?? -1, lastServed[b.key].map { Int64($0) } ?? -1)
+            let (servedA, servedB) = (lastServed[a.key] ?? -1, lastServed[b.key] ?? -1)
             return servedA != servedB ? servedA < servedB : a.value[0].arrival < b.value[0].arrival
         })?.key else { return nil }
         let entry = lanes[user]!.removeFirst()
         if lanes[user]!.isEmpty { lanes[user] = nil }
-        clock += 1
-        lastServed[user] = clock
+        lastServed[user] = max(now, (lastServed[user] ?? -1) + 1)
         return (entry.runId, user)
     }
 

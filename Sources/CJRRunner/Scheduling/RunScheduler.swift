@@ -83,18 +83,22 @@ public actor RunScheduler: Service {
         pump()
     }
 
-    /// Cancels a run: a queued one never starts; an executing one is stopped and ends
-    /// `canceled` once its processes are gone.
+    /// Cancels a run (asked by `userId`, whose role the store checks; nil: cjr itself): a
+    /// queued one never starts; an executing one is stopped and ends `canceled` once its
+    /// processes are gone.
     @discardableResult
-    public func cancel(jobId: String, runId: String) async throws -> CustomJobRun {
+    public func cancel(jobId: String, runId: String, by userId: String? = nil) async throws -> CustomJobRun {
         let run: CustomJobRun
         let wasQueued: Bool
         do {
-            (run, wasQueued) = try await store.requestCancel(jobId: jobId, runId: runId)
+            (run, wasQueued) = try await store.requestCancel(jobId: jobId, runId: runId, by: userId)
         } catch where StorageFailure.isTransient(error) {
-            // The store cannot say so now (a full disk), but the processes stop anyway;
-            // the run's end is recorded once the store takes writes again.
-            executing[runId]?.stop(.canceled)
+            // The store cannot record it now (a full disk), but the processes stop anyway
+            // (once a read confirms the run is this job's: the path's job is the one the
+            // caller's role was checked on); the end is recorded once the store takes writes.
+            if executing[runId] != nil, (try? await store.run(jobId: jobId, runId: runId)) != nil {
+                executing[runId]?.stop(.canceled)
+            }
             throw error
         }
         if wasQueued {
@@ -153,9 +157,10 @@ public actor RunScheduler: Service {
         }
         if !configuration.keepWorkspaces { try await removeLeftoverWorkspaces() }
         // Their tokens too, and any other a crash left valid.
-        let revoked = try await store.revokeStaleRunTokens()
-        if revoked > 0 { logger.notice("revoked the API tokens of runs that have ended", metadata: ["tokens": "\(revoked)"]) }
+        let deleted = try await store.deleteStaleRunTokens()
+        if deleted > 0 { logger.notice("deleted the API tokens of runs that have ended", metadata: ["tokens": "\(deleted)"]) }
         guard configuration.adoptsQueuedRuns else { return }
+        queue.seed(lastServed: try await store.lastStartPerUser())
         for run in try await store.queuedRuns() { submit(run.id, userId: run.userId) }
     }
 
@@ -172,7 +177,8 @@ public actor RunScheduler: Service {
     private func pump() {
         let perUser = configuration.maxRunsPerUser ?? .max
         while accepting, executing.count < configuration.maxConcurrentRuns,
-              let (id, user) = queue.next(eligible: { [executingByUser] in executingByUser[$0, default: 0] < perUser }) {
+              let (id, user) = queue.next(now: Timestamp.now().microseconds,
+                                          eligible: { [executingByUser] in executingByUser[$0, default: 0] < perUser }) {
             let control = RunControl(graceSeconds: configuration.graceSeconds)
             executing[id] = control
             executingByUser[user, default: 0] += 1

@@ -27,7 +27,9 @@ enum AccessSQL {
         """
 
     /// A condition on `job` rows: jobs user `?` has any role on (the user id three times).
-    static let visibleJob = "job.id IN (SELECT jobRole.jobId FROM jobRole WHERE \(reachesUser))"
+    /// Correlated, so each candidate row costs a few primary-key lookups whatever the
+    /// number of roles the user holds (an IN list would be built in full for every query).
+    static let visibleJob = "EXISTS (SELECT 1 FROM jobRole WHERE jobRole.jobId = job.id AND \(reachesUser))"
 
     static func arguments(_ userId: String) -> StatementArguments { [userId, userId, userId] }
 
@@ -43,15 +45,24 @@ extension RunStore {
     /// Checks that `userId` may do `permission` on job `jobId` and returns their role. A
     /// job they have no role on is a 404 worded as for a job that does not exist (nothing
     /// says it does); a role too weak is a 403 naming the role needed. `deleted` looks at
-    /// soft-deleted jobs instead of live ones.
+    /// soft-deleted jobs instead of live ones (nil: at either).
+    ///
+    /// Routes call this before reading a body (so that a stranger's malformed request is a
+    /// 404 too, not a 422 that tells the job exists); store writes check again inside
+    /// their transaction (`by:`), so a role removed meanwhile is never acted on.
     @discardableResult
-    public func authorize(_ permission: JobPermission, jobId: String, userId: String, deleted: Bool = false) async throws -> JobRole {
+    public func authorize(_ permission: JobPermission, jobId: String, userId: String, deleted: Bool? = false) async throws -> JobRole {
         try await database.read { db in try Self.authorize(db, permission, jobId: jobId, userId: userId, deleted: deleted) }
     }
 
-    static func authorize(_ db: Database, _ permission: JobPermission, jobId: String, userId: String, deleted: Bool = false) throws -> JobRole {
-        let exists = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE id = ? AND deleted IS \(deleted ? "NOT " : "")NULL",
-                                      arguments: [jobId]) ?? 0 > 0
+    @discardableResult
+    static func authorize(_ db: Database, _ permission: JobPermission, jobId: String, userId: String, deleted: Bool? = false) throws -> JobRole {
+        let state = switch deleted {
+        case false?: " AND deleted IS NULL"
+        case true?: " AND deleted IS NOT NULL"
+        case nil: ""
+        }
+        let exists = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE id = ?\(state)", arguments: [jobId]) ?? 0 > 0
         guard exists, let role = try AccessSQL.role(db, userId: userId, jobId: jobId) else {
             throw CJRError.notFound("Custom job \(jobId) not found.")
         }
@@ -81,7 +92,7 @@ extension RunStore {
                     WHEN 'user' THEN (SELECT username FROM user WHERE id = jobRole.recipientId)
                     WHEN 'group' THEN (SELECT name FROM userGroup WHERE id = jobRole.recipientId)
                     ELSE (SELECT name FROM organization WHERE id = jobRole.recipientId) END AS name,
-                    jobRole.recipientId = (SELECT ownerId FROM job WHERE job.id = jobRole.jobId) AS isCreator
+                    (jobRole.recipientType = 'user' AND jobRole.recipientId = (SELECT ownerId FROM job WHERE job.id = jobRole.jobId)) AS isCreator
                 FROM jobRole
                 """
             let matching = "SELECT * FROM (\(entries)) WHERE \(conditions.joined(separator: " AND "))"
@@ -96,12 +107,13 @@ extension RunStore {
         }
     }
 
-    /// Applies `PATCH …/sharedRoles/` in one transaction: every recipient must exist (422
-    /// naming the item), each may appear once, and at least one user must stay OWNER (409);
-    /// otherwise nothing changes.
-    public func updateSharedRoles(jobId: String, _ changes: [SharedRoleChange]) async throws {
+    /// Applies `PATCH …/sharedRoles/` by `userId` (an OWNER) in one transaction: every
+    /// recipient must exist (422 naming the item), each may appear once, and at least one
+    /// enabled user must stay OWNER (409); otherwise nothing changes.
+    public func updateSharedRoles(jobId: String, _ changes: [SharedRoleChange], by userId: String) async throws {
         let now = Timestamp.now().microseconds
         try await database.write { db in
+            try Self.authorize(db, .share, jobId: jobId, userId: userId)
             var seen: [String: Int] = [:]
             for (index, change) in changes.enumerated() {
                 let field = "roles[\(index)]"
@@ -121,8 +133,10 @@ extension RunStore {
                                    arguments: [jobId, change.recipientType.rawValue, recipientId])
                 }
             }
-            let owners = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobRole WHERE jobId = ? AND recipientType = 'user' AND role = 'OWNER'",
-                                          arguments: [jobId]) ?? 0
+            let owners = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM jobRole JOIN user ON user.id = jobRole.recipientId
+                WHERE jobRole.jobId = ? AND jobRole.recipientType = 'user' AND jobRole.role = 'OWNER' AND user.disabled IS NULL
+                """, arguments: [jobId]) ?? 0
             if owners == 0 {
                 throw CJRError(.conflict, "roles: this change would leave custom job \(jobId) without an owner; "
                                + "make another user OWNER in the same request to hand it over", field: "roles")

@@ -140,25 +140,40 @@ extension RunStore {
         return secret
     }
 
-    /// The user a presented token belongs to, if the token is known, not revoked, not
-    /// expired, and its user not disabled.
+    /// The user a presented token belongs to, if the token is valid: known, not revoked,
+    /// not expired, its user not disabled, and, for a run's token, its run not ended.
     public func authenticate(token: String) async throws -> AuthenticatedUser? {
-        let hash = Self.hash(token)
         let now = Timestamp.now().microseconds
         return try await database.read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT token.id AS tokenId, user.id AS userId, user.username AS username FROM token
-                JOIN user ON user.id = token.userId
-                WHERE token.secretHash = ? AND token.revoked IS NULL AND (token.expires IS NULL OR token.expires > ?)
-                  AND user.disabled IS NULL
-                """, arguments: [hash, now]) else { return nil }
+                JOIN user ON user.id = token.userId WHERE token.secretHash = ? AND \(Self.validToken)
+                """, arguments: [Self.hash(token), now]) else { return nil }
             return AuthenticatedUser(id: row["userId"], username: row["username"], tokenId: row["tokenId"])
         }
     }
 
+    /// Whether a token that authenticated a request is still valid (a long response, such
+    /// as a followed log, asks again as it goes).
+    public func isValid(tokenId: String) async throws -> Bool {
+        let now = Timestamp.now().microseconds
+        return try await database.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM token JOIN user ON user.id = token.userId WHERE token.id = ? AND \(Self.validToken)",
+                             arguments: [tokenId, now]) ?? 0 > 0
+        }
+    }
+
+    /// The condition a valid token meets (`?`: now), on `token` joined with its `user`.
+    private static let validToken = """
+        token.revoked IS NULL AND (token.expires IS NULL OR token.expires > ?) AND user.disabled IS NULL
+        AND (token.purpose NOT LIKE 'run:%'
+             OR EXISTS (SELECT 1 FROM run WHERE run.id = substr(token.purpose, 5) AND run.\(RunPhaseSQL.unfinished)))
+        """
+
     /// A token for one run's `DATAROBOT_API_TOKEN`: it acts as the user who started the
     /// run, with that user's rights and no more, expires after `lifetime` seconds and is
-    /// revoked when the run ends (``revokeRunToken(runId:)``).
+    /// deleted when the run ends (in the same transaction that records the end); it is
+    /// refused as soon as the run has ended anyway.
     public func issueRunToken(runId: String, lifetime: Int) async throws -> String {
         let now = Timestamp.now().microseconds
         let secret = Self.makeSecret()
@@ -171,28 +186,22 @@ extension RunStore {
         return secret
     }
 
-    public func revokeRunToken(runId: String) async throws {
-        let now = Timestamp.now().microseconds
+    /// Deletes every run token whose run has ended (or is gone): those left by a server
+    /// killed mid-run, and the revoked ones earlier versions kept. Runs not ended yet,
+    /// executing or about to, keep theirs. Returns how many went.
+    @discardableResult
+    public func deleteStaleRunTokens() async throws -> Int {
         try await database.write { db in
-            try db.execute(sql: "UPDATE token SET revoked = ? WHERE purpose = ? AND revoked IS NULL", arguments: [now, "run:\(runId)"])
+            try db.execute(sql: """
+                DELETE FROM token WHERE purpose LIKE 'run:%'
+                  AND (revoked IS NOT NULL OR substr(purpose, 5) NOT IN (SELECT id FROM run WHERE \(RunPhaseSQL.unfinished)))
+                """)
+            return db.changesCount
         }
     }
 
-    /// Revokes every run token whose run has ended (or is gone): those of runs that ended
-    /// while no one could revoke them (a server killed mid-run, its runs marked
-    /// `interrupted`). Runs not ended yet, executing or about to, keep theirs. Returns how
-    /// many went.
-    @discardableResult
-    public func revokeStaleRunTokens() async throws -> Int {
-        let now = Timestamp.now().microseconds
-        return try await database.write { db in
-            try db.execute(sql: """
-                UPDATE token SET revoked = ?
-                WHERE revoked IS NULL AND purpose LIKE 'run:%'
-                  AND substr(purpose, 5) NOT IN (SELECT id FROM run WHERE \(RunPhaseSQL.unfinished))
-                """, arguments: [now])
-            return db.changesCount
-        }
+    static func deleteRunToken(_ db: Database, runId: String) throws {
+        try db.execute(sql: "DELETE FROM token WHERE purpose = ?", arguments: ["run:\(runId)"])
     }
 
     /// The token in the token file, if there is one.

@@ -98,3 +98,18 @@ func storedJSON(_ value: some Encodable) throws -> String {
 func decodeStoredJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
     try JSONDecoder().decode(type, from: Data(text.utf8))
 }
+
+/// Decodes stored JSON columns, each distinct text once: the runs of a page mostly share
+/// their job's definitions, values and protections, so a page of 100 runs decodes a few
+/// documents instead of 300. Lives for one read.
+final class StoredJSONCache {
+    private var decoded: [String: Any] = [:]
+
+    func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        let key = "\(T.self)\u{0}\(text)"
+        if let hit = decoded[key] as? T { return hit }
+        let value = try decodeStoredJSON(type, text)
+        decoded[key] = value
+        return value
+    }
+}

@@ -57,7 +57,7 @@ enum TeamMigration {
             table.column("granted", .integer).notNull()
             table.primaryKey(["jobId", "recipientType", "recipientId"])
         }
-        try db.create(index: "jobRole_by_recipient", on: "jobRole", columns: ["recipientType", "recipientId"])
+        try db.create(index: "jobRole_by_recipient", on: "jobRole", columns: ["recipientType", "recipientId", "jobId"])
         try db.execute(sql: "UPDATE job SET ownerId = ? WHERE ownerId IS NULL", arguments: [admin])
         try db.execute(sql: """
             INSERT INTO jobRole (jobId, recipientType, recipientId, role, granted)

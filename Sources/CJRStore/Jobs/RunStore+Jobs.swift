@@ -25,6 +25,7 @@ extension RunStore {
     public func updateJob(id: String, _ changes: JobChanges, by userId: String) async throws -> CustomJob {
         let now = Timestamp.now().microseconds
         return try await database.write { db in
+            try Self.authorize(db, .use, jobId: id, userId: userId)
             var row = try Self.liveJobRow(db, id: id)
             try JobWriter(db: db, now: now, blobs: self.blobs, bundles: self.resourceBundles, userId: userId).apply(changes, to: &row, isNew: false)
             return try Self.loadJob(db, id: id)
@@ -66,19 +67,23 @@ extension RunStore {
         }
     }
 
-    /// Soft-deletes a live job: it leaves every list but `deletedJobs` and answers 404.
-    public func deleteJob(id: String) async throws {
+    /// Soft-deletes a live job (by `userId`, an OWNER; nil: cjr itself): it leaves every
+    /// list but `deletedJobs` and answers 404.
+    public func deleteJob(id: String, by userId: String?) async throws {
         let now = Timestamp.now().microseconds
         try await database.write { db in
+            if let userId { try Self.authorize(db, .delete, jobId: id, userId: userId) }
             var row = try Self.liveJobRow(db, id: id)
             row.deleted = now
             try row.update(db)
         }
     }
 
-    /// Permanently deletes a soft-deleted job with its items and parameter values.
-    public func purgeJob(id: String) async throws {
+    /// Permanently deletes a soft-deleted job with its items and parameter values (by
+    /// `userId`, an OWNER; nil: cjr itself). A live job is a 409.
+    public func purgeJob(id: String, by userId: String?) async throws {
         try await database.write { db in
+            if let userId { try Self.authorize(db, .delete, jobId: id, userId: userId, deleted: nil) }
             guard let row = try JobRow.filter(Column("id") == id).fetchOne(db) else {
                 throw CJRError.notFound("Custom job \(id) not found.")
             }
@@ -136,9 +141,11 @@ extension RunStore {
             """, arguments: [try storedJSON(ids)]) {
             definitions[row["jobId"], default: []].append(try decodeStoredJSON(RuntimeParameterDefinition.self, row["definition"]))
         }
+        // The newest run by `seq` (creation order): one index step per job, not a scan of its runs.
         var lastRuns: [String: Int64] = [:]
         for row in try Row.fetchAll(db, sql: """
-            SELECT jobId, MAX(created) AS created FROM run WHERE jobId IN (SELECT value FROM json_each(?)) GROUP BY jobId
+            SELECT value AS jobId, (SELECT created FROM run WHERE run.jobId = value ORDER BY seq DESC LIMIT 1) AS created
+            FROM json_each(?)
             """, arguments: [try storedJSON(ids)]) {
             lastRuns[row["jobId"]] = row["created"]
         }

@@ -7,8 +7,9 @@ import GRDB
 /// If the run is its user's `k`-th queued run (0-based), it starts in round `k`: before it
 /// go `k` runs of its own, `min(n, k)` runs of every other user with `n` queued, and, in
 /// its own round, one run of each user served before its user who still has runs then.
-/// The figure is exact for the queue as it stands; later arrivals of users with fewer
-/// runs queued may go ahead of it, which is the point of fairness.
+/// That is the order for the queue as it stands and a pool without a per-user limit; later
+/// arrivals of users with fewer runs queued may go ahead of it (the point of fairness),
+/// and `--max-runs-per-user` may hold a user's runs back.
 enum FairQueueSQL {
     static func position(_ db: Database, seq: Int64, userId: String) throws -> Int {
         try Int.fetchOne(db, sql: """

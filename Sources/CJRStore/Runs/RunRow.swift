@@ -38,7 +38,7 @@ struct RunRow: Codable, FetchableRecord, MutablePersistableRecord {
 
     mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
 
-    func model(items: [FileItem], queuePosition: Int?) throws -> CustomJobRun {
+    func model(items: [FileItem], queuePosition: Int?, json: StoredJSONCache = StoredJSONCache()) throws -> CustomJobRun {
         CustomJobRun(
             id: id, customJobId: jobId, jobStatusId: statusId, description: description,
             status: RunStatus(rawValue: status) ?? .failed, jobType: JobType(rawValue: jobType) ?? .default, entryPoint: entryPoint,
@@ -47,13 +47,13 @@ struct RunRow: Codable, FetchableRecord, MutablePersistableRecord {
                 egressNetworkPolicy: EgressNetworkPolicy(rawValue: egressNetworkPolicy) ?? CustomJobResources.defaultEgress,
                 resourceBundleId: resourceBundleId),
             items: items,
-            runtimeParameterDefinitions: try decodeStoredJSON([RuntimeParameterDefinition].self, parameterDefinitions),
-            runtimeParameterValues: try decodeStoredJSON([String: RuntimeParameterValue].self, parameterValues),
+            runtimeParameterDefinitions: try json.decode([RuntimeParameterDefinition].self, parameterDefinitions),
+            runtimeParameterValues: try json.decode([String: RuntimeParameterValue].self, parameterValues),
             scheduledJobId: scheduledJobId, created: Timestamp(microseconds: created),
             startedAt: started.map(Timestamp.init(microseconds:)), endedAt: ended.map(Timestamp.init(microseconds:)),
             exitCode: exitCode, signal: signal, endReason: endReason.flatMap(RunEndReason.init(rawValue:)),
             logBytes: logBytes, logTruncated: logTruncated, queuePosition: queuePosition,
-            sandbox: try sandbox.map { try decodeStoredJSON([String].self, $0) }, startedBy: userId)
+            sandbox: try sandbox.map { try json.decode([String].self, $0) }, startedBy: userId)
     }
 }
 

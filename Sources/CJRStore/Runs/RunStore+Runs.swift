@@ -48,6 +48,7 @@ extension RunStore {
         if let description { try FieldLimits.validateDescription(description) }
         let now = Timestamp.now().microseconds
         return try await database.write { db in
+            try Self.authorize(db, .use, jobId: jobId, userId: userId)
             let job = try Self.loadJob(db, id: try Self.liveJobRow(db, id: jobId).id)
             guard let entryPoint = job.entryPoint, job.item(withID: entryPoint) != nil else {
                 throw CJRError.invalid("entryPoint", "custom job \(jobId) has no entry point; upload a run.sh or set entryPoint to one of its items")
@@ -115,32 +116,33 @@ extension RunStore {
             if let scheduledJobId { request = request.filter(Column("scheduledJobId") == scheduledJobId) }
             let total = try request.fetchCount(db)
             let rows = try request.order(Column("seq").desc).limit(page.limit, offset: page.offset).fetchAll(db)
-            return Page(items: try rows.map { try Self.loadRun(db, row: $0) }, totalCount: total, request: page)
+            return Page(items: try Self.loadRuns(db, rows: rows), totalCount: total, request: page)
         }
     }
 
-    /// Changes a run's description, and, while it has not started, its parameter values.
-    /// Credentials stay those of the user who started the run: only they may set them.
+    /// Changes a run's description (by `userId`, a USER of the job), and, while it has not
+    /// started, its parameter values: those only the user who started it may change (the
+    /// run acts as them, with their credentials and their API token).
     public func updateRun(jobId: String, runId: String, description: String?,
                           overrides: [RuntimeParameterOverride]?, by userId: String) async throws -> CustomJobRun {
         if let description { try FieldLimits.validateDescription(description) }
         return try await database.write { db in
+            try Self.authorize(db, .use, jobId: jobId, userId: userId)
             var row = try Self.runRow(db, jobId: jobId, runId: runId)
             if let description { row.description = description }
             if let overrides, !overrides.isEmpty {
+                guard userId == row.userId else {
+                    throw CJRError(.forbidden, "Only the user who started run \(runId) may change its runtimeParameterValues; it runs as them.",
+                                   field: "runtimeParameterValues")
+                }
                 guard RunPhaseSQL.phase(of: row) == .queued else {
                     throw CJRError.invalid("runtimeParameterValues", "run \(runId) has already started; its values are fixed")
                 }
                 // On top of what the run already holds (its snapshot plus earlier overrides).
                 let definitions = try decodeStoredJSON([RuntimeParameterDefinition].self, row.parameterDefinitions)
-                let credentials = Set(definitions.filter { $0.type == .credential }.map(\.fieldName))
-                if userId != row.userId, let named = overrides.first(where: { credentials.contains($0.fieldName) }) {
-                    throw CJRError.invalid("runtimeParameterValues",
-                        "parameter '\(named.fieldName)' is a credential; only the user who started run \(runId) may set its credentials")
-                }
                 let current = try decodeStoredJSON([String: RuntimeParameterValue].self, row.parameterValues)
                 let values = try definitions.merging(overrides, into: current, field: "runtimeParameterValues")
-                try Self.checkRunnable(db, definitions: definitions, values: values, userId: row.userId ?? userId)
+                try Self.checkRunnable(db, definitions: definitions, values: values, userId: userId)
                 row.parameterValues = try storedJSON(values)
             }
             try row.update(db)
@@ -169,11 +171,33 @@ extension RunStore {
         }
     }
 
+    /// When each user's runs last started (microseconds), for the fair queue's order.
+    public func lastStartPerUser() async throws -> [String: Int64] {
+        try await database.read { db in
+            var starts: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT userId, MAX(started) AS started FROM run WHERE userId IS NOT NULL AND started IS NOT NULL GROUP BY userId") {
+                starts[row["userId"]] = row["started"]
+            }
+            return starts
+        }
+    }
+
     /// Marks a queued run as started by `owner`, unless another process claimed it first or
-    /// it was canceled meanwhile. Returns the run when this caller owns it.
+    /// it was canceled meanwhile. Returns the run when this caller owns it. The run of a user
+    /// disabled since it was queued never starts: it ends `canceled`, its log saying why.
     public func claimRun(id: String, owner: ProcessIdentity) async throws -> CustomJobRun? {
         let now = Timestamp.now().microseconds
         return try await database.write { db in
+            let startedByDisabled = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM run JOIN user ON user.id = run.userId WHERE run.id = ? AND user.disabled IS NOT NULL AND \(RunPhaseSQL.queued)
+                """, arguments: [id]) ?? 0 > 0
+            if startedByDisabled {
+                try db.execute(sql: "UPDATE run SET status = 'canceled', endReason = 'canceled', ended = ? WHERE id = ?", arguments: [now, id])
+                let note = Data("[cjr] canceled before it started: the user who started it has been disabled\n".utf8)
+                try db.execute(sql: "INSERT INTO runLog (runId, seq, data) VALUES (?, 0, ?)", arguments: [id, note])
+                try db.execute(sql: "UPDATE run SET logBytes = ? WHERE id = ?", arguments: [note.count, id])
+                return nil
+            }
             try db.execute(sql: """
                 UPDATE run SET started = ?, ownerPid = ?, ownerStartTime = ?
                 WHERE id = ? AND \(RunPhaseSQL.queued)
@@ -192,7 +216,8 @@ extension RunStore {
         }
     }
 
-    /// Records how a run ended. A run that ended already keeps its first outcome.
+    /// Records how a run ended, and deletes its API token. A run that ended already keeps
+    /// its first outcome.
     public func finishRun(id: String, outcome: RunOutcome) async throws {
         let now = Timestamp.now().microseconds
         try await database.write { db in
@@ -200,15 +225,18 @@ extension RunStore {
                 UPDATE run SET status = ?, endReason = ?, exitCode = ?, signal = ?, ended = ?, started = COALESCE(started, ?)
                 WHERE id = ? AND \(RunPhaseSQL.unfinished)
                 """, arguments: [outcome.status.rawValue, outcome.reason.rawValue, outcome.exitCode, outcome.signal, now, now, id])
+            try Self.deleteRunToken(db, runId: id)
         }
     }
 
     /// Asks for a run to be canceled. A queued run is canceled at once (and `true` says it
-    /// never started); a started one becomes `canceling`. An ended run is a 422.
+    /// never started); a started one becomes `canceling`. An ended run is a 422. `userId`
+    /// (a USER of the job) asks; nil: cjr itself.
     @discardableResult
-    public func requestCancel(jobId: String, runId: String) async throws -> (run: CustomJobRun, wasQueued: Bool) {
+    public func requestCancel(jobId: String, runId: String, by userId: String?) async throws -> (run: CustomJobRun, wasQueued: Bool) {
         let now = Timestamp.now().microseconds
         return try await database.write { db in
+            if let userId { try Self.authorize(db, .use, jobId: jobId, userId: userId) }
             var row = try Self.runRow(db, jobId: jobId, runId: runId)
             let phase = RunPhaseSQL.phase(of: row)
             if phase == .ended {
@@ -265,9 +293,10 @@ extension RunStore {
         }
     }
 
-    /// Deletes a run's log; false when there was none.
-    public func deleteLog(jobId: String, runId: String) async throws -> Bool {
+    /// Deletes a run's log (by `userId`, a USER of the job); false when there was none.
+    public func deleteLog(jobId: String, runId: String, by userId: String) async throws -> Bool {
         try await database.write { db in
+            try Self.authorize(db, .use, jobId: jobId, userId: userId)
             _ = try Self.runRow(db, jobId: jobId, runId: runId)
             try db.execute(sql: "DELETE FROM runLog WHERE runId = ?", arguments: [runId])
             let deleted = db.changesCount > 0
@@ -302,12 +331,21 @@ extension RunStore {
     }
 
     static func loadRun(_ db: Database, row: RunRow) throws -> CustomJobRun {
-        let items = try RunItemRow.filter(Column("runId") == row.id).order(Column("filePath")).fetchAll(db).map(\.model)
-        var position: Int?
-        if RunPhaseSQL.phase(of: row) == .queued, let seq = row.seq {
-            position = try FairQueueSQL.position(db, seq: seq, userId: row.userId ?? "")
+        try loadRuns(db, rows: [row])[0]
+    }
+
+    /// Full runs for `rows`, with one query for all their items whatever the page size.
+    static func loadRuns(_ db: Database, rows: [RunRow]) throws -> [CustomJobRun] {
+        let items = Dictionary(grouping: try RunItemRow.filter(rows.map(\.id).contains(Column("runId")))
+            .order(Column("filePath")).fetchAll(db), by: \.runId)
+        let json = StoredJSONCache()
+        return try rows.map { row in
+            var position: Int?
+            if RunPhaseSQL.phase(of: row) == .queued, let seq = row.seq {
+                position = try FairQueueSQL.position(db, seq: seq, userId: row.userId ?? "")
+            }
+            return try row.model(items: (items[row.id] ?? []).map(\.model), queuePosition: position, json: json)
         }
-        return try row.model(items: items, queuePosition: position)
     }
 }
 

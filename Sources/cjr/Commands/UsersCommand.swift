@@ -47,8 +47,9 @@ struct UsersCommand: AsyncParsableCommand {
 
     struct Disable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Disable a user: their tokens, and those of their runs, stop working at once.",
-            discussion: "Their jobs, runs and roles stay; `cjr users enable` lets them in again.")
+            abstract: "Disable a user: their tokens, and those of their runs, are refused from the next request.",
+            discussion: "Logs they follow stop at the next poll; their queued runs end canceled instead of starting. "
+                + "Their jobs, runs and roles stay; `cjr users enable` lets them in again.")
         @OptionGroup var dataDirectory: DataDirectoryOption
         @Argument(help: "Username.") var username: String
 

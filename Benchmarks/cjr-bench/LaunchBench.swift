@@ -1,8 +1,5 @@
-// cjr-bench: what cjr adds to running an entry point, measured against running the same
-// entry point directly with bash, in the same process and the same minutes (these
-// machines are noisy, so only ratios from one run mean anything).
-//
-//   swift run -c release cjr-bench [--runs N]
+// `cjr-bench launch`: what cjr adds to running an entry point, measured against running
+// the same entry point directly with bash, in the same process and the same minutes.
 //
 // Ways to run `run.sh` (which is `true`), N times each; the direct ones interleaved, so
 // every variant sees the same load:
@@ -28,11 +25,8 @@ import CJRAPI
 import CJRRunner
 import CJRStore
 
-@main
-struct Bench {
-    static func main() async throws {
-        let arguments = CommandLine.arguments
-        let runs = arguments.firstIndex(of: "--runs").flatMap { Int(arguments[$0 + 1]) } ?? 200
+enum LaunchBench {
+    static func run(runs: Int) async throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cjr-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -83,10 +77,7 @@ struct Bench {
         print("runs per row: \(runs); machine: \(ProcessInfo.processInfo.activeProcessorCount) cores")
         print("| path | median ms | p90 ms | ratio to baseline (median) |")
         print("|---|---:|---:|---:|")
-        for (name, samples) in rows {
-            print(String(format: "| %@ | %.2f | %.2f | %.1f× |", name, median(samples) * 1000, percentile(samples, 0.9) * 1000,
-                         median(samples) / base))
-        }
+        for (name, samples) in rows { print(tableRow(name, samples, base: base)) }
     }
 
     /// Spawns `command`, waits for it, returns the seconds taken.
@@ -105,7 +96,7 @@ struct Bench {
         }
         var status: Int32 = 0
         waitpid(pid, &status, 0)
-        return seconds(ContinuousClock.now - start)
+        return elapsedSeconds(ContinuousClock.now - start)
     }
 
     /// Runs the job on each server in turn, `runs` times: (client, server) seconds per server.
@@ -151,7 +142,7 @@ struct Bench {
                     let (api, job) = apis[index]
                     let start = ContinuousClock.now
                     let run = try await api.runOnce(job)
-                    results[index].client.append(seconds(ContinuousClock.now - start))
+                    results[index].client.append(elapsedSeconds(ContinuousClock.now - start))
                     results[index].server.append(run.serverSeconds)
                 }
             }
@@ -161,76 +152,5 @@ struct Bench {
         }
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
-    static func median(_ samples: [Double]) -> Double { percentile(samples, 0.5) }
-
-    static func percentile(_ samples: [Double], _ fraction: Double) -> Double {
-        let sorted = samples.sorted()
-        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * fraction))]
-    }
 }
 
-/// The few API calls the benchmark makes, over AsyncHTTPClient.
-struct API {
-    let base: String
-    let token: String
-
-    func request(_ method: HTTPMethod, _ path: String, body: ByteBuffer? = nil, contentType: String? = nil) async throws -> [String: Any] {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
-        if let body { request.body = .bytes(body) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 1 << 24)
-        return (try JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
-    }
-
-    func createJob() async throws -> String {
-        let boundary = "cjr-bench"
-        let body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nbench\r\n"
-            + "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"run.sh\"\r\n\r\ntrue\n\r\n"
-            + "--\(boundary)\r\nContent-Disposition: form-data; name=\"filePath\"\r\n\r\nrun.sh\r\n--\(boundary)--\r\n"
-        let job = try await request(.POST, "/customJobs/", body: ByteBuffer(string: body), contentType: "multipart/form-data; boundary=\(boundary)")
-        guard let id = job["id"] as? String else { throw BenchError("no job id: \(job)") }
-        return id
-    }
-
-    /// Starts a run and polls it (every 5 ms, so the polling itself does not load the machine) until it has ended.
-    func runOnce(_ job: String) async throws -> (id: String, serverSeconds: Double) {
-        let created = try await request(.POST, "/customJobs/\(job)/runs/")
-        guard let id = created["id"] as? String else { throw BenchError("no run id: \(created)") }
-        while true {
-            let run = try await request(.GET, "/customJobs/\(job)/runs/\(id)/")
-            if let status = run["status"] as? String, !["running", "canceling"].contains(status) {
-                guard status == "succeeded" else { throw BenchError("run \(id) ended \(status)") }
-                return (id, try serverSeconds(run))
-            }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-    }
-
-    /// `endedAt - created`, at the microsecond precision cjr records.
-    private func serverSeconds(_ run: [String: Any]) throws -> Double {
-        guard let created = (run["created"] as? String).flatMap(Self.seconds), let ended = (run["endedAt"] as? String).flatMap(Self.seconds) else {
-            throw BenchError("run without timestamps: \(run)")
-        }
-        return ended - created
-    }
-
-    /// Seconds since the epoch of `2026-11-29T05:05:53.192714Z`.
-    static func seconds(_ text: String) -> Double? {
-        let formatter = ISO8601DateFormatter()
-        let parts = text.dropLast().split(separator: ".")
-        guard parts.count == 2, let whole = formatter.date(from: parts[0] + "Z"), let fraction = Double("0." + parts[1]) else { return nil }
-        return whole.timeIntervalSince1970 + fraction
-    }
-}
-
-struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
