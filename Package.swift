@@ -89,6 +89,7 @@ let package = Package(
                 "CJRStore",
                 "CJRRunner",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -21,6 +21,17 @@ struct API {
         return bytes
     }
 
+    /// The size of a GET's body, read as it streams (nothing of it kept).
+    func count(_ path: String) async throws -> Int {
+        var request = HTTPClientRequest(url: base + path)
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
+        guard response.status.code < 400 else { throw BenchError("GET \(path): \(response.status)") }
+        var total = 0
+        for try await part in response.body { total += part.readableBytes }
+        return total
+    }
+
     func request(_ method: HTTPMethod, _ path: String, body: ByteBuffer? = nil, contentType: String? = nil) async throws -> [String: Any] {
         var request = HTTPClientRequest(url: base + path)
         request.method = method

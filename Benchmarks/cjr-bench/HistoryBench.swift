@@ -108,8 +108,8 @@ enum HistoryBench {
         }
     }
 
-    /// A store with `runs` ended runs (each with one file, a 64-byte log and the API token
-    /// it was given) over `jobs` jobs, 90% of the runs in the first job: written in one
+    /// A store with `runs` ended runs (each with one file and the API token earlier versions
+    /// kept, revoked) over `jobs` jobs, 90% of the runs in the first job: written in one
     /// transaction straight into the schema the server uses.
     static func fill(_ data: DataDirectory, runs: Int, jobs: Int) throws -> Store {
         let store = try RunStore(directory: data)
@@ -140,25 +140,28 @@ enum HistoryBench {
                 INSERT INTO run (id, jobId, statusId, description, status, entryPoint, environmentId, environmentVersionId,
                                  egressNetworkPolicy, parameterDefinitions, parameterValues, created, started, ended, exitCode,
                                  endReason, logBytes, jobType, sandbox, userId)
-                VALUES (?, ?, ?, '', 'succeeded', ?, ?, ?, 'public', '[]', '{}', ?, ?, ?, 0, 'exited', 64, 'default', '[]', ?)
+                VALUES (?, ?, ?, '', 'succeeded', ?, ?, ?, 'public', '[]', '{}', ?, ?, ?, 0, 'exited', ?, 'default', '[]', ?)
                 """)
             let runItem = try db.makeStatement(sql: """
                 INSERT INTO runItem (runId, id, filePath, fileName, fileSource, blobHash, size, created) VALUES (?, ?, 'run.sh', 'run.sh', 'local', ?, ?, ?)
                 """)
-            let log = try db.makeStatement(sql: "INSERT INTO runLog (runId, seq, data) VALUES (?, 0, ?)")
             let token = try db.makeStatement(sql: """
                 INSERT INTO token (id, userId, secretHash, purpose, created, expires, revoked) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
+            // Only the run the benchmark reads has a log file (100,000 files would time the
+            // file system, not cjr).
             let line = Data(repeating: UInt8(ascii: "x"), count: 63) + Data([10])
+            let probed = id(3, runs * 9 / 20)
+            try line.write(to: data.logFile(runId: probed))
             let hot = runs * 9 / 10
             for index in 0..<runs {
                 let jobIndex = index < hot ? 0 : 1 + (index - hot) % max(1, jobs - 1)
                 let created = now - Int64(runs - index) * 1_000
                 let runId = id(3, index)
                 try run.execute(arguments: [runId, id(1, jobIndex), id(4, index), id(2, jobIndex), ExecutionEnvironment.defaultID,
-                                            ExecutionEnvironment.defaultVersionID, created, created + 100, created + 900, admin])
+                                            ExecutionEnvironment.defaultVersionID, created, created + 100, created + 900,
+                                            runId == probed ? line.count : 0, admin])
                 try runItem.execute(arguments: [runId, id(2, jobIndex), blob.hash, blob.size, created])
-                try log.execute(arguments: [runId, line])
                 try token.execute(arguments: [id(5, index), admin, id(6, index) + id(7, index), "run:\(runId)", created,
                                               created + 3_600_000_000, created + 900])
             }

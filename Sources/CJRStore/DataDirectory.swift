@@ -1,7 +1,7 @@
 import Foundation
 
 /// The layout of cjr's data directory: the SQLite database, file blobs by content hash,
-/// a staging folder for uploads in flight, and the admin token file.
+/// run logs, a staging folder for uploads in flight, and the admin token file.
 public struct DataDirectory: Sendable {
     public let root: URL
 
@@ -20,12 +20,16 @@ public struct DataDirectory: Sendable {
     public var database: URL { root.appendingPathComponent("cjr.sqlite") }
     public var blobs: URL { root.appendingPathComponent("blobs") }
     public var staging: URL { root.appendingPathComponent("staging") }
+    /// One append-only file per run with output, `<runId>.log`; the run's `logBytes` in
+    /// the database says how much of it is committed.
+    public var logs: URL { root.appendingPathComponent("logs") }
+    public func logFile(runId: String) -> URL { logs.appendingPathComponent("\(runId).log") }
     public var tokenFile: URL { root.appendingPathComponent("api-token") }
 
     /// Creates the folders, private to the user (0700, also when they existed): they hold
     /// job code and secrets.
     public func prepare() throws {
-        for url in [root, blobs, staging] {
+        for url in [root, blobs, staging, logs] {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
             try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: url.path)

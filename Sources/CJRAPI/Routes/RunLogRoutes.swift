@@ -1,11 +1,13 @@
 import Foundation
 import Hummingbird
 import ServiceLifecycle
+import _NIOFileSystem
 import CJRModel
 import CJRStore
 
 /// `GET/DELETE /customJobs/{id}/runs/{runId}/logs/`: stdout and stderr in order, streamed
-/// from the store chunk by chunk (memory stays flat whatever the size). `?follow=true`
+/// from the run's log file in pieces up to its committed length (memory stays flat
+/// whatever the size). `?follow=true`
 /// keeps the response open and sends new output until the run ends, or until the caller's
 /// token or role stops being valid (checked again at every poll).
 struct RunLogRoutes {
@@ -27,8 +29,8 @@ struct RunLogRoutes {
         case "true", "True", "1": follow = true
         case let other?: throw CJRError.invalid("follow", "must be true or false, got '\(other)'")
         }
-        let first = try await store.logChunks(jobId: jobId, runId: runId, limit: 16)
-        if first.isEmpty && !follow {
+        let first = try await store.logState(jobId: jobId, runId: runId)
+        if first.committedBytes == 0 && !follow {
             throw CJRError.notFound("No log found")
         }
         let headers: HTTPFields = [
@@ -38,32 +40,41 @@ struct RunLogRoutes {
         let store = self.store
         let user = try context.requireUser
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            var chunks = first
-            var last = -1
+            var state = first
+            var sent: Int64 = 0
             while true {
-                for chunk in chunks {
-                    try await writer.write(ByteBuffer(bytes: chunk.data))
-                    last = chunk.seq
+                // A log deleted meanwhile starts again from its new beginning.
+                if state.committedBytes < sent { sent = 0 }
+                if state.committedBytes > sent {
+                    guard try await Self.send(state.file, from: sent, to: state.committedBytes, to: &writer) else { break }
+                    sent = state.committedBytes
                 }
-                if chunks.count < 16 {
-                    // A follower ends when the run does, or when the server stops: a queued
-                    // run never ends while the server waits for requests in flight.
-                    guard follow, !Task.isShuttingDownGracefully,
-                          try await !store.run(jobId: jobId, runId: runId).status.isFinal else {
-                        // One last read: output flushed just before the run ended.
-                        for chunk in try await store.logChunks(jobId: jobId, runId: runId, after: last, limit: .max) {
-                            try await writer.write(ByteBuffer(bytes: chunk.data))
-                        }
-                        break
-                    }
-                    guard try await store.isValid(tokenId: user.tokenId),
-                          (try? await store.authorize(.read, jobId: jobId, userId: user.id)) != nil else { break }
-                    try await Task.sleep(for: Self.followPoll)
-                }
-                chunks = try await store.logChunks(jobId: jobId, runId: runId, after: last, limit: 16)
+                // A follower ends when the run does (the state that says so has its final
+                // length, all sent above), or when the server stops: a queued run never
+                // ends while the server waits for requests in flight.
+                guard follow, !state.runEnded, !Task.isShuttingDownGracefully else { break }
+                guard try await store.isValid(tokenId: user.tokenId),
+                      (try? await store.authorize(.read, jobId: jobId, userId: user.id)) != nil else { break }
+                try await Task.sleep(for: Self.followPoll)
+                state = try await store.logState(jobId: jobId, runId: runId)
             }
             try await writer.finish(nil)
         })
+    }
+
+    /// Streams bytes `start..<end` of a log file in pieces; false when the file went away
+    /// (the log was deleted while being read).
+    private static func send(_ file: URL, from start: Int64, to end: Int64, to writer: inout some ResponseBodyWriter) async throws -> Bool {
+        do {
+            try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(file.path)) { handle in
+                for try await chunk in handle.readChunks(in: start...(end - 1), chunkLength: .kibibytes(256)) {
+                    try await writer.write(chunk)
+                }
+            }
+            return true
+        } catch let error as FileSystemError where error.code == .notFound {
+            return false
+        }
     }
 
     @Sendable func delete(_ request: Request, context: APIRequestContext) async throws -> Response {

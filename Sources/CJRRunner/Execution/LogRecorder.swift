@@ -4,14 +4,16 @@ import CJRStore
 
 /// Streams a run's output into the store as it is produced, with bounded memory: bytes are
 /// gathered up to ``chunkBytes`` and flushed then, or by ``flushIfStale()`` when output
-/// pauses, so a reader sees recent lines within a fraction of a second.
+/// pauses, so a reader sees recent lines within a fraction of a second. A full chunk is
+/// written while the next one fills (one write in flight at most: two chunks of memory),
+/// so reading the run's output and storing it overlap.
 ///
 /// Output past the run's cap is dropped with one marker line; the run keeps going. cjr's
 /// own notes (`[cjr] …`) are always kept. A chunk the store cannot take (the data
 /// directory is full) is dropped and counted, never held: the run and its bookkeeping go
 /// on, and once the store takes writes again a `[cjr]` line says how much was lost.
 actor LogRecorder {
-    static let chunkBytes = 64 * 1024
+    static let chunkBytes = 1024 * 1024
     static let staleAfter: Duration = .milliseconds(200)
 
     private let store: RunStore
@@ -56,7 +58,7 @@ actor LogRecorder {
                 await note("log truncated: output beyond \(maxBytes) bytes is discarded; the run goes on")
             }
         }
-        if buffer.count >= Self.chunkBytes { await flush() }
+        if buffer.count >= Self.chunkBytes { await flush(waitForIt: false) }
     }
 
     /// Appends a line of cjr's own, on a line of its own.
@@ -82,8 +84,9 @@ actor LogRecorder {
     /// run was deleted meanwhile) is not worth waiting for.
     var awaitsRoom: Bool { (lost > 0 || !buffer.isEmpty) && refusalIsTransient }
 
-    /// Hands the buffer to the chain of writes and waits for it to be written (or lost).
-    private func flush(truncated: Bool = false) async {
+    /// Hands the buffer to the chain of writes and waits for it to be written (or lost);
+    /// without `waitForIt`, waits only for the write before it.
+    private func flush(truncated: Bool = false, waitForIt: Bool = true) async {
         lastFlush = .now
         guard !buffer.isEmpty || truncated || lost > 0 else { return }
         let output = buffer
@@ -94,7 +97,7 @@ actor LogRecorder {
             await self.write(output, truncated: truncated)
         }
         tail = write
-        await write.value
+        if waitForIt { await write.value } else { await previous?.value }
     }
 
     /// One chunk, after saying what was lost before it if the store refused earlier ones.

@@ -1,10 +1,12 @@
+import Foundation
 import GRDB
 import CJRModel
 
 /// The schema, as an append-only list of migrations: a released migration is never edited,
 /// a change is a new one. GRDB records which have run in `grdb_migrations`.
 enum Migrations {
-    static var migrator: DatabaseMigrator {
+    /// The migrations of the store in `directory` (v7 moves run logs out into its files).
+    static func migrator(for directory: DataDirectory) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: users, environments, jobs, items, runtime parameters") { db in
             try createUsersAndTokens(db)
@@ -38,7 +40,27 @@ enum Migrations {
         migrator.registerMigration("v6: teams: organizations, groups, job roles, owned credentials, who started a run") { db in
             try TeamMigration.apply(db)
         }
+        migrator.registerMigration("v7: run logs in files, one per run") { db in
+            try moveLogsToFiles(db, directory: directory)
+        }
         return migrator
+    }
+
+    /// Writes each run's log chunks, in order, to its file, then drops the chunk table. A
+    /// crash midway rolls the database back and leaves files the next attempt overwrites.
+    private static func moveLogsToFiles(_ db: Database, directory: DataDirectory) throws {
+        try FileManager.default.createDirectory(at: directory.logs, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        for runId in try String.fetchAll(db, sql: "SELECT DISTINCT runId FROM runLog") {
+            var offset: Int64 = 0
+            let chunks = try Row.fetchCursor(db, sql: "SELECT data FROM runLog WHERE runId = ? ORDER BY seq", arguments: [runId])
+            while let chunk = try chunks.next() {
+                let data: Data = chunk["data"]
+                try RunStore.write(Array(data), to: directory.logFile(runId: runId), at: offset)
+                offset += Int64(data.count)
+            }
+            try db.execute(sql: "UPDATE run SET logBytes = ? WHERE id = ?", arguments: [offset, runId])
+        }
+        try db.drop(table: "runLog")
     }
 
     private static func createUsersAndTokens(_ db: Database) throws {

@@ -29,14 +29,15 @@ public final class RunStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         database = try DatabasePool(path: directory.database.path, configuration: configuration)
-        try Migrations.migrator.migrate(database)
+        try Migrations.migrator(for: directory).migrate(database)
         let referenced = try database.read { db in try Set(String.fetchAll(db, sql: "SELECT hash FROM blob")) }
         blobs.sweep(keeping: referenced)
+        try sweepLogs()
         logger.debug("store opened", metadata: ["path": "\(directory.database.path)"])
     }
 
     /// The names of the migrations applied, in order.
     public func appliedMigrations() throws -> [String] {
-        try database.read { db in try Migrations.migrator.appliedMigrations(db) }
+        try database.read { db in try Migrations.migrator(for: directory).appliedMigrations(db) }
     }
 }

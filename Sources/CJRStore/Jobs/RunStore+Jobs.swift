@@ -82,7 +82,7 @@ extension RunStore {
     /// Permanently deletes a soft-deleted job with its items and parameter values (by
     /// `userId`, an OWNER; nil: cjr itself). A live job is a 409.
     public func purgeJob(id: String, by userId: String?) async throws {
-        try await database.write { db in
+        let runIds: [String] = try await database.write { db in
             if let userId { try Self.authorize(db, .delete, jobId: id, userId: userId, deleted: nil) }
             guard let row = try JobRow.filter(Column("id") == id).fetchOne(db) else {
                 throw CJRError.notFound("Custom job \(id) not found.")
@@ -90,9 +90,13 @@ extension RunStore {
             guard row.deleted != nil else {
                 throw CJRError(.conflict, "Custom job \(id) is not deleted; delete it before cleaning it up.")
             }
+            let runIds = try String.fetchAll(db, sql: "SELECT id FROM run WHERE jobId = ?", arguments: [id])
             try row.delete(db)
             try Self.dropUnreferencedBlobs(db)
+            return runIds
         }
+        // After the commit: a crash before this leaves files the next start sweeps.
+        removeLogs(of: runIds)
     }
 
     /// An item of a live job, with its content.

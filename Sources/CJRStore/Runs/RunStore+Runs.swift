@@ -193,9 +193,10 @@ extension RunStore {
                 """, arguments: [id]) ?? 0 > 0
             if startedByDisabled {
                 try db.execute(sql: "UPDATE run SET status = 'canceled', endReason = 'canceled', ended = ? WHERE id = ?", arguments: [now, id])
-                let note = Data("[cjr] canceled before it started: the user who started it has been disabled\n".utf8)
-                try db.execute(sql: "INSERT INTO runLog (runId, seq, data) VALUES (?, 0, ?)", arguments: [id, note])
-                try db.execute(sql: "UPDATE run SET logBytes = ? WHERE id = ?", arguments: [note.count, id])
+                let note = Array("[cjr] canceled before it started: the user who started it has been disabled\n".utf8)
+                let logBytes = try Int64.fetchOne(db, sql: "SELECT logBytes FROM run WHERE id = ?", arguments: [id]) ?? 0
+                try Self.write(note, to: self.directory.logFile(runId: id), at: logBytes)
+                try db.execute(sql: "UPDATE run SET logBytes = logBytes + ? WHERE id = ?", arguments: [note.count, id])
                 return nil
             }
             try db.execute(sql: """
@@ -265,43 +266,6 @@ extension RunStore {
                     launcher: zip(row.launcherPid, row.launcherStartTime).map(ProcessIdentity.init),
                     cgroup: row.cgroup)
             }
-        }
-    }
-
-    // MARK: Logs
-
-    /// Appends one chunk of output after the run's last one.
-    public func appendLog(runId: String, data: [UInt8], truncated: Bool) async throws {
-        try await database.write { db in
-            if !data.isEmpty {
-                try db.execute(sql: """
-                    INSERT INTO runLog (runId, seq, data)
-                    VALUES (?, COALESCE((SELECT MAX(seq) + 1 FROM runLog WHERE runId = ?), 0), ?)
-                    """, arguments: [runId, runId, Data(data)])
-            }
-            try db.execute(sql: "UPDATE run SET logBytes = logBytes + ?, logTruncated = logTruncated OR ? WHERE id = ?",
-                           arguments: [data.count, truncated, runId])
-        }
-    }
-
-    /// Log chunks of a run with `seq` greater than `after`, in order, at most `limit`.
-    public func logChunks(jobId: String, runId: String, after: Int = -1, limit: Int = 64) async throws -> [(seq: Int, data: Data)] {
-        try await database.read { db in
-            _ = try Self.runRow(db, jobId: jobId, runId: runId)
-            return try Row.fetchAll(db, sql: "SELECT seq, data FROM runLog WHERE runId = ? AND seq > ? ORDER BY seq LIMIT ?",
-                                    arguments: [runId, after, limit]).map { ($0["seq"], $0["data"]) }
-        }
-    }
-
-    /// Deletes a run's log (by `userId`, a USER of the job); false when there was none.
-    public func deleteLog(jobId: String, runId: String, by userId: String) async throws -> Bool {
-        try await database.write { db in
-            try Self.authorize(db, .use, jobId: jobId, userId: userId)
-            _ = try Self.runRow(db, jobId: jobId, runId: runId)
-            try db.execute(sql: "DELETE FROM runLog WHERE runId = ?", arguments: [runId])
-            let deleted = db.changesCount > 0
-            try db.execute(sql: "UPDATE run SET logBytes = 0 WHERE id = ?", arguments: [runId])
-            return deleted
         }
     }
 
