@@ -3,6 +3,7 @@
 //
 //   swift build -c release --product cjr-bench --product cjr-launch
 //   .build/release/cjr-bench launch [--runs N]    a run's overhead against bash (default)
+//   .build/release/cjr-bench throughput [--runs N] N runs through a server against N bash runs
 //   .build/release/cjr-bench history [--runs N]   API routes on 100,000 runs against /version/
 //   .build/release/cjr-bench logs [--mib N]       capturing and serving output against cat
 //
@@ -21,7 +22,8 @@ struct Bench {
         case "history": try await HistoryBench.run(requests: option("--runs", 100), runs: option("--history-runs", 100_000),
                                                    jobs: option("--history-jobs", 10_000))
         case "logs": try await LogBench.run(mebibytes: option("--mib", 1024))
-        case let other: throw BenchError("unknown benchmark '\(other)'; one of launch, history, logs")
+        case "throughput": try await ThroughputBench.run(runs: option("--runs", 500))
+        case let other: throw BenchError("unknown benchmark '\(other)'; one of launch, throughput, history, logs")
         }
     }
 }

@@ -9,7 +9,8 @@ import CJRStore
 /// from the run's log file in pieces up to its committed length (memory stays flat
 /// whatever the size). `?follow=true`
 /// keeps the response open and sends new output until the run ends, or until the caller's
-/// token or role stops being valid (checked again at every poll).
+/// token or role stops being valid (checked again at every look). A follower looks again as
+/// soon as this server changes the run, and at least every ``followPoll``.
 struct RunLogRoutes {
     let store: RunStore
     static let followPoll: Duration = .milliseconds(200)
@@ -29,6 +30,7 @@ struct RunLogRoutes {
         case "true", "True", "1": follow = true
         case let other?: throw CJRError.invalid("follow", "must be true or false, got '\(other)'")
         }
+        let firstSeen = store.signals.generation(of: runId)
         let first = try await store.logState(jobId: jobId, runId: runId)
         if first.committedBytes == 0 && !follow {
             throw CJRError.notFound("No log found")
@@ -42,6 +44,7 @@ struct RunLogRoutes {
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var state = first
             var sent: Int64 = 0
+            var seen = firstSeen
             while true {
                 // A log deleted meanwhile starts again from its new beginning.
                 if state.committedBytes < sent { sent = 0 }
@@ -55,7 +58,8 @@ struct RunLogRoutes {
                 guard follow, !state.runEnded, !Task.isShuttingDownGracefully else { break }
                 guard try await store.isValid(tokenId: user.tokenId),
                       (try? await store.authorize(.read, jobId: jobId, userId: user.id)) != nil else { break }
-                try await Task.sleep(for: Self.followPoll)
+                await store.signals.wait(for: runId, after: seen, upTo: Self.followPoll)
+                seen = store.signals.generation(of: runId)
                 state = try await store.logState(jobId: jobId, runId: runId)
             }
             try await writer.finish(nil)

@@ -11,6 +11,8 @@ import CJRModel
 public final class RunStore: Sendable {
     public let directory: DataDirectory
     public let blobs: BlobStore
+    /// Wakes readers waiting on a run when this process changes it.
+    public let signals = RunSignals()
     /// The bundles a job's `resourceBundleId` may name.
     public let resourceBundles: ResourceBundles
     let database: DatabasePool

@@ -30,6 +30,7 @@ extension RunStore {
             try db.execute(sql: "UPDATE run SET logBytes = logBytes + ?, logTruncated = logTruncated OR ? WHERE id = ?",
                            arguments: [data.count, truncated, runId])
         }
+        signals.signal(runId)
     }
 
     /// A run's log as a reader sees it now.
@@ -45,13 +46,15 @@ extension RunStore {
     /// run still writing starts a new file with its next output.
     public func deleteLog(jobId: String, runId: String, by userId: String) async throws -> Bool {
         let file = directory.logFile(runId: runId)
-        return try await database.write { db in
+        let deleted = try await database.write { db in
             try Self.authorize(db, .use, jobId: jobId, userId: userId)
             let row = try Self.runRow(db, jobId: jobId, runId: runId)
             try db.execute(sql: "UPDATE run SET logBytes = 0 WHERE id = ?", arguments: [runId])
             if unlink(file.path) != 0 && errno != ENOENT { throw POSIXFailure(operation: "delete \(file.path)") }
             return row.logBytes > 0
         }
+        signals.signal(runId)
+        return deleted
     }
 
     /// Writes `data` at `offset` of `file` (created 0600), cutting off anything past it

@@ -228,6 +228,8 @@ extension RunStore {
                 """, arguments: [outcome.status.rawValue, outcome.reason.rawValue, outcome.exitCode, outcome.signal, now, now, id])
             try Self.deleteRunToken(db, runId: id)
         }
+        signals.signal(id)
+        signals.forget(id)
     }
 
     /// Asks for a run to be canceled. A queued run is canceled at once (and `true` says it
@@ -236,6 +238,7 @@ extension RunStore {
     @discardableResult
     public func requestCancel(jobId: String, runId: String, by userId: String?) async throws -> (run: CustomJobRun, wasQueued: Bool) {
         let now = Timestamp.now().microseconds
+        defer { signals.signal(runId) }
         return try await database.write { db in
             if let userId { try Self.authorize(db, .use, jobId: jobId, userId: userId) }
             var row = try Self.runRow(db, jobId: jobId, runId: runId)

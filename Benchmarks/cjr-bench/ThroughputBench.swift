@@ -1,0 +1,90 @@
+// `cjr-bench throughput`: many runs through a live server, submitted as fast as the client
+// can, until the last has ended; against the same entry point run directly as many times,
+// one after another (pool 1) or four at a time (pool 4, as `xargs -P 4` would). Once with
+// a trivial entry point (`true`: what cjr adds per run) and once with one that sleeps
+// 100 ms (how much of a real job's time that is).
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import CJRAPI
+import CJRStore
+import NIOHTTP1
+
+enum ThroughputBench {
+    static func run(runs: Int) async throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cjr-bench-throughput-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        print("| what | baseline runs/s | cjr runs/s | ratio (time per run, cjr / baseline) |")
+        print("|---|---:|---:|---:|")
+        for (label, script, count) in [("`true`", "true\n", runs), ("`sleep 0.1`", "sleep 0.1\n", max(40, runs / 5))] {
+            let file = scratch.appendingPathComponent("run-\(count).sh")
+            try script.write(to: file, atomically: true, encoding: .utf8)
+            for pool in [1, 4] {
+                let direct = try direct(script: file.path, runs: count, pool: pool)
+                let cjr = try await throughServer(script: script, runs: count, pool: pool,
+                                                  data: scratch.appendingPathComponent("data-\(count)-\(pool)"))
+                print("| \(count) runs of \(label), pool \(pool) vs \(pool == 1 ? "a bash loop" : "4 bash loops at once") "
+                      + "| \(format(Double(count) / direct, digits: 1)) | \(format(Double(count) / cjr, digits: 1)) | \(format(cjr / direct, digits: 2))× |")
+            }
+        }
+    }
+
+    /// Seconds to run `bash script` `runs` times, `pool` at a time.
+    static func direct(script: String, runs: Int, pool: Int) throws -> Double {
+        // One thread per lane (Dispatch would give only as many as there are cores).
+        let start = ContinuousClock.now
+        let done = DispatchGroup()
+        for lane in 0..<pool {
+            done.enter()
+            Thread.detachNewThread {
+                for _ in stride(from: lane, to: runs, by: pool) { _ = try? LaunchBench.timeSpawn(["/bin/bash", script]) }
+                done.leave()
+            }
+        }
+        done.wait()
+        return elapsedSeconds(ContinuousClock.now - start)
+    }
+
+    /// Seconds from the first POST to the last run seen ended, on a fresh server.
+    static func throughServer(script: String, runs: Int, pool: Int, data: URL) async throws -> Double {
+        var logger = Logger(label: "cjr-bench")
+        logger.logLevel = .error
+        let configuration = APIConfiguration(port: 0, dataDirectory: DataDirectory(root: data), maxRuns: pool)
+        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+        let app = try APIServer.makeApplication(configuration: configuration, logger: logger) { portContinuation.yield($0) }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var port = 0
+            for await announced in ports { port = announced; break }
+            let api = API(base: "http://127.0.0.1:\(port)/api/v2",
+                          token: try String(contentsOf: configuration.dataDirectory.tokenFile, encoding: .utf8)
+                              .trimmingCharacters(in: .whitespacesAndNewlines))
+            let job = try await api.createJob(script: script)
+            _ = try await api.runOnce(job) // warm up
+            let start = ContinuousClock.now
+            var ids: [String] = []
+            for _ in 0..<runs {
+                let created = try await api.request(.POST, "/customJobs/\(job)/runs/")
+                guard let id = created["id"] as? String else { throw BenchError("no run id: \(created)") }
+                ids.append(id)
+            }
+            for id in ids {
+                while true {
+                    let run = try await api.request(.GET, "/customJobs/\(job)/runs/\(id)/")
+                    if let status = run["status"] as? String, !["running", "canceling"].contains(status) {
+                        guard status == "succeeded" else { throw BenchError("run \(id) ended \(status)") }
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(2))
+                }
+            }
+            let elapsed = elapsedSeconds(ContinuousClock.now - start)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return elapsed
+        }
+    }
+}
