@@ -65,7 +65,7 @@ enum LogBench {
             print("| what | baseline s | cjr s | MiB/s | ratio to baseline |")
             print("|---|---:|---:|---:|---:|")
             print("| `head -c … \\| cat > file` (capture's baseline) | \(format(best.baseWrite)) | | \(format(Double(mebibytes) / best.baseWrite, digits: 0)) | 1.0× |")
-            print("| `cat file | cat > /dev/null` (download's baseline) | \(format(best.baseRead)) | | \(format(Double(mebibytes) / best.baseRead, digits: 0)) | 1.0× |")
+            print("| `cat file \\| cat > /dev/null` (download's baseline) | \(format(best.baseRead)) | | \(format(Double(mebibytes) / best.baseRead, digits: 0)) | 1.0× |")
             for (name, value, base) in rows {
                 print("| \(name) | | \(format(value)) | \(format(Double(mebibytes) / value, digits: 0)) | \(format(value / base, digits: 1))× |")
             }
