@@ -41,6 +41,12 @@ let package = Package(
             dependencies: ["CJRModel", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
+        // `cjr check`: a job folder's problems, found before uploading or running it.
+        .target(
+            name: "CJRCheck",
+            dependencies: ["CJRModel", "CJRParameters"],
+            swiftSettings: strictSettings
+        ),
         // The run store: SQLite (GRDB, WAL, migrations) plus content-addressed file blobs.
         .target(
             name: "CJRStore",
@@ -127,6 +133,7 @@ let package = Package(
                 "CJRAPI",
                 "CJRClient",
                 "CJRParameters",
+                "CJRCheck",
                 "CCJRHost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -166,6 +173,13 @@ let package = Package(
             dependencies: ["CJRModel"],
             swiftSettings: strictSettings
         ),
+        // `cjr check` against a corpus of broken job folders, each with its exact diagnostics.
+        .testTarget(
+            name: "CJRCheckTests",
+            dependencies: ["CJRCheck", "CJRModel"],
+            exclude: ["Corpus"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "CJRParametersTests",
             dependencies: ["CJRModel", "CJRParameters"],
@@ -186,7 +200,7 @@ let package = Package(
         // Drives the built `cjr` binary as a subprocess.
         .testTarget(
             name: "CJRCLITests",
-            dependencies: ["cjr", "cjr-launch", "cjr-sandbox-probe", "CJRTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["cjr", "cjr-launch", "cjr-sandbox-probe", "CJRTestSupport", "CJRModel", "CJRStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import CJRModel
 
 /// Running out of room where the data directory lives: which errors mean it, and how much
 /// room there is, for the answers and log lines that say so.
@@ -41,15 +42,5 @@ public enum StorageFailure {
     }
 
     /// 0 bytes, 512 bytes, 1.5 KiB, 74.0 GiB.
-    public static func size(_ bytes: Int64) -> String {
-        let units = ["KiB", "MiB", "GiB", "TiB"]
-        guard bytes >= 1024 else { return "\(bytes) bytes" }
-        var value = Double(bytes) / 1024
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return String(format: "%.1f %@", value, units[unit])
-    }
+    public static func size(_ bytes: Int64) -> String { ByteSize.text(bytes) }
 }

@@ -78,6 +78,7 @@ struct RunExecutionTests {
             #expect(variables["CJR_TEST_SERVER_SECRET"] == nil)
             #expect(variables["PATH"] == "/usr/local/bin:/usr/bin:/bin")
             #expect(variables["LANG"] == "C.UTF-8")
+            #expect(variables["PYTHONUNBUFFERED"] == "1")
             #expect(variables["CURRENT_CUSTOM_JOB_ID"] == run["customJobId"].string)
             #expect(variables["CURRENT_CUSTOM_JOB_RUN_ID"] == run["id"].string)
             #expect(variables["HOME"]?.hasSuffix("/runs/\(run["id"].string ?? "")/home") == true)
@@ -87,7 +88,7 @@ struct RunExecutionTests {
             #expect(variables["DATAROBOT_ENDPOINT"]?.hasSuffix("/api/v2") == true)
             #expect(variables["DATAROBOT_API_TOKEN"]?.hasPrefix("cjr_") == true)
             #expect(variables["DATAROBOT_API_TOKEN"] != api.token, "each run gets its own token")
-            let expected: Set = ["PATH", "LANG", "HOME", "TMPDIR", "CURRENT_CUSTOM_JOB_ID", "CURRENT_CUSTOM_JOB_RUN_ID",
+            let expected: Set = ["PATH", "LANG", "PYTHONUNBUFFERED", "HOME", "TMPDIR", "CURRENT_CUSTOM_JOB_ID", "CURRENT_CUSTOM_JOB_RUN_ID",
                                  "DATAROBOT_ENDPOINT", "DATAROBOT_API_TOKEN", "PWD", "SHLVL", "_"]
             #expect(Set(variables.keys).subtracting(expected).isEmpty, "unexpected: \(Set(variables.keys).subtracting(expected))")
         }

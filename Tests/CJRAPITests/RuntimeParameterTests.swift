@@ -75,7 +75,7 @@ struct RuntimeParameterTests {
             let final = try await api.waitForRun(jobId, runId)
             #expect(final["status"].string == "succeeded")
             let seen = environment(from: try await api.logs(jobId, runId))
-            let parameters = seen.filter { !["PATH", "LANG", "HOME", "TMPDIR", "PWD", "SHLVL", "_", "CURRENT_CUSTOM_JOB_ID",
+            let parameters = seen.filter { !["PATH", "LANG", "PYTHONUNBUFFERED", "HOME", "TMPDIR", "PWD", "SHLVL", "_", "CURRENT_CUSTOM_JOB_ID",
                                               "CURRENT_CUSTOM_JOB_RUN_ID", "DATAROBOT_ENDPOINT", "DATAROBOT_API_TOKEN"].contains($0.key) }
             #expect(parameters == [
                 "GREETING": "run level wins",

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import CJRTestSupport
+import CJRModel
+import CJRStore
 
 /// `cjr run DIR`, driven as a user would drive it.
 @Suite("cjr run DIR")
@@ -104,7 +106,7 @@ struct RunCommandTests {
         #expect(result.output.contains("cjr: failed (outOfMemory, exit 137)"), "\(result.output)")
         #expect(result.output.contains("memory.max=268435456, pids.max=64, cpu.max=0.5"))
         let unknown = try cjrRun([job.path, "--resource-bundle", "gpu.huge"], data: data)
-        #expect(unknown.status == 2)
+        #expect(unknown.status == 125)
         #expect(unknown.output.contains("unknown resource bundle 'gpu.huge'"))
     }
 
@@ -115,7 +117,7 @@ struct RunCommandTests {
         let hello = Self.examples.appendingPathComponent("hello-world").path
         #expect(try cjrRun([hello, "--environment", "cjr-default"], data: data).status == 0)
         let unknown = try cjrRun([hello, "--environment", "nope"], data: data)
-        #expect(unknown.status == 2)
+        #expect(unknown.status == 125)
         #expect(unknown.output.contains("no execution environment is named 'nope'"), "\(unknown.output)")
     }
 
@@ -134,20 +136,26 @@ struct RunCommandTests {
         #expect(result.output.contains("cjr: failed (exited, exit 7)"))
     }
 
-    @Test("problems found before running are reported like a compiler would, with exit code 2", arguments: [
-        (["job.py": "print(1)\n"], "no run.sh"),
-        (["run.sh": "true\n", "metadata.yaml": "runtimeParameterDefinitions:\n  - fieldName: X\n    type: text\n"], "metadata.yaml: metadata.yaml line 3"),
-        (["run.sh": "true\n", "metadata.yaml": "runtimeParameterDefinitions:\n  - {fieldName: K, type: string, allowEmpty: false}\n"], "allowEmpty: false"),
+    @Test("problems found before running are reported like a compiler would, exit 125, and store nothing", arguments: [
+        (["job.py": "print(1)\n"], ": error: no run.sh: there is no entry point to run"),
+        (["run.sh": "true\n", "metadata.yaml": "runtimeParameterDefinitions:\n  - fieldName: X\n    type: text\n"], "/metadata.yaml:3:11: error: runtimeParameterDefinitions[0].type: 'text' is not one of"),
+        (["run.sh": "true\n", "metadata.yaml": "runtimeParameterDefinitions:\n  - {fieldName: K, type: string, allowEmpty: false}\n"], "error: runtimeParameterValues: parameter 'K' has allowEmpty: false"),
+        (["run.sh": "#!/usr/bin/env python3\nprint(1)\n"], "/run.sh:1:1: error: starts with #!/usr/bin/env python3"),
+        (["run.sh": "echo hi\r\n"], "/run.sh:1:8: error: has Windows line endings"),
     ])
-    func preflight(files: [String: String], expected: String) throws {
+    func preflight(files: [String: String], expected: String) async throws {
         let data = try ScratchDirectory()
         defer { data.remove() }
         let job = try folder(files)
         defer { job.remove() }
         let result = try cjrRun([job.path], data: data)
-        #expect(result.status == 2)
-        #expect(result.output.hasPrefix("error: \(job.path)"), "\(result.output)")
+        #expect(result.status == 125)
         #expect(result.output.contains(expected), "\(result.output)")
+        // Refused before anything was stored: no job, no run.
+        let store = try RunStore(directory: DataDirectory(root: data.url))
+        let admin = try store.adminUserId()
+        #expect(try await store.jobs(matching: JobFilter(), visibleTo: admin, page: PageRequest()).totalCount == 0)
+        #expect(try await store.deletedJobs(visibleTo: admin, page: PageRequest()).totalCount == 0)
     }
 
     @Test("Ctrl-C cancels the run; its processes are gone before cjr exits with 130")
@@ -171,5 +179,87 @@ struct RunCommandTests {
         #expect(!process.isRunning)
         #expect(process.terminationStatus == 130)
         #expect(processesMarked(marker).isEmpty, "the run's process outlived cjr run")
+    }
+}
+
+@Suite("cjr check, and cjr run's tidy store")
+struct CheckCommandTests {
+    private func cjr(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        try CJRBinary.run(arguments)
+    }
+
+    private func folder(_ files: [String: String]) throws -> ScratchDirectory {
+        let scratch = try ScratchDirectory()
+        for (path, content) in files {
+            let url = scratch.url.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try content.write(to: url, atomically: true, encoding: .utf8)
+        }
+        return scratch
+    }
+
+    @Test("exit codes: 0 clean or warnings, 1 warnings with --strict, 125 errors; a missing folder is one line")
+    func exitCodes() throws {
+        let clean = try folder(["run.sh": "echo ok\n"])
+        defer { clean.remove() }
+        let result = try cjr(["check", clean.path])
+        #expect(result.status == 0 && result.output == "0 errors, 0 warnings\n", "\(result)")
+
+        let warned = try folder(["run.sh": "echo ok\n", "requirements.txt": "pandas\n"])
+        defer { warned.remove() }
+        #expect(try cjr(["check", warned.path]).status == 0)
+        let strict = try cjr(["check", warned.path, "--strict"])
+        #expect(strict.status == 1 && strict.output.contains("\(warned.path)/requirements.txt: warning: is not installed by cjr"), "\(strict)")
+
+        let broken = try folder(["run.sh": "echo ok\n", "metadata.yaml": "runtimeParameterDefinitons: []\n"])
+        defer { broken.remove() }
+        let refused = try cjr(["check", broken.path])
+        #expect(refused.status == 125)
+        #expect(refused.output.hasPrefix("\(broken.path)/metadata.yaml:1:1: error: unknown key 'runtimeParameterDefinitons'; did you mean 'runtimeParameterDefinitions'?\n"))
+
+        let missing = try cjr(["run", "/nonexistent/job-folder"])
+        #expect(missing.status == 125)
+        #expect(missing.output == "/nonexistent/job-folder: error: no such folder\n1 error, 0 warnings\n", "\(missing.output)")
+    }
+
+    @Test("repeated cjr run of a folder reuses one job, named by metadata.yaml, with its files kept in step")
+    func reusesOneJob() async throws {
+        let data = try ScratchDirectory()
+        defer { data.remove() }
+        let job = try folder(["run.sh": "ls\n", "old.txt": "x\n", "metadata.yaml": "name: reporting job\n"])
+        defer { job.remove() }
+        #expect(try cjr(["run", job.path, "--data-dir", data.path]).output.contains("old.txt"))
+        try FileManager.default.removeItem(at: job.url.appendingPathComponent("old.txt"))
+        try "y\n".write(to: job.url.appendingPathComponent("new.txt"), atomically: true, encoding: .utf8)
+        let second = try cjr(["run", job.path, "--data-dir", data.path])
+        #expect(second.output.contains("new.txt") && !second.output.contains("old.txt"), "\(second.output)")
+        let store = try RunStore(directory: DataDirectory(root: data.url))
+        let jobs = try await store.jobs(matching: JobFilter(), visibleTo: try store.adminUserId(), page: PageRequest())
+        #expect(jobs.items.map(\.name) == ["reporting job"])
+        #expect(try await store.runs(jobId: jobs.items[0].id, scheduledJobId: nil, page: PageRequest()).totalCount == 2)
+    }
+
+    @Test("cjr prune removes old runs with their logs and files, keeps the newest, and says how much it freed")
+    func prune() async throws {
+        let data = try ScratchDirectory()
+        defer { data.remove() }
+        let job = try folder(["run.sh": "head -c 5000 /dev/zero | tr '\\0' x\n"])
+        defer { job.remove() }
+        for _ in 0..<3 { #expect(try cjr(["run", job.path, "--data-dir", data.path]).status == 0) }
+        let logs = data.url.appendingPathComponent("logs")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: logs.path).count == 3)
+        let kept = try cjr(["prune", "--keep", "1", "--data-dir", data.path])
+        #expect(kept.status == 0)
+        #expect(kept.output.hasPrefix("removed 2 runs (9.8 KiB of logs)"), "\(kept.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: logs.path).count == 1)
+        try await Task.sleep(for: .milliseconds(1_100))
+        let old = try cjr(["prune", "--older-than", "1s", "--data-dir", data.path])
+        #expect(old.output.hasPrefix("removed 1 run (4.9 KiB of logs)"), "\(old.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: logs.path).isEmpty)
+        let store = try RunStore(directory: DataDirectory(root: data.url))
+        let jobs = try await store.jobs(matching: JobFilter(), visibleTo: try store.adminUserId(), page: PageRequest())
+        #expect(jobs.totalCount == 1, "the job stays; only its runs went")
+        #expect(try await store.runs(jobId: jobs.items[0].id, scheduledJobId: nil, page: PageRequest()).totalCount == 0)
+        #expect(try cjr(["prune", "--keep", "-1", "--data-dir", data.path]).status != 0)
     }
 }

@@ -6,7 +6,7 @@ import CJRParameters
 /// never leak into a job.
 ///
 /// Base variables: `PATH` (the execution environment version's search path), `HOME` and
-/// `TMPDIR` (the run's private directories), `LANG=C.UTF-8`, `VIRTUAL_ENV` for a virtual
+/// `TMPDIR` (the run's private directories), `LANG=C.UTF-8`, `PYTHONUNBUFFERED=1`, `VIRTUAL_ENV` for a virtual
 /// environment, and the platform's `CURRENT_CUSTOM_JOB_ID` / `CURRENT_CUSTOM_JOB_RUN_ID`,
 /// `DATAROBOT_ENDPOINT` / `DATAROBOT_API_TOKEN`, and the job type's variables. Then the runtime parameters, as the
 /// platform injects them into custom jobs (see runtime-params.md).
@@ -20,6 +20,9 @@ struct RunEnvironment {
         variables["HOME"] = workspace.home.path
         variables["TMPDIR"] = privateTemporary ? "/tmp" : workspace.temporary.path
         variables["LANG"] = "C.UTF-8"
+        // Python's output reaches the log as it is printed, not when its buffer fills (stdout
+        // is a pipe); a runtime parameter of that name sets another value.
+        variables["PYTHONUNBUFFERED"] = "1"
         if let virtualEnv = version?.virtualEnv { variables["VIRTUAL_ENV"] = virtualEnv }
         variables["CURRENT_CUSTOM_JOB_ID"] = run.customJobId
         variables["CURRENT_CUSTOM_JOB_RUN_ID"] = run.id

@@ -2,9 +2,8 @@ import Foundation
 import CJRModel
 
 /// A job folder on disk (the directory a user is about to upload), read into the blob
-/// store file by file, in 64 KiB pieces. `.git` is left out. A symbolic link to a file
-/// counts as that file (as the official client's upload reads it); links to directories
-/// are not followed.
+/// store file by file, in 64 KiB pieces: the files ``JobFolderListing`` says are uploaded
+/// (not `.git/`, not what `.cjrignore` names, no link leaving the folder).
 public struct JobFolder: Sendable {
     public let root: URL
 
@@ -12,18 +11,9 @@ public struct JobFolder: Sendable {
         self.root = root.standardizedFileURL
     }
 
-    /// The folder's regular files, as relative paths in order.
+    /// The folder's files to upload, as relative paths in order.
     public func filePaths() throws -> [String] {
-        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else {
-            throw CJRError.invalid("directory", "\(root.path) cannot be read")
-        }
-        var paths: [String] = []
-        for case let url as URL in walker {
-            if url.lastPathComponent == ".git" { walker.skipDescendants(); continue }
-            guard (try? url.resolvingSymlinksInPath().resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true else { continue }
-            paths.append(String(url.standardizedFileURL.path.dropFirst(root.path.count + 1)))
-        }
-        return paths.sorted()
+        try JobFolderListing(root: root).files
     }
 
     /// Writes the files (all, or those not in `skipping`) to `blobs`.

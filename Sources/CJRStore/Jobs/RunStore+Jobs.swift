@@ -40,6 +40,16 @@ extension RunStore {
         }
     }
 
+    /// The newest live job of `ownerId`'s with exactly this description (how `cjr run` finds
+    /// the job it made for a folder).
+    public func liveJob(describedAs description: String, ownerId: String) async throws -> CustomJob? {
+        try await database.read { db in
+            guard let row = try JobRow.filter(Column("deleted") == nil && Column("description") == description && Column("ownerId") == ownerId)
+                .order(Column("seq").desc).fetchOne(db) else { return nil }
+            return try Self.loadJob(db, id: row.id)
+        }
+    }
+
     /// Live jobs `userId` has a role on, newest first.
     public func jobs(matching filter: JobFilter, visibleTo userId: String, page: PageRequest) async throws -> Page<CustomJob> {
         try await database.read { db in

@@ -34,7 +34,8 @@ struct ClientOptions: ParsableArguments {
 
 /// Runs a client verb: a server error or an unreachable server is one line on stderr and
 /// exit code 1; a bad argument found before asking the server (a `--param` that does not
-/// fit its type, an invalid metadata.yaml) is one line and exit code 2.
+/// fit its type, an invalid metadata.yaml) is one line and exit code 125 (refused before
+/// running, as `cjr run` says it).
 func withClientErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
@@ -43,6 +44,6 @@ func withClientErrors(_ body: () async throws -> Void) async throws {
         throw ExitCode.failure
     } catch let error as CJRError {
         try? FileHandle.standardError.write(contentsOf: Data("cjr: \(error.message)\n".utf8))
-        throw ExitCode(2)
+        throw ExitCode(FolderGate.refusedExitCode)
     }
 }

@@ -73,6 +73,7 @@ struct JobsCommand: AsyncParsableCommand {
                     let view = try await api.json(.get, "customJobTemplates/\(template)/").decoded(as: TemplateView.self)
                     definitions = JobView.definitions(of: view.runtimeParameters ?? [])
                 } else if let directory {
+                    try FolderGate.check(directory, entryPoint: nil, entryPointRequired: false)
                     let folder = try JobFolderArgument(directory)
                     form.field("name", name ?? folder.url.lastPathComponent)
                     definitions = try folder.definitions()
@@ -108,6 +109,7 @@ struct JobsCommand: AsyncParsableCommand {
         func run() async throws {
             try await withClientErrors {
                 let api = try client.client()
+                try FolderGate.check(directory, entryPoint: entryPoint, entryPointRequired: entryPoint != nil)
                 let job = try await api.json(.get, "customJobs/\(jobId)/").decoded(as: JobView.self)
                 let folder = try JobFolderArgument(directory)
                 let paths = try folder.filePaths()

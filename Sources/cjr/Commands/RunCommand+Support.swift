@@ -9,26 +9,42 @@ struct ParameterArguments {
     let definitions: [RuntimeParameterDefinition]
 
     func overrides(pairs: [String], file: String?) throws -> [RuntimeParameterOverride] {
-        var values: [(String, String)] = []
+        // Each value with the option it came from, so an error names that option.
+        var values: [(option: String, name: String, text: String)] = []
         if let file {
-            let text = try String(contentsOfFile: file, encoding: .utf8)
-            guard let mapping = try Yams.load(yaml: text) as? [String: Any] else {
-                throw CJRError.invalid("--param-file", "\(file) must be a mapping of NAME: VALUE")
+            let option = "--param-file"
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                let reason = FileManager.default.fileExists(atPath: file) ? "cannot be read as UTF-8 text" : "does not exist"
+                throw CJRError.invalid(option, "\(file) \(reason)")
             }
-            values += mapping.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") }
+            let mapping: [String: Any]
+            do {
+                guard let loaded = try Yams.load(yaml: text) as? [String: Any] else {
+                    throw CJRError.invalid(option, "\(file) must be a mapping of NAME: VALUE")
+                }
+                mapping = loaded
+            } catch let error as CJRError {
+                throw error
+            } catch {
+                throw CJRError.invalid(option, "\(file) is not valid YAML: \("\(error)".split(separator: "\n").first ?? "")")
+            }
+            values += mapping.sorted { $0.key < $1.key }.map { (option, $0.key, "\($0.value)") }
         }
         for pair in pairs {
             guard let equals = pair.firstIndex(of: "=") else {
                 throw CJRError.invalid("--param", "'\(pair)' must be NAME=VALUE")
             }
-            values.append((String(pair[..<equals]), String(pair[pair.index(after: equals)...])))
+            values.append(("--param", String(pair[..<equals]), String(pair[pair.index(after: equals)...])))
         }
-        return try values.map { name, text in
+        return try values.map { option, name, text in
             guard let definition = definitions.first(where: { $0.fieldName == name }) else {
                 let known = definitions.map(\.fieldName)
-                throw CJRError.invalid("--param", "unknown parameter '\(name)' (metadata.yaml declares: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+                throw CJRError.invalid(option, "unknown parameter '\(name)'\(Suggestion.phrase(for: name, among: known)) (metadata.yaml declares: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
             }
-            return RuntimeParameterOverride(fieldName: name, type: definition.type, value: try Self.value(text, for: definition))
+            return RuntimeParameterOverride(fieldName: name, type: definition.type, value: try Self.value(text, for: definition, option: option))
         }
     }
 
@@ -50,16 +66,16 @@ struct ParameterArguments {
         }
     }
 
-    private static func value(_ text: String, for definition: RuntimeParameterDefinition) throws -> RuntimeParameterValue {
+    private static func value(_ text: String, for definition: RuntimeParameterDefinition, option: String) throws -> RuntimeParameterValue {
         switch definition.type {
         case .numeric:
-            guard let number = Double(text) else { throw CJRError.invalid("--param", "'\(definition.fieldName)' is numeric; '\(text)' is not a number") }
+            guard let number = Double(text) else { throw CJRError.invalid(option, "'\(definition.fieldName)' is numeric; '\(text)' is not a number") }
             return .numeric(number)
         case .boolean:
             switch text.lowercased() {
             case "true", "1", "yes": return .boolean(true)
             case "false", "0", "no": return .boolean(false)
-            default: throw CJRError.invalid("--param", "'\(definition.fieldName)' is boolean; use true or false, not '\(text)'")
+            default: throw CJRError.invalid(option, "'\(definition.fieldName)' is boolean; use true or false, not '\(text)'")
             }
         default:
             return .string(text)
@@ -67,18 +83,20 @@ struct ParameterArguments {
     }
 }
 
-/// Problems found before running, reported the way a compiler would: where, what, how to fix.
+/// Problems found before running that `cjr check` cannot see (they depend on the store or
+/// the command line: a parameter's value, a bundle, an environment), reported as it
+/// reports its own: `path: error: what` and a hint.
 enum Preflight {
     static func describe(_ error: CJRError, folder: String) -> String {
         let location: String
         switch error.field {
-        case "metadata.yaml"?: location = "\(folder)/metadata.yaml"
-        case "entryPoint"?, "entry point"?: location = folder
-        default: location = folder
+        case "metadata.yaml"?: location = "\(folder)/metadata.yaml: "
+        case "entryPoint"?, "entry point"?: location = "\(folder): "
+        default: location = ""
         }
         var hint = ""
         if error.message.contains("allowEmpty: false") { hint = "\n  hint: pass a value with --param NAME=VALUE or --param-file values.yaml" }
         if error.field == "entryPoint" { hint = "\n  hint: a custom job's entry point is usually run.sh, starting with cd \"$(dirname \"$0\")\"" }
-        return "error: \(location): \(error.message)\(hint)\n"
+        return "\(location)error: \(error.message)\(hint)\n"
     }
 }

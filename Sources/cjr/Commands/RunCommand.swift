@@ -8,6 +8,7 @@ import Yams
 import CJRAPI
 import CJRClient
 import CJRModel
+import CJRParameters
 import CJRRunner
 import CJRStore
 
@@ -21,7 +22,8 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Exit codes: the entry point's own; 128+N when signal N ended it; 124 on timeout; \
             130 when interrupted (Ctrl-C cancels the run and waits until its processes are gone); \
-            2 when the folder cannot run (no entry point, invalid metadata.yaml, a parameter value that fails validation).
+            125 when the run is refused before it starts: `cjr check` finds errors in the folder, or a \
+            parameter value, bundle or environment is not accepted.
             """
     )
 
@@ -71,11 +73,9 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         _ = cjr_set_undumpable() // the job runs as this user; cjr's memory holds its API token
         signal(SIGPIPE, SIG_IGN) // output nobody reads (`| head`) must not kill cjr mid-run
+        // Everything `cjr check` finds, before anything is stored: a refused folder leaves nothing.
+        try FolderGate.check(directory, entryPoint: entryPoint)
         let folder = URL(fileURLWithPath: directory).standardizedFileURL
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ValidationError("\(directory) is not a folder")
-        }
         // Ctrl-C (or SIGTERM) from the very start: before the run exists it just ends cjr;
         // then it cancels the run; a second one stops waiting (for a full disk, say).
         let interrupts = Interrupts()
@@ -101,7 +101,7 @@ struct RunCommand: AsyncParsableCommand {
             (job, overrides) = try await prepare(folder: folder, store: store, userId: admin)
         } catch let error as CJRError {
             try? FileHandle.standardError.write(contentsOf: Data(Preflight.describe(error, folder: folder.path).utf8))
-            throw ExitCode(2)
+            throw ExitCode(FolderGate.refusedExitCode)
         }
 
         let scheduler = instance.scheduler
@@ -128,7 +128,7 @@ struct RunCommand: AsyncParsableCommand {
             await group.triggerGracefulShutdown()
             try? await serving.value
             try? FileHandle.standardError.write(contentsOf: Data(Preflight.describe(error, folder: folder.path).utf8))
-            throw ExitCode(2)
+            throw ExitCode(FolderGate.refusedExitCode)
         }
         await interrupts.watch { count in
             if count == 1 {
@@ -160,10 +160,28 @@ struct RunCommand: AsyncParsableCommand {
 
     /// Stores the folder as a job (files, entry point) and reads the parameter values its
     /// run gets (checked against the job's definitions).
+    /// The folder's job: the one an earlier `cjr run` of this folder made (files, entry point
+    /// and settings made to match the folder and this command line), else a new one, named
+    /// by metadata.yaml's `name:` or the folder. Parameter values are read and checked
+    /// first, so a refused run stores nothing.
     private func prepare(folder: URL, store: RunStore, userId: String) async throws -> (CustomJob, [RuntimeParameterOverride]) {
-        var changes = JobChanges(name: folder.lastPathComponent, jobType: JobType(rawValue: jobType),
+        let metadata = try? String(contentsOf: folder.appendingPathComponent(MetadataParser.fileName), encoding: .utf8)
+        let definitions = try metadata.map { try MetadataParser.definitions(fromYAML: $0) } ?? []
+        let overrides = try ParameterArguments(definitions: definitions).overrides(pairs: parameters, file: parameterFile)
+        for definition in definitions where !definition.allowEmpty {
+            let value = overrides.first { $0.fieldName == definition.fieldName }?.value ?? definition.defaultValue
+            if value == nil || value == .string("") {
+                throw CJRError.invalid("runtimeParameterValues",
+                    "parameter '\(definition.fieldName)' has allowEmpty: false and no value; set it on the job or the run")
+            }
+        }
+        let declared = metadata.flatMap { (try? Yams.load(yaml: $0)) as? [String: Any] }?["name"] as? String
+        let name = declared ?? folder.lastPathComponent
+        let origin = "Made by cjr run from \(folder.path)"
+        var changes = JobChanges(jobType: JobType(rawValue: jobType),
                                  resources: CustomJobResources(egressNetworkPolicy: EgressNetworkPolicy(rawValue: egress) ?? .public,
                                                                resourceBundleId: resourceBundle))
+        changes.environmentId = ExecutionEnvironment.defaultID
         if let environment {
             let known = try await store.environments()
             guard let match = known.first(where: { $0.id == environment || $0.name == environment }) else {
@@ -173,14 +191,22 @@ struct RunCommand: AsyncParsableCommand {
             changes.environmentId = match.id
         }
         changes.uploads = try JobFolder(root: folder).upload(to: store.blobs)
-        var job = try await store.createJob(changes, ownerId: userId)
+        var job: CustomJob
+        if let earlier = try await store.liveJob(describedAs: origin, ownerId: userId) {
+            let paths = Set(changes.uploads.map(\.path.value))
+            changes.filesToDelete = earlier.items.filter { !paths.contains($0.filePath) }.map(\.id)
+            changes.name = name
+            job = try await store.updateJob(id: earlier.id, changes, by: userId)
+        } else {
+            changes.name = name
+            changes.description = origin
+            job = try await store.createJob(changes, ownerId: userId)
+        }
         let entryPath = entryPoint ?? "run.sh"
         guard let entry = job.item(atPath: try JobFilePath(validating: entryPath, field: "entry point").value) else {
             throw CJRError.invalid("entryPoint", "the folder has no \(entryPath); add one or name another file with --entry-point")
         }
         if job.entryPoint != entry.id { job = try await store.updateJob(id: job.id, JobChanges(entryPoint: entry.id), by: userId) }
-        let overrides = try ParameterArguments(definitions: job.runtimeParameterDefinitions)
-            .overrides(pairs: parameters, file: parameterFile)
         return (job, overrides)
     }
 

@@ -1,0 +1,56 @@
+import Foundation
+import CJRModel
+import CJRParameters
+
+/// `cjr check`: everything about a job folder that would go wrong on the platform (or
+/// under cjr), found before anything is uploaded or run, all at once.
+public struct FolderCheck: Sendable {
+    public let root: URL
+    /// The entry point's path in the folder (`run.sh` unless named).
+    public let entryPoint: String
+    /// Whether a missing entry point is an error (running) or a warning (uploading: the
+    /// platform takes a job without one, and it can be set later).
+    public let entryPointRequired: Bool
+
+    public init(root: URL, entryPoint: String? = nil, entryPointRequired: Bool = true) {
+        self.root = root.standardizedFileURL
+        self.entryPoint = entryPoint ?? "run.sh"
+        self.entryPointRequired = entryPointRequired
+    }
+
+    public func run() -> CheckReport {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory) else {
+            return CheckReport(diagnostics: [Diagnostic(.error, "", "no such folder")])
+        }
+        guard isDirectory.boolValue else {
+            return CheckReport(diagnostics: [Diagnostic(.error, "", "is a file, not a folder",
+                                                        hint: "give the job's folder; its entry point is named with --entry-point")])
+        }
+        let contents = FolderContents(root: root)
+        var diagnostics = contents.diagnostics
+        diagnostics += EntryPointCheck(root: root, path: entryPoint, uploaded: contents.uploaded, required: entryPointRequired).diagnostics
+        diagnostics += metadataDiagnostics()
+        diagnostics += ShellScriptCheck(root: root, scripts: contents.uploaded.filter { $0.hasSuffix(".sh") && $0 != entryPoint }).diagnostics
+        // Errors first, then by file and position; found order breaks ties (a stable sort).
+        let ordered = diagnostics.enumerated().sorted { a, b in
+            let (x, y) = (a.element, b.element)
+            if x.severity != y.severity { return x.severity > y.severity }
+            if x.file != y.file { return x.file < y.file }
+            if (x.line ?? 0, x.column ?? 0) != (y.line ?? 0, y.column ?? 0) { return (x.line ?? 0, x.column ?? 0) < (y.line ?? 0, y.column ?? 0) }
+            return a.offset < b.offset
+        }
+        return CheckReport(diagnostics: ordered.map(\.element))
+    }
+
+    private func metadataDiagnostics() -> [Diagnostic] {
+        let file = MetadataParser.fileName
+        guard let data = FileManager.default.contents(atPath: root.appendingPathComponent(file).path) else { return [] }
+        guard let text = String(data: data, encoding: .utf8) else {
+            return [Diagnostic(.error, file, "is not UTF-8 text", hint: "save it as UTF-8")]
+        }
+        return MetadataParser.diagnose(yaml: text).problems.map {
+            Diagnostic(.error, file, line: $0.line, column: $0.column, $0.message, hint: $0.hint)
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import CJRModel
+
+/// What the folder would upload, and what about that would surprise: links leaving the
+/// folder, things that should not be uploaded, dependencies cjr does not install, size.
+struct FolderContents {
+    /// The platform refuses job folders larger than this in total.
+    static let platformMaxBytes: Int64 = 10 << 20
+    /// Folders that are a machine's, not the job's.
+    static let localFolders: [String: String] = [
+        ".venv": "a virtual environment", "venv": "a virtual environment", "__pycache__": "Python's bytecode cache",
+        "node_modules": "installed Node packages", ".ipynb_checkpoints": "Jupyter's checkpoints",
+        ".pytest_cache": "pytest's cache", ".mypy_cache": "mypy's cache", ".idea": "an IDE's settings", ".vscode": "an editor's settings",
+    ]
+
+    let uploaded: [String]
+    let diagnostics: [Diagnostic]
+
+    init(root: URL) {
+        guard let listing = try? JobFolderListing(root: root) else {
+            uploaded = []
+            diagnostics = [Diagnostic(.error, "", "cannot be read")]
+            return
+        }
+        uploaded = listing.files
+        var found: [Diagnostic] = []
+        for link in listing.outsideLinks {
+            found.append(Diagnostic(.error, link.path, "is a link to \(link.target), outside the folder; it is not uploaded",
+                                    hint: "copy the file into the folder if the job needs it, or remove the link"))
+        }
+        for link in listing.danglingLinks {
+            found.append(Diagnostic(.warning, link, "is a link to nothing; it is not uploaded"))
+        }
+        for directory in listing.directories {
+            let name = (directory as NSString).lastPathComponent
+            guard let what = Self.localFolders[name] else { continue }
+            let files = listing.files.filter { $0.hasPrefix(directory + "/") }
+            let bytes = files.reduce(Int64(0)) { $0 + Self.size(root.appendingPathComponent($1)) }
+            found.append(Diagnostic(.warning, directory + "/", "is \(what) (\(files.count) file\(files.count == 1 ? "" : "s"), \(Self.describe(bytes))); it would be uploaded with the job",
+                                    hint: "add \(directory)/ to \(IgnoreRules.fileName)"))
+        }
+        for file in listing.files where (file as NSString).lastPathComponent.hasPrefix(".env") && !file.hasSuffix(".example") {
+            found.append(Diagnostic(.warning, file, "may hold secrets, and it would be uploaded with the job",
+                                    hint: "add it to \(IgnoreRules.fileName), and pass secrets as credential parameters"))
+        }
+        if listing.files.contains("requirements.txt") {
+            found.append(Diagnostic(.warning, "requirements.txt", "is not installed by cjr: a run gets only the packages of its execution environment",
+                                    hint: "install them into a virtualenv and run with it: cjr environments add NAME --venv DIR, then --environment NAME"))
+        }
+        let total = listing.files.reduce(Int64(0)) { $0 + Self.size(root.appendingPathComponent($1)) }
+        if total > Self.platformMaxBytes {
+            found.append(Diagnostic(.warning, "", "holds \(Self.describe(total)) of files; the platform takes at most \(Self.describe(Self.platformMaxBytes)) per job",
+                                    hint: "leave data out (\(IgnoreRules.fileName)) and have the job fetch it"))
+        }
+        if listing.files.isEmpty && listing.outsideLinks.isEmpty {
+            found.append(Diagnostic(.error, "", "has no files to upload"))
+        }
+        diagnostics = found
+    }
+
+    static func size(_ url: URL) -> Int64 {
+        ((try? FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path))?[.size] as? NSNumber)?.int64Value ?? 0
+    }
+
+    static func describe(_ bytes: Int64) -> String { ByteSize.text(bytes) }
+}
