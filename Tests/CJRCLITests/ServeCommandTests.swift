@@ -15,6 +15,18 @@ struct ServeCommandTests {
         #expect(server.stop(with: signal) == 0)
     }
 
+    @Test("a port already in use, or an address not this machine's, is one line and exit 1 before any start-up log")
+    func addressInUse() throws {
+        let server = try ServeProcess()
+        let data = CJRBinary.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        let second = try CJRBinary.run(["serve", "--port", "\(server.port)", "--data-dir", data.path])
+        #expect(second.status == 1)
+        #expect(second.output == "cjr: port \(server.port) on 127.0.0.1 is already in use (another cjr serve?); choose another with --port\n")
+        let elsewhere = try CJRBinary.run(["serve", "--port", "1", "--host", "192.0.2.1", "--data-dir", data.path])
+        #expect(elsewhere.output.hasPrefix("cjr: 192.0.2.1 is not an address of this machine"), "\(elsewhere.output)")
+    }
+
     @Test("cjr token prints the token the server accepts; --rotate replaces it")
     func tokenCommand() async throws {
         let server = try ServeProcess()

@@ -33,7 +33,7 @@ struct DoctorCommand: AsyncParsableCommand {
         do {
             host = try SandboxHost.detect()
         } catch {
-            try? FileHandle.standardError.write(contentsOf: Data("cjr: \(error)\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("cjr: \(ErrorText.describe(error))\n".utf8))
             throw ExitCode.failure
         }
         print("user               uid \(getuid())\(getuid() == 0 ? " (root)" : "")")

@@ -43,12 +43,17 @@ struct ResourceBundleOptions: ParsableArguments {
             guard let file else {
                 return try ResourceBundles(ResourceBundle.builtIn, defaultID: defaultID ?? ResourceBundles.builtIn.defaultBundle.id)
             }
-            let text = try String(contentsOfFile: file, encoding: .utf8)
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                throw ValidationError("--resource-bundles: \(file): \(ErrorText.describe(error))")
+            }
             let parsed: File
             do {
                 parsed = try YAMLDecoder().decode(File.self, from: text)
             } catch {
-                throw ValidationError("--resource-bundles: \(file) is not a valid bundle file: \(error)")
+                throw ValidationError("--resource-bundles: \(file) is not a valid bundle file: \(ErrorText.describe(error))")
             }
             let bundles = try parsed.bundles.map { entry in
                 guard entry.memoryMiB > 0, entry.cpuCount > 0, entry.maxProcesses > 0, entry.maxLogMiB > 0 else {

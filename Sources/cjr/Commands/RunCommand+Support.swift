@@ -29,7 +29,7 @@ struct ParameterArguments {
             } catch let error as CJRError {
                 throw error
             } catch {
-                throw CJRError.invalid(option, "\(file) is not valid YAML: \("\(error)".split(separator: "\n").first ?? "")")
+                throw CJRError.invalid(option, "\(file) is not valid YAML: \(ErrorText.describe(error))")
             }
             values += mapping.sorted { $0.key < $1.key }.map { (option, $0.key, "\($0.value)") }
         }

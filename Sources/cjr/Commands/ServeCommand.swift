@@ -85,6 +85,17 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = cjr_set_undumpable() // jobs run as this user must not read the server's memory (tokens)
+        // One clear line, before any start-up log, when the address cannot be had.
+        if port != 0 {
+            switch cjr_probe_bind(host, Int32(port)) {
+            case 0: break
+            case EADDRINUSE: throw Self.refuse("port \(port) on \(host) is already in use (another cjr serve?); choose another with --port")
+            case EADDRNOTAVAIL: throw Self.refuse("\(host) is not an address of this machine; use --host 127.0.0.1, or 0.0.0.0 for every address")
+            case EACCES: throw Self.refuse("port \(port) needs privileges to listen on; use a port above 1023")
+            case -1: throw Self.refuse("--host \(host) does not resolve to an address")
+            case let code: throw Self.refuse("cannot listen on \(host):\(port): \(String(cString: strerror(code)))")
+            }
+        }
         var logger = Logger(label: "cjr")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         var configuration = APIConfiguration(
@@ -112,5 +123,11 @@ struct ServeCommand: AsyncParsableCommand {
             "templates": "\(configuration.gallery.templates.count)"])
         logger.notice("API token: `cjr token\(dataDirectory.path.map { " --data-dir \($0)" } ?? "")` prints it")
         try await app.runService()
+    }
+
+    /// Says why on stderr, one line, and exits 1.
+    private static func refuse(_ message: String) -> ExitCode {
+        try? FileHandle.standardError.write(contentsOf: Data("cjr: \(message)\n".utf8))
+        return ExitCode.failure
     }
 }
