@@ -11,11 +11,14 @@ public struct FolderCheck: Sendable {
     /// Whether a missing entry point is an error (running) or a warning (uploading: the
     /// platform takes a job without one, and it can be set later).
     public let entryPointRequired: Bool
+    /// A profile's limits (`--profile datarobot`) turn what would only be noted into errors.
+    public let profile: PlatformProfile?
 
-    public init(root: URL, entryPoint: String? = nil, entryPointRequired: Bool = true) {
+    public init(root: URL, entryPoint: String? = nil, entryPointRequired: Bool = true, profile: PlatformProfile? = nil) {
         self.root = root.standardizedFileURL
         self.entryPoint = entryPoint ?? "run.sh"
         self.entryPointRequired = entryPointRequired
+        self.profile = profile
     }
 
     public func run() -> CheckReport {
@@ -27,7 +30,7 @@ public struct FolderCheck: Sendable {
             return CheckReport(diagnostics: [Diagnostic(.error, "", "is a file, not a folder",
                                                         hint: "give the job's folder; its entry point is named with --entry-point")])
         }
-        let contents = FolderContents(root: root)
+        let contents = FolderContents(root: root, profile: profile)
         var diagnostics = contents.diagnostics
         diagnostics += EntryPointCheck(root: root, path: entryPoint, uploaded: contents.uploaded, required: entryPointRequired).diagnostics
         diagnostics += metadataDiagnostics()

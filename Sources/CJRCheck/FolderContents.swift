@@ -16,7 +16,7 @@ struct FolderContents {
     let uploaded: [String]
     let diagnostics: [Diagnostic]
 
-    init(root: URL) {
+    init(root: URL, profile: PlatformProfile?) {
         guard let listing = try? JobFolderListing(root: root) else {
             uploaded = []
             diagnostics = [Diagnostic(.error, "", "cannot be read")]
@@ -48,8 +48,11 @@ struct FolderContents {
                                     hint: "install them into a virtualenv and run with it: cjr environments add NAME --venv DIR, then --environment NAME"))
         }
         let total = listing.files.reduce(Int64(0)) { $0 + Self.size(root.appendingPathComponent($1)) }
-        if total > Self.platformMaxBytes {
-            found.append(Diagnostic(.warning, "", "holds \(Self.describe(total)) of files; the platform takes at most \(Self.describe(Self.platformMaxBytes)) per job",
+        let limit = profile?.maxFolderBytes ?? Self.platformMaxBytes
+        if total > limit {
+            let whose = profile.map { "the \($0.name) profile's limit" } ?? "the platform takes at most that per job"
+            found.append(Diagnostic(profile == nil ? .warning : .error, "",
+                                    "holds \(Self.describe(total, against: limit)) of files, more than \(Self.describe(limit, against: total)) (\(whose))",
                                     hint: "leave data out (\(IgnoreRules.fileName)) and have the job fetch it"))
         }
         if listing.files.isEmpty && listing.outsideLinks.isEmpty {
@@ -63,4 +66,9 @@ struct FolderContents {
     }
 
     static func describe(_ bytes: Int64) -> String { ByteSize.text(bytes) }
+
+    /// With the exact count when rounding would make the two sizes read the same.
+    static func describe(_ bytes: Int64, against other: Int64) -> String {
+        ByteSize.text(bytes) == ByteSize.text(other) ? "\(ByteSize.text(bytes)) (\(bytes) bytes)" : ByteSize.text(bytes)
+    }
 }

@@ -144,6 +144,15 @@ struct ClientVerbTests {
         #expect(json(try client(server, ["jobs", "list", "--json"]).stdout)["totalCount"] as? Int == 1, "no half-created job")
     }
 
+    @Test("cjr serve --profile datarobot: the platform's timeout, one run at a time per user, its bundle the default")
+    func serveProfile() async throws {
+        let server = try ServeProcess(extraArguments: ["--profile", "datarobot"])
+        let limits = try await httpGet(port: server.port, path: "/customJobLimits/", token: server.token).1
+        #expect(limits.contains("\"maxCustomJobTimeout\":1800") && limits.contains("\"maxCustomJobRunsPerUser\":1"), "\(limits)")
+        let bundles = try await httpGet(port: server.port, path: "/resourceBundles/datarobot.default/", token: server.token)
+        #expect(bundles.0 == 200 && bundles.1.contains("1073741824"), "\(bundles.1)")
+    }
+
     @Test("an administrator sets up a team with the README's commands; tokens stop at revoke and disable")
     func teamSetup() async throws {
         let server = try ServeProcess(extraArguments: ["--max-runs-per-user", "2"])

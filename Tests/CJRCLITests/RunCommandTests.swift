@@ -110,6 +110,34 @@ struct RunCommandTests {
         #expect(unknown.output.contains("unknown resource bundle 'gpu.huge'"))
     }
 
+    @Test("--profile datarobot: a 1.1 GiB allocation dies at the platform's 1 GiB", .enabled(if: limitsMemory))
+    func profileMemory() throws {
+        let data = try ScratchDirectory()
+        defer { data.remove() }
+        let job = try folder([:])
+        defer { job.remove() }
+        let probe = try CJRBinary.bringProbe(into: job.url)
+        try (CJRBinary.prepareProbe + "exec \(probe) alloc 1126\n").write(to: job.url.appendingPathComponent("run.sh"), atomically: true, encoding: .utf8)
+        let result = try cjrRun([job.path, "--profile", "datarobot"], data: data)
+        #expect(result.status == 137, "\(result.output)")
+        #expect(result.output.contains("exceeding the memory limit of 1024 MiB (resource bundle datarobot.default)"), "\(result.output)")
+    }
+
+    @Test("--profile datarobot refuses a folder over 10 MiB, naming the limit; without it, a warning")
+    func profileFolderSize() throws {
+        let data = try ScratchDirectory()
+        defer { data.remove() }
+        let job = try folder(["run.sh": "echo ran\n"])
+        defer { job.remove() }
+        try Data(count: 10_500_000).write(to: job.url.appendingPathComponent("data.bin"))
+        let refused = try cjrRun([job.path, "--profile", "datarobot"], data: data)
+        #expect(refused.status == 125)
+        #expect(refused.output.contains("error: holds 10.0 MiB (10500009 bytes) of files, more than 10.0 MiB (10485760 bytes) (the datarobot profile's limit)"), "\(refused.output)")
+        let warned = try cjrRun([job.path], data: data)
+        #expect(warned.status == 0 && warned.output.contains("warning: holds 10.0 MiB (10500009 bytes) of files"), "\(warned.output)")
+        #expect(try cjrRun([job.path, "--profile", "nope"], data: data).output.contains("unknown profile 'nope'; known: datarobot"))
+    }
+
     @Test("--environment names an execution environment; an unknown one is a preflight error")
     func environmentOption() throws {
         let data = try ScratchDirectory()

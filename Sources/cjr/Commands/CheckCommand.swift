@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import CJRCheck
+import CJRModel
 
 /// `cjr check DIR`: a job folder's problems, all at once, before it is uploaded or run.
 struct CheckCommand: ParsableCommand {
@@ -24,8 +25,10 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Exit 1 when there are warnings (and no errors).")
     var strict = false
 
+    @OptionGroup var profile: ProfileOption
+
     func run() throws {
-        let report = FolderCheck(root: URL(fileURLWithPath: directory), entryPoint: entryPoint).run()
+        let report = FolderCheck(root: URL(fileURLWithPath: directory), entryPoint: entryPoint, profile: try profile.profile).run()
         print(report.rendered(folder: directory), terminator: "")
         if !report.errors.isEmpty { throw ExitCode(FolderGate.refusedExitCode) }
         if strict && !report.warnings.isEmpty { throw ExitCode.failure }
@@ -40,8 +43,9 @@ enum FolderGate {
     /// uses 125 for its own failures.
     static let refusedExitCode: Int32 = 125
 
-    static func check(_ directory: String, entryPoint: String?, entryPointRequired: Bool = true) throws {
-        let report = FolderCheck(root: URL(fileURLWithPath: directory), entryPoint: entryPoint, entryPointRequired: entryPointRequired).run()
+    static func check(_ directory: String, entryPoint: String?, entryPointRequired: Bool = true, profile: PlatformProfile? = nil) throws {
+        let report = FolderCheck(root: URL(fileURLWithPath: directory), entryPoint: entryPoint, entryPointRequired: entryPointRequired,
+                                 profile: profile).run()
         if !report.diagnostics.isEmpty {
             try? FileHandle.standardError.write(contentsOf: Data(report.rendered(folder: directory).utf8))
         }

@@ -39,8 +39,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("param-file"), help: "A YAML file of NAME: VALUE runtime parameter values.")
     var parameterFile: String?
 
-    @Option(help: "Seconds before the run is stopped (default 3600).")
-    var timeout = 3_600
+    @Option(help: "Seconds before the run is stopped (default 3600; 1800 with --profile datarobot).")
+    var timeout: Int?
 
     @Option(help: "Egress network policy of the run: none or public.")
     var egress = CustomJobResources.defaultEgress.rawValue
@@ -62,8 +62,11 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var dataDirectory: DataDirectoryOption
 
+    @OptionGroup var profileOption: ProfileOption
+
     func validate() throws {
-        guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 second") }
+        _ = try profileOption.profile
+        if let timeout, timeout < 1 { throw ValidationError("--timeout must be at least 1 second") }
         guard EgressNetworkPolicy(rawValue: egress) != nil else { throw ValidationError("--egress must be none or public") }
         guard JobType(rawValue: jobType) != nil else {
             throw ValidationError("--job-type must be one of \(JobType.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -74,7 +77,9 @@ struct RunCommand: AsyncParsableCommand {
         _ = cjr_set_undumpable() // the job runs as this user; cjr's memory holds its API token
         signal(SIGPIPE, SIG_IGN) // output nobody reads (`| head`) must not kill cjr mid-run
         // Everything `cjr check` finds, before anything is stored: a refused folder leaves nothing.
-        try FolderGate.check(directory, entryPoint: entryPoint)
+        let profile = try profileOption.profile
+        let timeout = self.timeout ?? profile?.timeoutSeconds ?? 3_600
+        try FolderGate.check(directory, entryPoint: entryPoint, profile: profile)
         let folder = URL(fileURLWithPath: directory).standardizedFileURL
         // Ctrl-C (or SIGTERM) from the very start: before the run exists it just ends cjr;
         // then it cancels the run; a second one stops waiting (for a full disk, say).
@@ -91,6 +96,7 @@ struct RunCommand: AsyncParsableCommand {
                                              maxTimeoutSeconds: timeout)
         configuration.runner.allowUnsandboxed = allowUnsandboxed
         configuration.runner.adoptsQueuedRuns = false
+        if let profile { configuration.runner.resourceBundles = try profile.bundles(adding: .builtIn) }
         let instance = try CJRInstance(configuration: configuration, logger: logger)
         let store = instance.store
         // `cjr run` acts as the data directory's admin: its jobs and runs are the admin's.

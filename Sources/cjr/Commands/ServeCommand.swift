@@ -33,8 +33,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-runs-per-user"), help: "Runs of one user that may execute at once (default: no limit but --max-runs). Queued runs take turns across users either way.")
     var maxRunsPerUser: Int?
 
-    @Option(name: .customLong("max-timeout"), help: "maxCustomJobTimeout: the longest a run may take, in seconds.")
-    var maxTimeout = APIConfiguration.defaultMaxTimeoutSeconds
+    @Option(name: .customLong("max-timeout"), help: "maxCustomJobTimeout: the longest a run may take, in seconds (default 3600; 1800 with --profile datarobot).")
+    var maxTimeout: Int?
+
+    @OptionGroup var profileOption: ProfileOption
 
     @Option(name: .customLong("max-upload-mb"), help: "Largest accepted request body, in MiB.")
     var maxUploadMiB = Int(APIConfiguration.defaultMaxUploadBytes >> 20)
@@ -70,7 +72,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard maxRuns >= 1 else { throw ValidationError("--max-runs must be at least 1") }
         if let maxRunsPerUser, maxRunsPerUser < 1 { throw ValidationError("--max-runs-per-user must be at least 1") }
-        guard maxTimeout >= 1 else { throw ValidationError("--max-timeout must be at least 1 second") }
+        _ = try profileOption.profile
+        if let maxTimeout, maxTimeout < 1 {
+            throw ValidationError("--max-timeout must be at least 1 second")
+        }
         guard maxUploadMiB >= 1 else { throw ValidationError("--max-upload-mb must be at least 1") }
         guard graceSeconds >= 0 else { throw ValidationError("--grace must not be negative") }
         guard maxLogMiB >= 1 else { throw ValidationError("--max-log-mb must be at least 1") }
@@ -98,11 +103,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "cjr")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let profile = try profileOption.profile
         var configuration = APIConfiguration(
-            host: host, port: port, dataDirectory: dataDirectory.directory,
-            maxRuns: maxRuns, maxTimeoutSeconds: maxTimeout, maxUploadBytes: Int64(maxUploadMiB) << 20)
+            host: host, port: port, dataDirectory: dataDirectory.directory, maxRuns: maxRuns,
+            maxTimeoutSeconds: maxTimeout ?? profile?.timeoutSeconds ?? APIConfiguration.defaultMaxTimeoutSeconds,
+            maxUploadBytes: Int64(maxUploadMiB) << 20)
         configuration.runner.graceSeconds = graceSeconds
-        configuration.runner.maxRunsPerUser = maxRunsPerUser
+        configuration.runner.maxRunsPerUser = maxRunsPerUser ?? profile?.maxRunsPerUser
         configuration.runner.maxLogBytes = Int64(maxLogMiB) << 20
         configuration.runner.keepWorkspaces = keepWorkspaces
         configuration.runner.drumVariables = drumVariables
@@ -111,6 +118,13 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.headerTimeoutSeconds = headerTimeout
         configuration.maxConnectionsPerClient = maxConnectionsPerClient
         configuration.runner.resourceBundles = try resourceBundles.load()
+        if let profile {
+            do {
+                configuration.runner.resourceBundles = try profile.bundles(adding: configuration.runner.resourceBundles)
+            } catch {
+                throw ValidationError("--profile: \(error.message)")
+            }
+        }
         do {
             configuration.gallery = try gallery.load(resourceBundles: configuration.runner.resourceBundles)
         } catch let error as CJRError {
