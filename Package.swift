@@ -44,7 +44,7 @@ let package = Package(
         // `cjr check`: a job folder's problems, found before uploading or running it.
         .target(
             name: "CJRCheck",
-            dependencies: ["CJRModel", "CJRParameters"],
+            dependencies: ["CJRModel", "CJRParameters", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         // The run store: SQLite (GRDB, WAL, migrations) plus content-addressed file blobs.

@@ -25,7 +25,7 @@ struct EntryPointCheck {
         guard let data = FileManager.default.contents(atPath: url.path) else { return [Diagnostic(.error, path, "cannot be read")] }
         guard !data.isEmpty else { return [Diagnostic(.error, path, "the entry point is empty", hint: "a run would do nothing and succeed")] }
         let firstLine = String(decoding: data.prefix { $0 != 10 }, as: UTF8.self)
-        let shebang = firstLine.hasPrefix("#!") ? String(firstLine.dropFirst(2)).trimmingCharacters(in: .whitespaces) : nil
+        let shebang = firstLine.hasPrefix("#!") ? String(firstLine.dropFirst(2)).trimmingCharacters(in: .whitespacesAndNewlines) : nil
         let interpreter = shebang.map(Self.interpreter)
         var found: [Diagnostic] = []
         if path.hasSuffix(".sh"), let shebang, let interpreter, !Self.shells.contains(interpreter) {
@@ -44,11 +44,18 @@ struct EntryPointCheck {
 
     static let shells: Set = ["bash", "sh", "dash"]
 
-    /// `/usr/bin/env python3 -u` → `python3`; `/bin/bash` → `bash`.
+    /// `/usr/bin/env python3 -u` → `python3`; `/usr/bin/env -S VAR=1 python3 -u` → `python3`;
+    /// `/bin/bash` → `bash`.
     static func interpreter(of shebang: String) -> String {
-        let words = shebang.split(separator: " ").map(String.init)
+        let words = shebang.split(whereSeparator: \.isWhitespace).map(String.init)
         let program = (words.first ?? "").split(separator: "/").last.map(String.init) ?? ""
-        if program == "env" { return words.dropFirst().first { !$0.hasPrefix("-") } ?? program }
+        guard program == "env" else { return program }
+        var rest = words.dropFirst()[...]
+        while let word = rest.first {
+            if ["-u", "--unset", "-C", "--chdir"].contains(word) { rest = rest.dropFirst(2); continue } // options with a value
+            if word.hasPrefix("-") || word.contains("=") { rest = rest.dropFirst(); continue }
+            return word.split(separator: "/").last.map(String.init) ?? word
+        }
         return program
     }
 

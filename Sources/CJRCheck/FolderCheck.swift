@@ -1,6 +1,7 @@
 import Foundation
 import CJRModel
 import CJRParameters
+import Yams
 
 /// `cjr check`: everything about a job folder that would go wrong on the platform (or
 /// under cjr), found before anything is uploaded or run, all at once.
@@ -16,7 +17,8 @@ public struct FolderCheck: Sendable {
 
     public init(root: URL, entryPoint: String? = nil, entryPointRequired: Bool = true, profile: PlatformProfile? = nil) {
         self.root = root.standardizedFileURL
-        self.entryPoint = entryPoint ?? "run.sh"
+        // As the job will name it (`./run.sh` is `run.sh`); a path it refuses is reported as given.
+        self.entryPoint = entryPoint.map { (try? JobFilePath(validating: $0, field: "entry point").value) ?? $0 } ?? "run.sh"
         self.entryPointRequired = entryPointRequired
         self.profile = profile
     }
@@ -33,7 +35,7 @@ public struct FolderCheck: Sendable {
         let contents = FolderContents(root: root, profile: profile)
         var diagnostics = contents.diagnostics
         diagnostics += EntryPointCheck(root: root, path: entryPoint, uploaded: contents.uploaded, required: entryPointRequired).diagnostics
-        diagnostics += metadataDiagnostics()
+        diagnostics += metadataDiagnostics(uploaded: contents.uploaded)
         diagnostics += ShellScriptCheck(root: root, scripts: contents.uploaded.filter { $0.hasSuffix(".sh") && $0 != entryPoint }).diagnostics
         // Errors first, then by file and position; found order breaks ties (a stable sort).
         let ordered = diagnostics.enumerated().sorted { a, b in
@@ -46,14 +48,27 @@ public struct FolderCheck: Sendable {
         return CheckReport(diagnostics: ordered.map(\.element))
     }
 
-    private func metadataDiagnostics() -> [Diagnostic] {
+    /// metadata.yaml as it would be uploaded: not when `.cjrignore` leaves it out, and only a
+    /// regular file (a FIFO or a device would hang the check).
+    private func metadataDiagnostics(uploaded: [String]) -> [Diagnostic] {
         let file = MetadataParser.fileName
-        guard let data = FileManager.default.contents(atPath: root.appendingPathComponent(file).path) else { return [] }
+        let url = root.appendingPathComponent(file)
+        guard uploaded.contains(file), (try? url.resolvingSymlinksInPath().resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true,
+              let data = FileManager.default.contents(atPath: url.path) else { return [] }
         guard let text = String(data: data, encoding: .utf8) else {
             return [Diagnostic(.error, file, "is not UTF-8 text", hint: "save it as UTF-8")]
         }
-        return MetadataParser.diagnose(yaml: text).problems.map {
+        var found = MetadataParser.diagnose(yaml: text).problems.map {
             Diagnostic(.error, file, line: $0.line, column: $0.column, $0.message, hint: $0.hint)
         }
+        // The job's name, when metadata.yaml gives it (cjr run names the job so).
+        if let composed = try? Yams.compose(yaml: text), case .mapping(let top) = composed, let node = top.first(where: { $0.key.string == "name" }) {
+            let name = node.value.string ?? ""
+            if name.trimmingCharacters(in: .whitespaces).isEmpty || name.count > FieldLimits.nameLength {
+                found.append(Diagnostic(.error, file, line: node.value.mark?.line, column: node.value.mark?.column,
+                                        "name: must be 1 to \(FieldLimits.nameLength) characters, got \(name.count)"))
+            }
+        }
+        return found
     }
 }

@@ -24,11 +24,25 @@ struct FolderContents {
         }
         uploaded = listing.files
         var found: [Diagnostic] = []
-        for link in listing.outsideLinks {
-            found.append(Diagnostic(.error, link.path, "is a link to \(link.target), outside the folder; it is not uploaded",
+        let localFolders = listing.directories.filter { Self.localFolders[($0 as NSString).lastPathComponent] != nil }
+        func inLocalFolder(_ path: String) -> Bool { localFolders.contains { path.hasPrefix($0 + "/") } }
+        for link in listing.outsideLinks where !inLocalFolder(link.path) {
+            found.append(Diagnostic(.warning, link.path, "is a link to \(link.target), outside the folder; it is not uploaded",
                                     hint: "copy the file into the folder if the job needs it, or remove the link"))
         }
-        for link in listing.danglingLinks {
+        for file in listing.files {
+            do {
+                _ = try JobFilePath(validating: file, field: "file")
+            } catch {
+                found.append(Diagnostic(.error, file, error.message.replacingOccurrences(of: "file: ", with: ""),
+                                        hint: "rename it, or leave it out with \(IgnoreRules.fileName)"))
+            }
+        }
+        if listing.files.count > FieldLimits.itemsPerJob {
+            found.append(Diagnostic(.error, "", "has \(listing.files.count) files to upload; a job holds at most \(FieldLimits.itemsPerJob)",
+                                    hint: "leave some out with \(IgnoreRules.fileName)"))
+        }
+        for link in listing.danglingLinks where !inLocalFolder(link) {
             found.append(Diagnostic(.warning, link, "is a link to nothing; it is not uploaded"))
         }
         for directory in listing.directories {

@@ -217,7 +217,7 @@ public enum MetadataParser {
     private static func syntaxProblem(_ error: YamlError, text: String) -> MetadataProblem {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
             let line = lines.indices.contains(mark.line - 1) ? lines[mark.line - 1] : ""
             if let tab = line.firstIndex(of: "\t"), line[..<tab].allSatisfy({ $0 == " " || $0 == "\t" }) {
                 return MetadataProblem(line: mark.line, column: line.distance(from: line.startIndex, to: tab) + 1,

@@ -167,7 +167,7 @@ struct RunCommandTests {
     @Test("problems found before running are reported like a compiler would, exit 125, and store nothing", arguments: [
         (["job.py": "print(1)\n"], ": error: no run.sh: there is no entry point to run"),
         (["run.sh": "true\n", "metadata.yaml": "runtimeParameterDefinitions:\n  - fieldName: X\n    type: text\n"], "/metadata.yaml:3:11: error: runtimeParameterDefinitions[0].type: 'text' is not one of"),
-        (["run.sh": "true\n", "metadata.yaml": "runtimeParameterDefinitions:\n  - {fieldName: K, type: string, allowEmpty: false}\n"], "error: runtimeParameterValues: parameter 'K' has allowEmpty: false"),
+        (["run.sh": "true\n", "metadata.yaml": "runtimeParameterDefinitions:\n  - {fieldName: K, type: string, allowEmpty: false}\n"], "error: --param: parameter 'K' has allowEmpty: false and no value; pass one with --param K=VALUE"),
         (["run.sh": "#!/usr/bin/env python3\nprint(1)\n"], "/run.sh:1:1: error: starts with #!/usr/bin/env python3"),
         (["run.sh": "echo hi\r\n"], "/run.sh:1:8: error: has Windows line endings"),
     ])

@@ -1,7 +1,12 @@
 import Foundation
 import Testing
-import CJRCheck
+@testable import CJRCheck
 import CJRModel
+
+/// The entry point check's shebang reading, for the tests.
+enum EntryPointCheckProbe {
+    static func interpreter(_ shebang: String) -> String { EntryPointCheck.interpreter(of: shebang) }
+}
 
 /// Each folder of `Corpus/` is a job folder with problems; `Corpus/NAME.expected` is exactly
 /// what `cjr check NAME` prints for it (`NAME.entrypoint`, when present, names the entry
@@ -68,7 +73,7 @@ struct GeneratedFolderTests {
             """)
     }
 
-    @Test("a link out of the folder is an error and is not uploaded; a link inside counts as its file")
+    @Test("a link out of the folder is not uploaded, with a warning; a link inside counts as its file")
     func links() throws {
         let root = try folder(["run.sh": Array("cat config.yaml\n".utf8), "conf/real.yaml": Array("a: 1\n".utf8)])
         defer { try? FileManager.default.removeItem(at: root) }
@@ -77,13 +82,48 @@ struct GeneratedFolderTests {
         try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("gone").path, withDestinationPath: "nowhere")
         let report = FolderCheck(root: root).run()
         #expect(report.rendered(folder: "job") == """
-            job/passwd: error: is a link to /etc/passwd, outside the folder; it is not uploaded
-              hint: copy the file into the folder if the job needs it, or remove the link
             job/gone: warning: is a link to nothing; it is not uploaded
-            1 error, 1 warning
+            job/passwd: warning: is a link to /etc/passwd, outside the folder; it is not uploaded
+              hint: copy the file into the folder if the job needs it, or remove the link
+            0 errors, 2 warnings
 
             """)
         #expect(try JobFolderListing(root: root).files == ["conf/real.yaml", "config.yaml", "run.sh"])
+    }
+
+    @Test("a link is no way around .cjrignore or .git/: what it points at must be uploadable itself")
+    func linksToLeftOutFiles() throws {
+        let root = try folder(["run.sh": Array("true\n".utf8), ".env": Array("TOKEN=x\n".utf8), ".cjrignore": Array(".env\n".utf8),
+                               ".git/config": Array("[remote]\n".utf8)])
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("envlink").path, withDestinationPath: ".env")
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("gitcfg").path, withDestinationPath: ".git/config")
+        let listing = try JobFolderListing(root: root)
+        #expect(listing.files == [".cjrignore", "run.sh"])
+        #expect(Set(listing.ignored) == [".env", "envlink", "gitcfg"])
+    }
+
+    @Test("a virtualenv's links out of the folder are one warning about the folder, not errors that refuse it")
+    func virtualenvLinks() throws {
+        let root = try folder(["run.sh": Array("true\n".utf8), ".venv/pyvenv.cfg": Array("home = /usr/bin\n".utf8)])
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root.appendingPathComponent(".venv/bin"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent(".venv/bin/python3").path, withDestinationPath: "/usr/bin/python3")
+        let report = FolderCheck(root: root).run()
+        #expect(report.errors.isEmpty, "\(report.rendered(folder: "job"))")
+        #expect(report.warnings.map(\.file) == [".venv/"])
+    }
+
+    @Test("shebangs: env with options and assignments, CRLF after the interpreter; ./run.sh is run.sh")
+    func shebangs() throws {
+        #expect(EntryPointCheckProbe.interpreter("/usr/bin/env -S PYTHONPATH=. python3 -u") == "python3")
+        #expect(EntryPointCheckProbe.interpreter("/usr/bin/env -u HOME /usr/bin/python3") == "python3")
+        #expect(EntryPointCheckProbe.interpreter("/bin/bash -e") == "bash")
+        let root = try folder(["run.sh": Array("#!/bin/bash\r\necho hi\r\n".utf8)])
+        defer { try? FileManager.default.removeItem(at: root) }
+        let report = FolderCheck(root: root, entryPoint: "./run.sh").run()
+        #expect(report.errors.count == 1, "only the line endings: \(report.rendered(folder: "job"))")
+        #expect(report.errors.first?.message.hasPrefix("has Windows line endings") == true)
     }
 
     @Test(".cjrignore: directories, globs, anchors, ** and re-inclusion, as git reads them")
@@ -104,6 +144,9 @@ struct GeneratedFolderTests {
         #expect(!rules.ignores("keep.log"))
         #expect(rules.ignores("top.txt") && !rules.ignores("sub/top.txt"))
         #expect(rules.ignores("docs/draft.md") && rules.ignores("docs/a/b/draft.md") && !rules.ignores("docs/final.md"))
+        let inside = IgnoreRules(text: "build/**\n!build/keep.txt\n\\*.md\n")
+        #expect(!inside.ignores("build", isDirectory: true) && inside.ignores("build/x.o") && !inside.ignores("build/keep.txt"))
+        #expect(inside.ignores("*.md") && !inside.ignores("README.md"), "an escaped * is a literal *")
     }
 
     @Test("did you mean: case, prefixes and small typos; nothing when nothing is close")
@@ -115,5 +158,6 @@ struct GeneratedFolderTests {
         #expect(Suggestion.closest(to: "model", among: ["modelPackage", "string"]) == "modelPackage")
         #expect(Suggestion.closest(to: "String", among: ["modelPackage", "string"]) == "string")
         #expect(Suggestion.closest(to: "zzz", among: keys) == nil)
+        for _ in 0..<8 { #expect(Suggestion.closest(to: "mValue", among: Set(["minValue", "maxValue"])) == "maxValue") }
     }
 }

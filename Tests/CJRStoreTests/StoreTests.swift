@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import CJRModel
-import CJRStore
+@testable import CJRStore
 
 /// A store in a fresh temporary directory, removed afterwards.
 func withStore<Value>(_ body: (RunStore) async throws -> Value) async throws -> Value {
@@ -105,5 +105,20 @@ struct StoreTests {
             #expect(hashes == [shared.hash])
             #expect(try await queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM jobItem") } == 1)
         }
+    }
+}
+
+@Suite("Run log files")
+struct RunLogFileTests {
+    @Test("an append cuts off what an interrupted one left past the committed length, and never pads a short file with zeros")
+    func writeAtCommittedLength() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cjr-log-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data("hello, partial".utf8).write(to: file)
+        #expect(try RunStore.write(Array("!".utf8), to: file, at: 5) == 5)
+        #expect(try String(contentsOf: file, encoding: .utf8) == "hello!")
+        // Committed 100, but the file (deleted, its delete not committed) holds 6: written at 6.
+        #expect(try RunStore.write(Array("?".utf8), to: file, at: 100) == 6)
+        #expect(try String(contentsOf: file, encoding: .utf8) == "hello!?")
     }
 }

@@ -25,7 +25,8 @@ public struct IgnoreRules: Sendable, Equatable {
             guard !line.isEmpty, !line.hasPrefix("#") else { continue }
             var rule = Rule(segments: [], anchored: false, directoryOnly: false, negated: false)
             if line.hasPrefix("!") { rule.negated = true; line.removeFirst() }
-            if line.hasPrefix("\\") { line.removeFirst() }
+            // `\#` and `\!` start a pattern with those characters; other escapes are fnmatch's.
+            if line.hasPrefix("\\#") || line.hasPrefix("\\!") { line.removeFirst() }
             if line.hasSuffix("/") { rule.directoryOnly = true; line.removeLast() }
             if line.hasPrefix("/") { rule.anchored = true; line.removeFirst() }
             if line.contains("/") { rule.anchored = true }
@@ -69,6 +70,8 @@ public struct IgnoreRules: Sendable, Equatable {
         guard let first = pattern.first else { return path.isEmpty }
         if first == "**" {
             let rest = pattern.dropFirst()
+            // A trailing `**` matches what is inside, not the folder itself (`foo/**`).
+            if rest.isEmpty { return !path.isEmpty }
             return (0...path.count).contains { match(rest, path.dropFirst($0)) }
         }
         guard let segment = path.first, glob(first, segment) else { return false }

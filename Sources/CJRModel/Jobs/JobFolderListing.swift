@@ -40,6 +40,12 @@ public struct JobFolderListing: Sendable, Equatable {
                 let target = url.resolvingSymlinksInPath()
                 guard FileManager.default.fileExists(atPath: target.path) else { danglingLinks.append(relative); continue }
                 guard target.path.hasPrefix(root.path + "/") else { outsideLinks.append((relative, target.path)); continue }
+                // A link is no way around `.git/` or `.cjrignore`: what it points at must be uploadable itself.
+                let targetRelative = String(target.path.dropFirst(root.path.count + 1))
+                if targetRelative.split(separator: "/").contains(".git") || rules.ignores(targetRelative) {
+                    ignored.append(relative)
+                    continue
+                }
                 if (try? target.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true { files.append(relative) }
                 continue
             }

@@ -5,12 +5,12 @@ public enum Suggestion {
     public static func closest(to input: String, among candidates: some Sequence<String>) -> String? {
         let word = input.lowercased()
         guard !word.isEmpty else { return nil }
-        let all = Array(candidates)
+        let all = Array(candidates).sorted() // ties go the same way every time
         if let same = all.first(where: { $0.lowercased() == word }) { return same }
         if word.count >= 3, let longer = all.first(where: { $0.lowercased().hasPrefix(word) }) { return longer }
         let allowed = max(1, min(3, word.count / 3))
         let scored = all.map { ($0, distance(word, $0.lowercased())) }.filter { $0.1 <= allowed }
-        return scored.min { $0.1 < $1.1 }?.0
+        return scored.min { ($0.1, $0.0) < ($1.1, $1.0) }?.0
     }
 
     /// `"; did you mean 'x'?"`, or nothing.

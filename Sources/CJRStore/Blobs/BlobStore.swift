@@ -108,6 +108,15 @@ public struct BlobStore: Sendable {
         }
     }
 
+    /// Removes a blob's file unless it was written in the last `minimumAge` seconds: an
+    /// upload elsewhere may have just stored the same content, its row not committed yet
+    /// (the sweep at the next start takes it if it stays unreferenced).
+    func removeUnlessRecent(hash: String, minimumAge: TimeInterval = 600) {
+        let url = URL(fileURLWithPath: path(forHash: hash))
+        let modified = (try? url.resourceValues(forKeys: [.contentModificationDateKey]))?.contentModificationDate ?? .distantPast
+        if modified < Date().addingTimeInterval(-minimumAge) { try? FileManager.default.removeItem(at: url) }
+    }
+
     func remove(hash: String) {
         try? FileManager.default.removeItem(atPath: path(forHash: hash))
     }

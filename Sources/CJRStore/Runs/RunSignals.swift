@@ -9,9 +9,15 @@ import Synchronization
 /// run's state and waits for a later one, so a change between the read and the wait is
 /// never missed.
 public final class RunSignals: Sendable {
+    private struct Waiter {
+        var continuation: CheckedContinuation<Void, Never>
+        /// Wakes it at its timeout; canceled when a change wakes it first.
+        var timer: Task<Void, Never>?
+    }
+
     private struct State {
         var generations: [String: UInt64] = [:]
-        var waiters: [String: [Int: CheckedContinuation<Void, Never>]] = [:]
+        var waiters: [String: [Int: Waiter]] = [:]
         var nextWaiter = 0
     }
 
@@ -26,11 +32,14 @@ public final class RunSignals: Sendable {
 
     /// Records a change of the run and wakes its waiters.
     public func signal(_ runId: String) {
-        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let woken = state.withLock { state -> [Waiter] in
             state.generations[runId, default: 0] += 1
-            return Array(state.waiters.removeValue(forKey: runId)?.values ?? [:].values)
+            return state.waiters.removeValue(forKey: runId).map { Array($0.values) } ?? []
         }
-        for waiter in woken { waiter.resume() }
+        for waiter in woken {
+            waiter.timer?.cancel()
+            waiter.continuation.resume()
+        }
     }
 
     /// Forgets a run that has ended (its generation is no longer needed once no one waits).
@@ -46,19 +55,27 @@ public final class RunSignals: Sendable {
             let id: Int? = state.withLock { state in
                 guard state.generations[runId, default: 0] == seen else { return nil }
                 state.nextWaiter += 1
-                state.waiters[runId, default: [:]][state.nextWaiter] = continuation
+                state.waiters[runId, default: [:]][state.nextWaiter] = Waiter(continuation: continuation)
                 return state.nextWaiter
             }
             guard let id else { return continuation.resume() }
-            Task {
+            let timer = Task {
                 try? await Task.sleep(for: timeout)
-                let expired = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+                let expired = self.state.withLock { state -> Waiter? in
                     let waiter = state.waiters[runId]?.removeValue(forKey: id)
                     if state.waiters[runId]?.isEmpty == true { state.waiters[runId] = nil }
                     return waiter
                 }
-                expired?.resume()
+                expired?.continuation.resume()
             }
+            // Kept with the waiter so a change can cancel it; if the change came first, the
+            // waiter is gone and the timer ends at its sleep's cancel.
+            let stillWaiting = state.withLock { state -> Bool in
+                guard state.waiters[runId]?[id] != nil else { return false }
+                state.waiters[runId]?[id]?.timer = timer
+                return true
+            }
+            if !stillWaiting { timer.cancel() }
         }
     }
 }

@@ -26,9 +26,9 @@ extension RunStore {
             guard let committed = try Int64.fetchOne(db, sql: "SELECT logBytes FROM run WHERE id = ?", arguments: [runId]) else {
                 throw CJRError.notFound("Custom job run \(runId) not found.")
             }
-            if !data.isEmpty { try Self.write(data, to: file, at: committed) }
-            try db.execute(sql: "UPDATE run SET logBytes = logBytes + ?, logTruncated = logTruncated OR ? WHERE id = ?",
-                           arguments: [data.count, truncated, runId])
+            let start = data.isEmpty ? committed : try Self.write(data, to: file, at: committed)
+            try db.execute(sql: "UPDATE run SET logBytes = ?, logTruncated = logTruncated OR ? WHERE id = ?",
+                           arguments: [start + Int64(data.count), truncated, runId])
         }
         signals.signal(runId)
     }
@@ -57,14 +57,19 @@ extension RunStore {
         return deleted
     }
 
-    /// Writes `data` at `offset` of `file` (created 0600), cutting off anything past it
-    /// first: bytes an interrupted append left beyond the committed length.
-    static func write(_ data: [UInt8], to file: URL, at offset: Int64) throws {
+    /// Writes `data` at the committed length `committed` of `file` (created 0600), cutting
+    /// off first what an interrupted append left past it. A file shorter than that (deleted
+    /// by a log delete whose commit then failed) is written at its own end, never padded
+    /// with zeros. Returns where the data went.
+    @discardableResult
+    static func write(_ data: [UInt8], to file: URL, at committed: Int64) throws -> Int64 {
         let descriptor = open(file.path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw POSIXFailure(operation: "open \(file.path)") }
         defer { close(descriptor) }
         var end = stat()
-        if fstat(descriptor, &end) == 0, end.st_size != offset, ftruncate(descriptor, off_t(offset)) != 0 {
+        guard fstat(descriptor, &end) == 0 else { throw POSIXFailure(operation: "stat \(file.path)") }
+        let offset = min(committed, Int64(end.st_size))
+        if end.st_size != offset, ftruncate(descriptor, off_t(offset)) != 0 {
             throw POSIXFailure(operation: "truncate \(file.path)")
         }
         var written = 0
@@ -78,6 +83,7 @@ extension RunStore {
             }
             written += count
         }
+        return offset
     }
 
     /// Removes the log files of `runIds` (their runs were purged).

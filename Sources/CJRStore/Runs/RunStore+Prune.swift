@@ -30,10 +30,13 @@ extension RunStore {
             try db.execute(sql: "DELETE FROM run WHERE id IN (SELECT value FROM json_each(?))", arguments: [ids])
             var purged = 0
             if let cutoff {
+                // Deleted jobs whose runs have all ended (a deleted job's runs are canceled, but
+                // one may still be stopping).
+                let purgeable = "deleted IS NOT NULL AND deleted < ? AND NOT EXISTS (SELECT 1 FROM run WHERE run.jobId = job.id AND run.\(RunPhaseSQL.unfinished))"
                 runs += try Row.fetchAll(db, sql: """
-                    SELECT run.id, run.logBytes FROM run JOIN job ON job.id = run.jobId WHERE job.deleted IS NOT NULL AND job.deleted < ?
+                    SELECT run.id, run.logBytes FROM run WHERE run.jobId IN (SELECT id FROM job WHERE \(purgeable))
                     """, arguments: [cutoff]).map { ($0["id"] as String, $0["logBytes"] as Int64) }
-                try db.execute(sql: "DELETE FROM job WHERE deleted IS NOT NULL AND deleted < ?", arguments: [cutoff])
+                try db.execute(sql: "DELETE FROM job WHERE \(purgeable)", arguments: [cutoff])
                 purged = db.changesCount
             }
             let unreferenced = try Row.fetchAll(db, sql: """
@@ -45,7 +48,7 @@ extension RunStore {
         }
         // After the commit: a crash before this leaves files the next start sweeps.
         removeLogs(of: runs.map(\.0))
-        for (hash, _) in blobs { self.blobs.remove(hash: hash) }
+        for (hash, _) in blobs { self.blobs.removeUnlessRecent(hash: hash) }
         return PruneReport(runs: runs.count, logBytes: runs.reduce(0) { $0 + $1.1 }, blobs: blobs.count,
                            blobBytes: blobs.reduce(0) { $0 + $1.1 }, purgedJobs: purged)
     }

@@ -195,8 +195,9 @@ extension RunStore {
                 try db.execute(sql: "UPDATE run SET status = 'canceled', endReason = 'canceled', ended = ? WHERE id = ?", arguments: [now, id])
                 let note = Array("[cjr] canceled before it started: the user who started it has been disabled\n".utf8)
                 let logBytes = try Int64.fetchOne(db, sql: "SELECT logBytes FROM run WHERE id = ?", arguments: [id]) ?? 0
-                try Self.write(note, to: self.directory.logFile(runId: id), at: logBytes)
-                try db.execute(sql: "UPDATE run SET logBytes = logBytes + ? WHERE id = ?", arguments: [note.count, id])
+                let start = try Self.write(note, to: self.directory.logFile(runId: id), at: logBytes)
+                try db.execute(sql: "UPDATE run SET logBytes = ? WHERE id = ?", arguments: [start + Int64(note.count), id])
+                self.signals.signal(id)
                 return nil
             }
             try db.execute(sql: """
@@ -238,8 +239,7 @@ extension RunStore {
     @discardableResult
     public func requestCancel(jobId: String, runId: String, by userId: String?) async throws -> (run: CustomJobRun, wasQueued: Bool) {
         let now = Timestamp.now().microseconds
-        defer { signals.signal(runId) }
-        return try await database.write { db in
+        let answer: (run: CustomJobRun, wasQueued: Bool) = try await database.write { db in
             if let userId { try Self.authorize(db, .use, jobId: jobId, userId: userId) }
             var row = try Self.runRow(db, jobId: jobId, runId: runId)
             let phase = RunPhaseSQL.phase(of: row)
@@ -257,6 +257,8 @@ extension RunStore {
             try row.update(db)
             return (try Self.loadRun(db, row: row), wasQueued)
         }
+        signals.signal(runId)
+        return answer
     }
 
     /// Runs that were started and have not ended, for crash recovery.

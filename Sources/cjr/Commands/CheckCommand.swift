@@ -38,9 +38,10 @@ struct CheckCommand: ParsableCommand {
 /// The check `cjr run` and the upload commands make before anything else: the report on
 /// stderr when there is anything to say, and exit ``refusedExitCode`` on errors.
 enum FolderGate {
-    /// "Refused before running": never the job's own exit code (a job exits with its
-    /// status, 128+N for a signal, 124 on timeout, 130 when interrupted), as docker run
-    /// uses 125 for its own failures.
+    /// "Refused before running": a code apart from cjr's others for a run (the job's
+    /// status, 128+N for a signal, 124 on timeout, 130 when interrupted) and one jobs rarely
+    /// use, as docker run uses 125 for its own failures. A job that exits 125 itself looks
+    /// the same by its code; a refusal always prints its `error:` lines first.
     static let refusedExitCode: Int32 = 125
 
     static func check(_ directory: String, entryPoint: String?, entryPointRequired: Bool = true, profile: PlatformProfile? = nil) throws {

@@ -27,7 +27,8 @@ struct PruneCommand: AsyncParsableCommand {
 
     func run() async throws {
         let age = try (olderThan ?? (keep == nil ? "7d" : nil)).map(TokensCommand.Create.seconds(of:))
-        let cutoff = age.map { Timestamp(microseconds: Timestamp.now().microseconds - $0 * 1_000_000) }
+        // An age beyond the epoch means everything (and must not overflow).
+        let cutoff = age.map { Timestamp(microseconds: Timestamp.now().microseconds - min($0, Timestamp.now().microseconds / 1_000_000) * 1_000_000) }
         let store = try RunStore(directory: dataDirectory.directory)
         let report = try await store.prune(endedBefore: cutoff, keep: keep)
         let freed = report.logBytes + report.blobBytes

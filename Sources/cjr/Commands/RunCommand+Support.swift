@@ -95,7 +95,7 @@ enum Preflight {
         default: location = ""
         }
         var hint = ""
-        if error.message.contains("allowEmpty: false") { hint = "\n  hint: pass a value with --param NAME=VALUE or --param-file values.yaml" }
+        if error.message.contains("allowEmpty: false") { hint = "\n  hint: or give it a defaultValue in metadata.yaml, or list it in a --param-file" }
         if error.field == "entryPoint" { hint = "\n  hint: a custom job's entry point is usually run.sh, starting with cd \"$(dirname \"$0\")\"" }
         return "\(location)error: \(error.message)\(hint)\n"
     }

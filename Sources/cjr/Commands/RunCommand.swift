@@ -177,8 +177,8 @@ struct RunCommand: AsyncParsableCommand {
         for definition in definitions where !definition.allowEmpty {
             let value = overrides.first { $0.fieldName == definition.fieldName }?.value ?? definition.defaultValue
             if value == nil || value == .string("") {
-                throw CJRError.invalid("runtimeParameterValues",
-                    "parameter '\(definition.fieldName)' has allowEmpty: false and no value; set it on the job or the run")
+                throw CJRError.invalid("--param",
+                    "parameter '\(definition.fieldName)' has allowEmpty: false and no value; pass one with --param \(definition.fieldName)=VALUE")
             }
         }
         let declared = metadata.flatMap { (try? Yams.load(yaml: $0)) as? [String: Any] }?["name"] as? String
@@ -200,7 +200,13 @@ struct RunCommand: AsyncParsableCommand {
         var job: CustomJob
         if let earlier = try await store.liveJob(describedAs: origin, ownerId: userId) {
             let paths = Set(changes.uploads.map(\.path.value))
-            changes.filesToDelete = earlier.items.filter { !paths.contains($0.filePath) }.map(\.id)
+            var gone = earlier.items.filter { !paths.contains($0.filePath) }.map(\.id)
+            // A request deletes at most so many files; the rest go first, in as many as needed.
+            while gone.count > FieldLimits.filesToDeletePerRequest {
+                _ = try await store.updateJob(id: earlier.id, JobChanges(filesToDelete: Array(gone.prefix(FieldLimits.filesToDeletePerRequest))), by: userId)
+                gone.removeFirst(FieldLimits.filesToDeletePerRequest)
+            }
+            changes.filesToDelete = gone
             changes.name = name
             job = try await store.updateJob(id: earlier.id, changes, by: userId)
         } else {
