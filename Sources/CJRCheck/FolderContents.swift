@@ -57,9 +57,17 @@ struct FolderContents {
             found.append(Diagnostic(.warning, file, "may hold secrets, and it would be uploaded with the job",
                                     hint: "add it to \(IgnoreRules.fileName), and pass secrets as credential parameters"))
         }
-        if listing.files.contains("requirements.txt") {
-            found.append(Diagnostic(.warning, "requirements.txt", "is not installed by cjr: a run gets only the packages of its execution environment",
-                                    hint: "install them into a virtualenv and run with it: cjr environments add NAME --venv DIR, then --environment NAME"))
+        if listing.files.contains("requirements.txt"),
+           let text = try? String(contentsOf: root.appendingPathComponent("requirements.txt"), encoding: .utf8) {
+            // cjr installs wheels only (nothing of a package's build code runs outside the sandbox).
+            for (number, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+                let line = raw.trimmingCharacters(in: .whitespaces)
+                guard line.hasPrefix("-e") || line.hasPrefix("--editable") || line.contains("git+") || line.hasPrefix(".")
+                        || line.hasPrefix("/") || line.hasPrefix("file:") else { continue }
+                found.append(Diagnostic(.warning, "requirements.txt", line: number + 1, column: 1,
+                                        "'\(line)' must be built from source; cjr installs wheels only",
+                                        hint: "publish a wheel for it, or use a package index that has one"))
+            }
         }
         let total = listing.files.reduce(Int64(0)) { $0 + Self.size(root.appendingPathComponent($1)) }
         let limit = profile?.maxFolderBytes ?? Self.platformMaxBytes

@@ -51,6 +51,22 @@ enum CJRBinary {
     }
 }
 
+extension CJRBinary {
+    /// Another program, its stdout and stderr together.
+    static func runTool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
 /// A `cjr serve` subprocess; its log is read until it says which port it listens on.
 final class ServeProcess: @unchecked Sendable {
     let process = Process()

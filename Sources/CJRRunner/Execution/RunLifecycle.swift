@@ -25,7 +25,7 @@ struct RunLifecycle: Sendable {
         defer { control.markEnded() }
         let prepared: RunPreparation.Prepared
         do {
-            prepared = try await preparation.prepare(run, bundle: bundle, apiEndpoint: apiEndpoint)
+            prepared = try await preparation.prepare(run, bundle: bundle, apiEndpoint: apiEndpoint, control: control, log: log)
         } catch {
             for note in error.notes { await log.note(note) }
             return RunOutcome(status: .failed, reason: .launchFailed)

@@ -31,9 +31,19 @@ struct RunPreparation: Sendable {
         var notes: [String]
     }
 
-    func prepare(_ run: CustomJobRun, bundle: ResourceBundle, apiEndpoint: String?) async throws(Failure) -> Prepared {
-        let version = try? await store.environments().first { $0.id == run.environmentId }?
+    /// `log` takes what a preparation step prints (pip installing requirements.txt);
+    /// `control` stops such a step on a cancel.
+    func prepare(_ run: CustomJobRun, bundle: ResourceBundle, apiEndpoint: String?, control: RunControl,
+                 log: LogRecorder) async throws(Failure) -> Prepared {
+        var version = try? await store.environments().first { $0.id == run.environmentId }?
             .versions.first { $0.id == run.environmentVersionId }
+        var installed: String?
+        do {
+            (version, installed) = try await Requirements(store: store, timeoutSeconds: configuration.timeoutSeconds)
+                .environment(for: run, base: version, control: control) { bytes in await log.append(bytes) }
+        } catch {
+            throw Failure(notes: [error.message])
+        }
         let plan: SandboxPlan
         do {
             plan = try SandboxPlan.make(for: run, host: sandbox, view: view(of: run, version: version, bundle: bundle),
@@ -41,7 +51,7 @@ struct RunPreparation: Sendable {
         } catch {
             throw Failure(notes: [error.message])
         }
-        var notes = plan.warnings
+        var notes = plan.warnings + (installed.map { [$0] } ?? [])
         guard let entry = run.entryPointItem else {
             throw Failure(notes: notes + ["the entry point \(run.entryPoint) is not among the run's files"])
         }
