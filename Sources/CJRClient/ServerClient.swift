@@ -13,7 +13,10 @@ public struct ServerClient: Sendable {
     let http: HTTPClient
 
     /// `server` may be `http://host:port` or the API root itself (`…/api/v2`).
-    public init(server: String, token: String, http: HTTPClient = ServerClient.http) throws(ClientError) {
+    /// Where the token came from (`--token`, `$CJR_TOKEN`, a token file), for a 401's message.
+    let tokenSource: String?
+
+    public init(server: String, token: String, tokenSource: String? = nil, http: HTTPClient = ServerClient.http) throws(ClientError) {
         var root = server.hasSuffix("/") ? String(server.dropLast()) : server
         guard root.hasPrefix("http://") || root.hasPrefix("https://") else {
             throw ClientError("--server must be an http:// or https:// URL, got '\(server)'")
@@ -21,6 +24,7 @@ public struct ServerClient: Sendable {
         if !root.hasSuffix("/api/v2") { root += "/api/v2" }
         endpoint = root
         self.token = token
+        self.tokenSource = tokenSource
         self.http = http
     }
 
@@ -88,7 +92,7 @@ public struct ServerClient: Sendable {
         let response = try await http.execute(makeRequest(.get, path), timeout: .hours(24))
         guard (200..<300).contains(response.status.code) else {
             let body = try await response.body.collect(upTo: 1 << 20)
-            throw ClientError(status: response.status, body: Data(buffer: body))
+            throw ClientError(status: response.status, body: Data(buffer: body), tokenSource: tokenSource)
         }
         for try await piece in response.body {
             try output.write(contentsOf: Data(buffer: piece))
@@ -119,7 +123,7 @@ public struct ServerClient: Sendable {
             throw ClientError("cannot reach \(endpoint) (\(Self.reason(error))); is `cjr serve` running there?")
         }
         let body = Data(buffer: try await response.body.collect(upTo: 64 << 20))
-        guard (200..<300).contains(response.status.code) else { throw ClientError(status: response.status, body: body) }
+        guard (200..<300).contains(response.status.code) else { throw ClientError(status: response.status, body: body, tokenSource: tokenSource) }
         return body
     }
 }
@@ -135,10 +139,11 @@ public struct ClientError: Error, CustomStringConvertible, Sendable {
         status = nil
     }
 
-    init(status: HTTPResponseStatus, body: Data) {
+    init(status: HTTPResponseStatus, body: Data, tokenSource: String? = nil) {
         let message = (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["message"] as? String
             ?? String(decoding: body.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         description = "server said \(status.code) \(status.reasonPhrase): \(message.isEmpty ? "(no message)" : message)"
+            + (status.code == 401 ? tokenSource.map { " (the token came from \($0))" } ?? "" : "")
         self.status = Int(status.code)
     }
 }

@@ -389,6 +389,13 @@ struct SharingTests {
             let bob = admin.with(token: secret)
             let jobId = try await bob.createScriptJob("echo started; until [ -e go ]; do sleep 0.05; done\n")
             let runId = try #require(try await bob.startRun(jobId).run["id"].string)
+            // Following from the first line on, however long the run takes to print it.
+            var printed = ""
+            let firstLine = Date().addingTimeInterval(20)
+            while printed.isEmpty, Date() < firstLine {
+                printed = try await bob.logs(jobId, runId)
+                try await Task.sleep(for: .milliseconds(50))
+            }
             let follower = Task { try await bob.get("/customJobs/\(jobId)/runs/\(runId)/logs/?follow=true") }
             try await Task.sleep(for: .milliseconds(500))
             _ = try store.revokeToken(id: token.id)

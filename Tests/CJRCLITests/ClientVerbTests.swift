@@ -115,7 +115,7 @@ struct ClientVerbTests {
         #expect(templates.stdout.contains("hosted-custom-metric  hostedCustomMetric  Hosted custom metric"), "\(templates.stdout)")
         let wrongToken = try cjr(["limits"], environment: environment.merging(["CJR_TOKEN": "nope"]) { $1 })
         #expect(wrongToken.status == 1)
-        #expect(wrongToken.stderr == "cjr: server said 401 Unauthorized: Invalid or revoked API token.\n")
+        #expect(wrongToken.stderr == "cjr: server said 401 Unauthorized: Invalid or revoked API token. (the token came from $CJR_TOKEN)\n")
         let nobody = try cjr(["limits", "--server", "http://127.0.0.1:1", "--token", "x"])
         #expect(nobody.status == 1)
         #expect(nobody.stderr == "cjr: cannot reach http://127.0.0.1:1/api/v2 (connection refused); is `cjr serve` running there?\n")
@@ -142,6 +142,46 @@ struct ClientVerbTests {
         let unknownTemplate = try client(server, ["jobs", "create", "--template", "nope"])
         #expect(unknownTemplate.stderr == "cjr: server said 404 Not Found: Custom job template nope not found.\n", "\(unknownTemplate.stderr)")
         #expect(json(try client(server, ["jobs", "list", "--json"]).stdout)["totalCount"] as? Int == 1, "no half-created job")
+    }
+
+    @Test("client commands find the server from --data-dir alone; a 401 names where the token came from; an empty CJR_TOKEN is one line")
+    func serverDiscovery() async throws {
+        let server = try ServeProcess()
+        let listed = try cjr(["jobs", "list", "--data-dir", server.dataDirectory.path])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let wrong = try cjr(["jobs", "list", "--data-dir", server.dataDirectory.path], environment: ["CJR_TOKEN": "cjr_wrong"])
+        #expect(wrong.stderr.contains("server said 401") && wrong.stderr.contains("(the token came from $CJR_TOKEN)"), "\(wrong.stderr)")
+        let empty = try cjr(["jobs", "list", "--data-dir", server.dataDirectory.path], environment: ["CJR_TOKEN": ""])
+        #expect(empty.status != 0 && empty.stderr.contains("CJR_TOKEN is set but empty"), "\(empty.stderr)")
+        #expect(server.stop(with: SIGTERM) == 0)
+        #expect(!FileManager.default.fileExists(atPath: server.dataDirectory.appendingPathComponent("server").path), "removed at shutdown")
+    }
+
+    @Test("runs start --wait says where a queued run stands until it starts; Ctrl-C says the run goes on and how to cancel it")
+    func waitMessages() async throws {
+        let server = try ServeProcess(extraArguments: ["--max-runs", "1"])
+        let blockerJob = try #require(json(try client(server, ["jobs", "create", "--template", "long-running", "--json"]).stdout)["id"] as? String)
+        let blocker = try #require(json(try client(server, ["runs", "start", blockerJob, "--param", "STEPS=2", "--json"]).stdout)["id"] as? String)
+        let job = try #require(json(try client(server, ["jobs", "create", Self.examples.appendingPathComponent("hello-world").path, "--json"]).stdout)["id"] as? String)
+        let waited = try client(server, ["runs", "start", job, "--wait"])
+        #expect(waited.status == 0, "\(waited.stderr)")
+        #expect(waited.stderr.contains("queued, position 1\n"), "\(waited.stderr)")
+        #expect(waited.stderr.contains(" started\n"), "\(waited.stderr)")
+        _ = try? client(server, ["runs", "cancel", blockerJob, blocker])
+
+        let process = Process()
+        process.executableURL = CJRBinary.url
+        process.arguments = ["runs", "start", blockerJob, "--wait", "--server", "http://127.0.0.1:\(server.port)", "--data-dir", server.dataDirectory.path]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        try await Task.sleep(for: .seconds(2))
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 130)
+        #expect(said.contains("stopped waiting; run ") && said.contains("goes on (`cjr runs cancel \(blockerJob) "), "\(said)")
     }
 
     @Test("cjr serve --profile datarobot: the platform's timeout, one run at a time per user, its bundle the default")

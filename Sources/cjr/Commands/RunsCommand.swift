@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import CJRClient
 import CJRModel
+import UnixSignals
 
 /// `cjr runs …`: runs of a custom job on a running server.
 struct RunsCommand: AsyncParsableCommand {
@@ -46,6 +47,27 @@ struct RunsCommand: AsyncParsableCommand {
                 guard wait else {
                     print(client.json ? data.prettyJSON : "started run \(started.id) of job \(jobId)")
                     return
+                }
+                // Ctrl-C stops waiting, not the run: say so, and how to stop it.
+                let signals = await UnixSignalsSequence(trapping: .sigint)
+                let interrupt = Task {
+                    for await _ in signals {
+                        try? FileHandle.standardError.write(contentsOf: Data(
+                            "\ncjr: stopped waiting; run \(started.id) goes on (`cjr runs cancel \(jobId) \(started.id)` stops it)\n".utf8))
+                        Foundation.exit(130)
+                    }
+                }
+                defer { interrupt.cancel() }
+                var current = started
+                var said: Int?
+                while current.queuePosition != nil, !current.isFinal {
+                    if said != current.queuePosition {
+                        said = current.queuePosition
+                        try? FileHandle.standardError.write(contentsOf: Data(
+                            "cjr: run \(started.id) of job \(jobId) queued, position \((current.queuePosition ?? 0) + 1)\n".utf8))
+                    }
+                    try await Task.sleep(for: .milliseconds(250))
+                    current = try await api.json(.get, "customJobs/\(jobId)/runs/\(started.id)/").decoded(as: RunView.self)
                 }
                 try? FileHandle.standardError.write(contentsOf: Data("cjr: run \(started.id) of job \(jobId) started\n".utf8))
                 try await api.stream("customJobs/\(jobId)/runs/\(started.id)/logs/?follow=true", to: .standardOutput)

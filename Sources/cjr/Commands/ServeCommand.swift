@@ -130,7 +130,13 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as CJRError {
             throw ValidationError("--gallery: \(error.message)")
         }
-        let app = try APIServer.makeApplication(configuration: configuration, logger: logger)
+        let directory = configuration.dataDirectory
+        let listenHost = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : host
+        let app = try APIServer.makeApplication(configuration: configuration, logger: logger) { port in
+            // Client commands on this data directory find the server here.
+            ServerAddressFile.write(url: "http://\(listenHost.contains(":") ? "[\(listenHost)]" : listenHost):\(port)", in: directory)
+        }
+        defer { ServerAddressFile.remove(in: directory) }
         logger.notice("data directory", metadata: ["path": "\(configuration.dataDirectory.root.path)"])
         logger.notice("template gallery", metadata: [
             "path": "\(configuration.gallery.templates.isEmpty ? "none" : configuration.gallery.directory.path)",

@@ -6,7 +6,7 @@ import CJRStore
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
-        abstract: "Print the admin API token of a data directory (created by the first `cjr serve`)."
+        abstract: "Print the admin API token of a data directory (made by the first `cjr serve`, or by this command on a new one)."
     )
 
     @OptionGroup var dataDirectory: DataDirectoryOption
