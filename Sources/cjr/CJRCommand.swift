@@ -9,6 +9,6 @@ struct CJRCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [RunCommand.self, CheckCommand.self, PruneCommand.self, ServeCommand.self, JobsCommand.self, RunsCommand.self, LimitsCommand.self,
                       TemplatesCommand.self, DoctorCommand.self, TokenCommand.self, EnvironmentsCommand.self,
-                      UsersCommand.self, GroupsCommand.self, TokensCommand.self]
+                      UsersCommand.self, GroupsCommand.self, TokensCommand.self, CredentialsCommand.self]
     )
 }

@@ -184,6 +184,39 @@ struct ClientVerbTests {
         #expect(said.contains("stopped waiting; run ") && said.contains("goes on (`cjr runs cancel \(blockerJob) "), "\(said)")
     }
 
+    @Test("credentials: secrets from stdin, never the command line; listed without values; named in --param; deleted by name")
+    func credentialsCommand() async throws {
+        let server = try ServeProcess()
+        let data = ["--data-dir", server.dataDirectory.path]
+        let process = Process()
+        process.executableURL = CJRBinary.url
+        process.arguments = ["credentials", "add", "warehouse", "--type", "basic", "--field", "user=alice"] + data
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        try input.fileHandleForWriting.write(contentsOf: Data("s3cret-value\n".utf8))
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        let added = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0 && added.hasPrefix("added credential "), "\(added)")
+
+        let listed = try cjr(["credentials", "list"] + data)
+        #expect(listed.stdout.contains("warehouse") && listed.stdout.contains("basic") && !listed.stdout.contains("s3cret"), "\(listed)")
+        let wrongType = try cjr(["credentials", "add", "x", "--type", "Basic", "--field", "user=a", "--field", "password=b"] + data)
+        #expect(wrongType.stderr.contains("did you mean 'basic'?"), "\(wrongType.stderr)")
+
+        let job = try #require(json(try client(server, ["jobs", "create", Self.examples.appendingPathComponent("runtime-parameters").path, "--json"]).stdout)["id"] as? String)
+        let run = try client(server, ["runs", "start", job, "--param", "STORAGE=warehouse", "--wait"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("STORAGE_USER=alice\n") && run.stdout.contains("STORAGE_PASSWORD=<set, 12 characters>\n"), "\(run.stdout)")
+        let unknown = try client(server, ["runs", "start", job, "--param", "STORAGE=warehose"])
+        #expect(unknown.stderr.contains("no credential named 'warehose' among yours; did you mean 'warehouse'?"), "\(unknown.stderr)")
+        #expect(try cjr(["credentials", "delete", "warehouse"] + data).stdout.hasPrefix("deleted credential "))
+        #expect(!(try cjr(["credentials", "list"] + data).stdout.contains("warehouse")))
+    }
+
     @Test("cjr serve --profile datarobot: the platform's timeout, one run at a time per user, its bundle the default")
     func serveProfile() async throws {
         let server = try ServeProcess(extraArguments: ["--profile", "datarobot"])

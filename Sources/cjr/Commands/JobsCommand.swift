@@ -85,7 +85,7 @@ struct JobsCommand: AsyncParsableCommand {
                 if let egress { form.field("resources", #"{"egressNetworkPolicy": "\#(egress)"}"#) }
                 if !parameters.isEmpty {
                     // In the create request itself: a value the server refuses leaves no job behind.
-                    form.field("runtimeParameterValues", try ParameterArguments(definitions: definitions).json(pairs: parameters))
+                    form.field("runtimeParameterValues", try await ParameterArguments(definitions: definitions, credential: { try await CredentialNames.resolve($0, api: api) }).json(pairs: parameters))
                 }
                 let data = try await api.upload(.post, template == nil ? "customJobs/" : "customJobs/fromGalleryTemplate/", form: form)
                 if client.json { print(data.prettyJSON); return }
@@ -119,7 +119,7 @@ struct JobsCommand: AsyncParsableCommand {
                 for item in job.items where !paths.contains(item.filePath) { form.field("filesToDelete", item.id) }
                 for path in paths { try form.file(folder.url.appendingPathComponent(path), filePath: path) }
                 if !parameters.isEmpty {
-                    form.field("runtimeParameterValues", try ParameterArguments(definitions: try folder.definitions()).json(pairs: parameters))
+                    form.field("runtimeParameterValues", try await ParameterArguments(definitions: try folder.definitions(), credential: { try await CredentialNames.resolve($0, api: api) }).json(pairs: parameters))
                 }
                 var data = try await api.upload(.patch, "customJobs/\(jobId)/", form: form)
                 if let entryPoint {

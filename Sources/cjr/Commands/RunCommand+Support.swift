@@ -4,9 +4,24 @@ import Yams
 import CJRModel
 import CJRStore
 
-/// `--param NAME=VALUE` and `--param-file`, typed by the job's definitions.
+/// `--param NAME=VALUE` and `--param-file`, typed by the job's definitions. A credential
+/// parameter takes a credential's ID or its name (`credential` turns a name into an ID).
 struct ParameterArguments {
     let definitions: [RuntimeParameterDefinition]
+    var credential: (@Sendable (String) async throws -> String)? = nil
+
+    /// The values, credential names turned into IDs.
+    func resolvedOverrides(pairs: [String], file: String?) async throws -> [RuntimeParameterOverride] {
+        var resolved: [RuntimeParameterOverride] = []
+        for var override in try overrides(pairs: pairs, file: file) {
+            if override.type == .credential, case .string(let reference)? = override.value, let credential,
+               !(reference.count == 24 && reference.allSatisfy(\.isHexDigit)) {
+                override.value = .string(try await credential(reference))
+            }
+            resolved.append(override)
+        }
+        return resolved
+    }
 
     func overrides(pairs: [String], file: String?) throws -> [RuntimeParameterOverride] {
         // Each value with the option it came from, so an error names that option.
@@ -49,8 +64,8 @@ struct ParameterArguments {
     }
 
     /// The values as the API takes them: a JSON array of `{fieldName, type, value}`.
-    func json(pairs: [String], file: String? = nil) throws -> String {
-        let values = try overrides(pairs: pairs, file: file).map(WireValue.init)
+    func json(pairs: [String], file: String? = nil) async throws -> String {
+        let values = try await resolvedOverrides(pairs: pairs, file: file).map(WireValue.init)
         return String(decoding: try JSONEncoder().encode(values), as: UTF8.self)
     }
 

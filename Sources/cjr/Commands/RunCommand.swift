@@ -173,7 +173,14 @@ struct RunCommand: AsyncParsableCommand {
     private func prepare(folder: URL, store: RunStore, userId: String) async throws -> (CustomJob, [RuntimeParameterOverride]) {
         let metadata = try? String(contentsOf: folder.appendingPathComponent(MetadataParser.fileName), encoding: .utf8)
         let definitions = try metadata.map { try MetadataParser.definitions(fromYAML: $0) } ?? []
-        let overrides = try ParameterArguments(definitions: definitions).overrides(pairs: parameters, file: parameterFile)
+        // Credentials by name: the admin's own (cjr run acts as the admin).
+        let overrides = try await ParameterArguments(definitions: definitions, credential: { name in
+            let mine = try await store.credentials(ownerId: userId, page: PageRequest(limit: PageRequest.maxLimit)).items
+            guard let match = mine.first(where: { $0.name == name }) else {
+                throw CJRError.invalid("--param", "no credential named '\(name)'\(Suggestion.phrase(for: name, among: mine.map(\.name)))")
+            }
+            return match.id
+        }).resolvedOverrides(pairs: parameters, file: parameterFile)
         for definition in definitions where !definition.allowEmpty {
             let value = overrides.first { $0.fieldName == definition.fieldName }?.value ?? definition.defaultValue
             if value == nil || value == .string("") {

@@ -39,7 +39,7 @@ struct RunsCommand: AsyncParsableCommand {
                 var body = Body(description: description)
                 if !parameters.isEmpty || parameterFile != nil {
                     let job = try await api.json(.get, "customJobs/\(jobId)/").decoded(as: JobView.self)
-                    body.runtimeParameterValues = try ParameterArguments(definitions: job.definitions)
+                    body.runtimeParameterValues = try await ParameterArguments(definitions: job.definitions, credential: { try await CredentialNames.resolve($0, api: api) })
                         .json(pairs: parameters, file: parameterFile)
                 }
                 let data = try await api.json(.post, "customJobs/\(jobId)/runs/", body: body)
