@@ -267,6 +267,27 @@ struct CheckCommandTests {
         #expect(try await store.runs(jobId: jobs.items[0].id, scheduledJobId: nil, page: PageRequest()).totalCount == 2)
     }
 
+    @Test("cjr logs reads a run's log from the data directory by a unique start of its ID, no server needed")
+    func logsFromTheStore() async throws {
+        let data = try ScratchDirectory()
+        defer { data.remove() }
+        let job = try folder(["run.sh": "echo first line\necho second line\n"])
+        defer { job.remove() }
+        #expect(try cjr(["run", job.path, "--data-dir", data.path]).status == 0)
+        let store = try RunStore(directory: DataDirectory(root: data.url))
+        let jobs = try await store.jobs(matching: JobFilter(), visibleTo: try store.adminUserId(), page: PageRequest())
+        let runId = try #require(try await store.runs(jobId: jobs.items[0].id, scheduledJobId: nil, page: PageRequest()).items.first?.id)
+        let printed = try cjr(["logs", String(runId.suffix(24)), "--data-dir", data.path])
+        #expect(printed.status == 0 && printed.output == "first line\nsecond line\n", "\(printed.output)")
+        // Run IDs begin with their time: the first 8 characters are shared by runs made in
+        // the same second, so a long enough start is needed; one that is too short says so.
+        #expect(try cjr(["logs", String(runId.prefix(20)), "--data-dir", data.path]).output == "first line\nsecond line\n")
+        let short = try cjr(["logs", "6b0", "--data-dir", data.path])
+        #expect(short.status != 0 && short.output.contains("give at least 4 characters"), "\(short.output)")
+        let none = try cjr(["logs", "ffffffff", "--data-dir", data.path])
+        #expect(none.status != 0 && none.output == "cjr: No run with an ID starting 'ffffffff'.\n", "\(none.output)")
+    }
+
     @Test("cjr prune removes old runs with their logs and files, keeps the newest, and says how much it freed")
     func prune() async throws {
         let data = try ScratchDirectory()

@@ -103,3 +103,20 @@ extension RunStore {
         removeLogs(of: ids.filter { !known.contains($0) })
     }
 }
+
+extension RunStore {
+    /// A run by its ID or a unique start of it (at least 4 characters), whatever its job;
+    /// for commands working on the data directory itself (`cjr logs`).
+    public func run(idOrPrefix reference: String) async throws -> CustomJobRun {
+        guard reference.count >= 4 else { throw CJRError.invalid("run", "give at least 4 characters of the run's ID, got '\(reference)'") }
+        return try await database.read { db in
+            let rows = try RunRow.filter(sql: "id LIKE ? ESCAPE '\\'", arguments: [Self.escapeLike(reference) + "%"]).limit(6).fetchAll(db)
+            if let exact = rows.first(where: { $0.id == reference }) { return try Self.loadRun(db, row: exact) }
+            guard let row = rows.first else { throw CJRError.notFound("No run with an ID starting '\(reference)'.") }
+            guard rows.count == 1 else {
+                throw CJRError.invalid("run", "'\(reference)' starts \(rows.count > 5 ? "more than 5" : "\(rows.count)") run IDs (\(rows.prefix(5).map(\.id).joined(separator: ", "))); give more of it")
+            }
+            return try Self.loadRun(db, row: row)
+        }
+    }
+}
