@@ -10,22 +10,24 @@ struct API {
 
     /// The status and body of a request, which must answer 2xx or 3xx.
     func raw(_ method: HTTPMethod, _ path: String, body: ByteBuffer? = nil, contentType: String? = nil) async throws -> ByteBuffer {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
-        if let body { request.body = .bytes(body) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(300))
+        let response = try await HTTPClient.shared.execute(make(method, path, body: body, contentType: contentType), timeout: .seconds(300))
         let bytes = try await response.body.collect(upTo: Int.max)
         guard response.status.code < 400 else { throw BenchError("\(method) \(path): \(response.status) \(String(buffer: bytes))") }
         return bytes
     }
 
+    private func make(_ method: HTTPMethod, _ path: String, body: ByteBuffer? = nil, contentType: String? = nil) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        if let body { request.body = .bytes(body) }
+        return request
+    }
+
     /// The size of a GET's body, read as it streams (nothing of it kept).
     func count(_ path: String) async throws -> Int {
-        var request = HTTPClientRequest(url: base + path)
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
+        let response = try await HTTPClient.shared.execute(make(.GET, path), timeout: .seconds(600))
         guard response.status.code < 400 else { throw BenchError("GET \(path): \(response.status)") }
         var total = 0
         for try await part in response.body { total += part.readableBytes }
@@ -33,12 +35,7 @@ struct API {
     }
 
     func request(_ method: HTTPMethod, _ path: String, body: ByteBuffer? = nil, contentType: String? = nil) async throws -> [String: Any] {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
-        if let body { request.body = .bytes(body) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await HTTPClient.shared.execute(make(method, path, body: body, contentType: contentType), timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 1 << 24)
         return (try JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
     }

@@ -5,9 +5,6 @@
 // end to end on each store: history must not make runs slower.
 import Foundation
 import GRDB
-import Hummingbird
-import Logging
-import ServiceLifecycle
 import CJRAPI
 import CJRModel
 import CJRStore
@@ -33,28 +30,8 @@ enum HistoryBench {
         let big = try fill(DataDirectory(root: scratch.appendingPathComponent("big")), runs: runs, jobs: jobs)
         print("filled \(runs) runs over \(jobs) jobs in \(format(elapsedSeconds(ContinuousClock.now - fillStart), digits: 1)) s")
 
-        var logger = Logger(label: "cjr-bench")
-        logger.logLevel = .error
-        let (ports, portContinuation) = AsyncStream<(Int, Int)>.makeStream()
-        var apps: [any Service] = []
-        for (index, store) in [small, big].enumerated() {
-            let configuration = APIConfiguration(port: 0, dataDirectory: store.data, maxRuns: 1)
-            apps.append(try APIServer.makeApplication(configuration: configuration, logger: logger) { port in
-                portContinuation.yield((index, port))
-            })
-        }
-        let group = ServiceGroup(configuration: .init(services: apps, logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var known: [Int: Int] = [:]
-            for await (index, port) in ports {
-                known[index] = port
-                if known.count == 2 { break }
-            }
-            let clients = try [small, big].enumerated().map { index, store in
-                API(base: "http://127.0.0.1:\(known[index]!)/api/v2",
-                    token: try String(contentsOf: store.data.tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
-            }
+        let configurations = [small, big].map { APIConfiguration(port: 0, dataDirectory: $0.data, maxRuns: 1) }
+        try await BenchServers.run(configurations) { clients in
             func routes(_ store: Store) -> [(String, String)] {[
                 ("GET /customJobs/ (first page)", "/customJobs/"),
                 ("GET /customJobs/?offset=last (deep page)", "/customJobs/?offset=\(store.jobs - 1)"),
@@ -97,8 +74,6 @@ enum HistoryBench {
             }
             print("| a trivial run, created → ended | \(format(median(serverSide[0]) * 1000)) | | \(format(median(serverSide[1]) * 1000)) | "
                   + "| \(format(median(serverSide[1]) / median(serverSide[0]), digits: 1))× |")
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
         }
         for (name, store) in [("small", small), ("big", big)] {
             let bytes = ["", "-wal"].compactMap { suffix in

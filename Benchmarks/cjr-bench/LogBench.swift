@@ -3,9 +3,6 @@
 // downloaded through `GET …/logs/` against `cat file | cat > /dev/null` (through a pipe). Reports the server's
 // peak memory growth while it captures (it must stay flat, whatever N).
 import Foundation
-import Hummingbird
-import Logging
-import ServiceLifecycle
 import CJRAPI
 import CJRModel
 import CJRRunner
@@ -19,31 +16,21 @@ enum LogBench {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let bytes = mebibytes << 20
         let file = scratch.appendingPathComponent("baseline.out")
-        func baseline() throws -> (write: Double, read: Double) {
+        @Sendable func baseline() throws -> (write: Double, read: Double) {
             let write = try timeShell("head -c \(bytes) /dev/zero | cat > '\(file.path)'")
             let read = try timeShell("cat '\(file.path)' | cat > /dev/null")
             try? FileManager.default.removeItem(at: file)
             return (write, read)
         }
 
-        var logger = Logger(label: "cjr-bench")
-        logger.logLevel = .error
         var configuration = APIConfiguration(port: 0, dataDirectory: DataDirectory(root: scratch.appendingPathComponent("data")), maxRuns: 1)
         // The default bundle with room for the whole output (bundles cap a run's log).
         guard var bundle = ResourceBundles.builtIn.bundle(id: "cpu.medium") else { throw BenchError("no cpu.medium bundle") }
         bundle.maxLogBytes = Int64(bytes) + (1 << 20)
         configuration.runner.maxLogBytes = bundle.maxLogBytes
         configuration.runner.resourceBundles = try ResourceBundles([bundle], defaultID: bundle.id)
-        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let app = try APIServer.makeApplication(configuration: configuration, logger: logger) { portContinuation.yield($0) }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var port = 0
-            for await announced in ports { port = announced; break }
-            let api = API(base: "http://127.0.0.1:\(port)/api/v2",
-                          token: try String(contentsOf: configuration.dataDirectory.tokenFile, encoding: .utf8)
-                              .trimmingCharacters(in: .whitespacesAndNewlines))
+        try await BenchServers.run([configuration]) { apis in
+            let api = apis[0]
             let job = try await api.createJob(script: "head -c \(bytes) /dev/zero\n")
             var rows: [(String, Double, Double)] = []
             // Two rounds, baseline and cjr interleaved; the better of each is kept (noise only adds).
@@ -70,8 +57,6 @@ enum LogBench {
                 print("| \(name) | | \(format(value)) | \(format(Double(mebibytes) / value, digits: 0)) | \(format(value / base, digits: 1))× |")
             }
             print("server peak memory growth while capturing and serving: \(growth >> 20) MiB")
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
         }
     }
 

@@ -4,9 +4,6 @@
 // a trivial entry point (`true`: what cjr adds per run) and once with one that sleeps
 // 100 ms (how much of a real job's time that is).
 import Foundation
-import Hummingbird
-import Logging
-import ServiceLifecycle
 import CJRAPI
 import CJRStore
 import NIOHTTP1
@@ -49,19 +46,9 @@ enum ThroughputBench {
 
     /// Seconds from the first POST to the last run seen ended, on a fresh server.
     static func throughServer(script: String, runs: Int, pool: Int, data: URL) async throws -> Double {
-        var logger = Logger(label: "cjr-bench")
-        logger.logLevel = .error
         let configuration = APIConfiguration(port: 0, dataDirectory: DataDirectory(root: data), maxRuns: pool)
-        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let app = try APIServer.makeApplication(configuration: configuration, logger: logger) { portContinuation.yield($0) }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var port = 0
-            for await announced in ports { port = announced; break }
-            let api = API(base: "http://127.0.0.1:\(port)/api/v2",
-                          token: try String(contentsOf: configuration.dataDirectory.tokenFile, encoding: .utf8)
-                              .trimmingCharacters(in: .whitespacesAndNewlines))
+        return try await BenchServers.run([configuration]) { apis in
+            let api = apis[0]
             let job = try await api.createJob(script: script)
             _ = try await api.runOnce(job) // warm up
             let start = ContinuousClock.now
@@ -81,10 +68,7 @@ enum ThroughputBench {
                     try await Task.sleep(for: .milliseconds(2))
                 }
             }
-            let elapsed = elapsedSeconds(ContinuousClock.now - start)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return elapsed
+            return elapsedSeconds(ContinuousClock.now - start)
         }
     }
 }

@@ -4,8 +4,6 @@ import CJRModel
 /// What the folder would upload, and what about that would surprise: links leaving the
 /// folder, things that should not be uploaded, dependencies cjr does not install, size.
 struct FolderContents {
-    /// The platform refuses job folders larger than this in total.
-    static let platformMaxBytes: Int64 = 10 << 20
     /// Folders that are a machine's, not the job's.
     static let localFolders: [String: String] = [
         ".venv": "a virtual environment", "venv": "a virtual environment", "__pycache__": "Python's bytecode cache",
@@ -70,7 +68,7 @@ struct FolderContents {
             }
         }
         let total = listing.files.reduce(Int64(0)) { $0 + Self.size(root.appendingPathComponent($1)) }
-        let limit = profile?.maxFolderBytes ?? Self.platformMaxBytes
+        let limit = profile?.maxFolderBytes ?? PlatformProfile.datarobot.maxFolderBytes
         if total > limit {
             let whose = profile.map { "the \($0.name) profile's limit" } ?? "the platform takes at most that per job"
             found.append(Diagnostic(profile == nil ? .warning : .error, "",

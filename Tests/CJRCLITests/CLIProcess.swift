@@ -37,26 +37,18 @@ enum CJRBinary {
     /// and stderr together). `wrapper` runs it through another program (e.g. `setpriv …
     /// --`); `environment` replaces the inherited one.
     static func run(_ arguments: [String], wrapper: [String] = [], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = wrapper.first.map(URL.init(fileURLWithPath:)) ?? url
-        process.arguments = Array(wrapper.dropFirst()) + (wrapper.isEmpty ? [] : [url.path]) + arguments
-        if let environment { process.environment = environment }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try runTool(wrapper.first ?? url.path, Array(wrapper.dropFirst()) + (wrapper.isEmpty ? [] : [url.path]) + arguments,
+                    environment: environment)
     }
 }
 
 extension CJRBinary {
-    /// Another program, its stdout and stderr together.
-    static func runTool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Another program, its stdout and stderr together; `environment` replaces the inherited one.
+    static func runTool(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

@@ -21,8 +21,7 @@ public actor RunScheduler: Service {
     private let logger: Logger
     private var queue = FairQueue()
     private var executing: [String: RunControl] = [:]
-    /// Executing runs per user, for the per-user limit.
-    private var executingByUser: [String: Int] = [:]
+    /// The user of each executing run, for the per-user limit.
     private var userOfRun: [String: String] = [:]
     /// Runs to start, handed from the actor to ``run()``, whose task group executes them.
     private let starts: AsyncStream<(id: String, control: RunControl)>
@@ -178,10 +177,9 @@ public actor RunScheduler: Service {
         let perUser = configuration.maxRunsPerUser ?? .max
         while accepting, executing.count < configuration.maxConcurrentRuns,
               let (id, user) = queue.next(now: Timestamp.now().microseconds,
-                                          eligible: { [executingByUser] in executingByUser[$0, default: 0] < perUser }) {
+                                          eligible: { [userOfRun] user in userOfRun.values.count(where: { $0 == user }) < perUser }) {
             let control = RunControl(graceSeconds: configuration.graceSeconds)
             executing[id] = control
-            executingByUser[user, default: 0] += 1
             userOfRun[id] = user
             startsContinuation.yield((id, control))
         }
@@ -234,10 +232,7 @@ public actor RunScheduler: Service {
 
     private func finished(_ id: String) {
         executing[id] = nil
-        if let user = userOfRun.removeValue(forKey: id) {
-            executingByUser[user, default: 1] -= 1
-            if executingByUser[user] == 0 { executingByUser[user] = nil }
-        }
+        userOfRun[id] = nil
         pump()
     }
 }

@@ -159,18 +159,19 @@ extension RunStore {
     }
 
     private static func organizationId(_ db: Database, named name: String, now: Int64, created: inout [String]) throws -> String {
-        if let id = try String.fetchOne(db, sql: "SELECT id FROM organization WHERE name = ?", arguments: [name]) { return id }
-        let id = ObjectID.make()
-        try db.execute(sql: "INSERT INTO organization (id, name, created) VALUES (?, ?, ?)", arguments: [id, name, now])
-        created.append("organization \(name)")
-        return id
+        try id(db, table: "organization", kind: "organization", named: name, now: now, created: &created)
     }
 
     private static func groupId(_ db: Database, named name: String, now: Int64, created: inout [String]) throws -> String {
-        if let id = try String.fetchOne(db, sql: "SELECT id FROM userGroup WHERE name = ?", arguments: [name]) { return id }
+        try id(db, table: "userGroup", kind: "group", named: name, now: now, created: &created)
+    }
+
+    /// The id of the row of `table` with this name, made (and noted in `created`) when missing.
+    private static func id(_ db: Database, table: String, kind: String, named name: String, now: Int64, created: inout [String]) throws -> String {
+        if let id = try String.fetchOne(db, sql: "SELECT id FROM \(table) WHERE name = ?", arguments: [name]) { return id }
         let id = ObjectID.make()
-        try db.execute(sql: "INSERT INTO userGroup (id, name, created) VALUES (?, ?, ?)", arguments: [id, name, now])
-        created.append("group \(name)")
+        try db.execute(sql: "INSERT INTO \(table) (id, name, created) VALUES (?, ?, ?)", arguments: [id, name, now])
+        created.append("\(kind) \(name)")
         return id
     }
 
