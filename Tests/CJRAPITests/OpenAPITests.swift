@@ -80,6 +80,24 @@ struct OpenAPITests {
             try await tour.run(.patch, "/customJobs/\(id)/sharedRoles/", template: sharing,
                                authorization: "Bearer \(observer.token)")
             try await tour.run(.delete, "/customJobs/\(id)/", template: jobPath, authorization: "Bearer \(observer.token)")
+            let schedules = "/customJobs/{customJobId}/schedules/", schedulePath = "/customJobs/{customJobId}/schedules/{scheduleId}/"
+            let fields = #""minute": [0, 30], "hour": ["*"], "dayOfMonth": ["*"], "month": ["*"], "dayOfWeek": [1, 5]"#
+            let schedule = try await tour.run(.post, "/customJobs/\(id)/schedules/", template: schedules,
+                                              json: #"{"schedule": {\#(fields)}, "timeZone": "Europe/Berlin"}"#)
+            let scheduleId = try #require(schedule?["id"].flatMap(\.string))
+            try await tour.run(.post, "/customJobs/\(id)/schedules/", template: schedules, json: #"{"schedule": {"minute": [61]}}"#)
+            try await tour.run(.post, "/customJobs/\(id)/schedules/", template: schedules, raw: ("text/plain", "x"))
+            try await tour.run(.post, "/customJobs/\(id)/schedules/", template: schedules, json: #"{"schedule": {\#(fields)}}"#,
+                               authorization: "Bearer \(observer.token)")
+            try await tour.run(.get, "/customJobs/\(id)/schedules/?limit=1", template: schedules)
+            try await tour.run(.get, "/customJobs/ffffffffffffffffffffffff/schedules/", template: schedules)
+            try await tour.run(.get, "/customJobs/\(id)/schedules/\(scheduleId)/", template: schedulePath)
+            try await tour.run(.get, "/customJobs/\(id)/schedules/ffffffffffffffffffffffff/", template: schedulePath)
+            try await tour.run(.patch, "/customJobs/\(id)/schedules/\(scheduleId)/", template: schedulePath, json: #"{"timeZone": null}"#)
+            try await tour.run(.patch, "/customJobs/\(id)/schedules/\(scheduleId)/", template: schedulePath, json: #"{"timeZone": "Nowhere"}"#)
+            try await tour.run(.delete, "/customJobs/\(id)/schedules/\(scheduleId)/", template: schedulePath,
+                               authorization: "Bearer \(observer.token)")
+            try await tour.run(.delete, "/customJobs/\(id)/schedules/\(scheduleId)/", template: schedulePath)
             try await tour.run(.get, "/customJobs/\(id)/items/\(textItem)/", template: itemPath)
             try await tour.run(.get, "/customJobs/\(id)/items/\(binaryItem)/", template: itemPath)
             try await tour.run(.get, "/customJobs/\(id)/items/ffffffffffffffffffffffff/", template: itemPath)

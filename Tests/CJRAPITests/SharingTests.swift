@@ -16,7 +16,7 @@ struct SharingTests {
     /// One request of the matrix, and the weakest role that may make it.
     struct Cell: Sendable {
         var method: HTTPRequest.Method
-        /// With `{job}`, `{run}`, `{item}`, `{runItem}`, `{status}` filled in.
+        /// With `{job}`, `{run}`, `{item}`, `{runItem}`, `{status}`, `{schedule}` filled in.
         var path: String
         var json: String?
         var needs: JobRole
@@ -49,6 +49,18 @@ struct SharingTests {
         Cell(method: .delete, path: "/customJobs/{job}/runs/{ownRun}/logs/", needs: .user, allowed: .noContent,
              route: "DELETE /customJobs/{customJobId}/runs/{runId}/logs/"),
         Cell(method: .get, path: "/status/{status}/", needs: .observer, allowed: .seeOther, route: "GET /status/{statusId}/"),
+        Cell(method: .get, path: "/customJobs/{job}/schedules/", needs: .observer, allowed: .ok,
+             route: "GET /customJobs/{customJobId}/schedules/"),
+        Cell(method: .post, path: "/customJobs/{job}/schedules/",
+             json: #"{"schedule": {"minute": [0], "hour": [3], "dayOfMonth": ["*"], "month": ["*"], "dayOfWeek": ["*"]}}"#,
+             needs: .user, allowed: .created, route: "POST /customJobs/{customJobId}/schedules/"),
+        Cell(method: .get, path: "/customJobs/{job}/schedules/{schedule}/", needs: .observer, allowed: .ok,
+             route: "GET /customJobs/{customJobId}/schedules/{scheduleId}/"),
+        Cell(method: .patch, path: "/customJobs/{job}/schedules/{schedule}/", json: #"{"timeZone": "UTC"}"#, needs: .user, allowed: .ok,
+             route: "PATCH /customJobs/{customJobId}/schedules/{scheduleId}/"),
+        // Each allowed user deletes a schedule of their own (made by the admin for the others).
+        Cell(method: .delete, path: "/customJobs/{job}/schedules/{ownSchedule}/", needs: .user, allowed: .noContent,
+             route: "DELETE /customJobs/{customJobId}/schedules/{scheduleId}/"),
         Cell(method: .get, path: "/customJobs/{job}/sharedRoles/", needs: .observer, allowed: .ok,
              route: "GET /customJobs/{customJobId}/sharedRoles/"),
         Cell(method: .patch, path: "/customJobs/{job}/sharedRoles/",
@@ -84,12 +96,19 @@ struct SharingTests {
             let (run, log) = try await admin.runToEnd(jobId: jobId)
             #expect(log == "out\n")
             let job = try JSON(try await admin.get("/customJobs/\(jobId)/"))
+            let schedule = try JSON(try await admin.postJSON("/customJobs/\(jobId)/schedules/", #"{"schedule": {"minute": [0], "hour": [3], "dayOfMonth": ["*"], "month": ["*"], "dayOfWeek": ["*"]}}"#))
             var fill = ["{job}": jobId, "{run}": run["id"].string ?? "", "{status}": run["jobStatusId"].string ?? "",
+                        "{schedule}": schedule["id"].string ?? "",
                         "{item}": job["items"][0]["id"].string ?? "", "{runItem}": run["items"][0]["id"].string ?? ""]
 
             for cell in Self.cells {
                 for person in Self.people {
                     let client = try #require(clients[person.name])
+                    if cell.path.contains("{ownSchedule}") {
+                        let owner = (person.role ?? .observer) >= .user ? client : admin
+                        let made = try await owner.postJSON("/customJobs/\(jobId)/schedules/", Self.cells.first { $0.method == .post && $0.path.hasSuffix("/schedules/") }!.json!)
+                        fill["{ownSchedule}"] = try JSON(made)["id"].string ?? ""
+                    }
                     if cell.path.contains("{ownRun}") {
                         // A run of the job with a log, for this person's delete (the admin's when they may not start one).
                         let starter = (person.role ?? .observer) >= .user ? client : admin

@@ -25,6 +25,12 @@ public struct APIConfiguration: Sendable {
     public var sandbox: SandboxHost?
     /// The template gallery (`GET /customJobTemplates/`, `POST /customJobs/fromGalleryTemplate/`).
     public var gallery = TemplateGallery()
+    /// Whether this server fires schedules (`cjr run`'s private server does not).
+    public var firesSchedules = true
+    /// Firings missed while the server was down: one catch-up run per schedule, or none.
+    public var scheduleCatchUp = ScheduleCatchUp.one
+    /// The time schedules are computed and fired by: the wall clock, or a test's.
+    public var scheduleClock: @Sendable () -> Timestamp = { .now() }
 
     public static let defaultHost = "127.0.0.1"
     public static let defaultPort = 8080

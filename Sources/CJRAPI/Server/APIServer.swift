@@ -24,7 +24,7 @@ public enum APIServer {
     }
 
     /// The application over an assembled instance: its router, and its scheduler as a
-    /// service (recovery at start, runs stopped at shutdown). Once it listens, runs get its
+    /// service (recovery at start, runs stopped at shutdown) with its schedule ticker. Once it listens, runs get its
     /// loopback URL as `DATAROBOT_ENDPOINT`.
     public static func makeApplication(
         instance: CJRInstance,
@@ -41,7 +41,7 @@ public enum APIServer {
             router: makeRouter(store: instance.store, scheduler: scheduler, configuration: configuration),
             server: .http1(configuration: http1),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cjr"),
-            services: [scheduler],
+            services: [scheduler] + (instance.ticker.map { [$0] } ?? []),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 // Runs reach this server on loopback even when it listens on every address.
@@ -63,6 +63,7 @@ public enum APIServer {
         CustomJobRoutes(store: store, scheduler: scheduler, configuration: configuration).register(on: api)
         RunRoutes(store: store, scheduler: scheduler, configuration: configuration).register(on: api)
         SharingRoutes(store: store, configuration: configuration).register(on: api)
+        ScheduleRoutes(store: store, configuration: configuration).register(on: api)
         EnvironmentRoutes(store: store).register(on: api)
         CredentialRoutes(store: store, configuration: configuration).register(on: api)
         TemplateRoutes(store: store, configuration: configuration).register(on: api)

@@ -4,13 +4,15 @@ import CJRRunner
 import CJRStore
 
 /// One cjr: the run store over its data directory (the admin token created on first
-/// start) and the scheduler that executes its runs. `cjr serve`, `cjr run` and the
+/// start), the scheduler that executes its runs and the ticker that fires its schedules. `cjr serve`, `cjr run` and the
 /// benchmark assemble it the same way, and put the API server over it with
 /// ``APIServer/makeApplication(instance:logger:onServerRunning:)``.
 public struct CJRInstance: Sendable {
     public let configuration: APIConfiguration
     public let store: RunStore
     public let scheduler: RunScheduler
+    /// Fires schedules; nil when `configuration.firesSchedules` is off.
+    public let ticker: ScheduleTicker?
 
     public init(configuration: APIConfiguration, logger: Logger = Logger(label: "cjr")) throws {
         self.configuration = configuration
@@ -19,6 +21,9 @@ public struct CJRInstance: Sendable {
             logger.notice("created the admin API token", metadata: ["file": "\(configuration.dataDirectory.tokenFile.path)"])
         }
         scheduler = try RunScheduler(store: store, configuration: configuration.runner, sandbox: configuration.sandbox, logger: logger)
+        ticker = configuration.firesSchedules
+            ? ScheduleTicker(store: store, scheduler: scheduler, catchUp: configuration.scheduleCatchUp,
+                             clock: configuration.scheduleClock, logger: logger) : nil
         for (name, value) in scheduler.sandbox.report(runUIDBase: configuration.runner.runUIDBase) {
             logger.notice("sandbox: \(name): \(value)")
         }

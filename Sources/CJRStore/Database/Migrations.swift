@@ -43,6 +43,9 @@ enum Migrations {
         migrator.registerMigration("v7: run logs in files, one per run") { db in
             try moveLogsToFiles(db, directory: directory)
         }
+        migrator.registerMigration("v8: schedules") { db in
+            try createSchedules(db)
+        }
         return migrator
     }
 
@@ -61,6 +64,31 @@ enum Migrations {
             try db.execute(sql: "UPDATE run SET logBytes = ? WHERE id = ?", arguments: [offset, runId])
         }
         try db.drop(table: "runLog")
+    }
+
+    private static func createSchedules(_ db: Database) throws {
+        try db.create(table: "schedule") { table in
+            table.autoIncrementedPrimaryKey("seq") // list order: oldest first
+            table.column("id", .text).notNull().unique()
+            table.column("jobId", .text).notNull().references("job", column: "id", onDelete: .cascade)
+            table.column("scheduledJobId", .text).notNull().unique()
+            table.column("cron", .text).notNull() // JSON {minute, hour, dayOfMonth, month, dayOfWeek}: a list, or null for every value
+            table.column("timeZone", .text)
+            table.column("parameterOverrides", .text).notNull() // JSON [{fieldName, type, value}]
+            table.column("created", .integer).notNull()
+            table.column("updated", .integer).notNull()
+            table.column("createdBy", .text).notNull().references("user")
+            table.column("updatedBy", .text).notNull().references("user")
+            table.column("nextRunAt", .integer)
+            table.column("lastFiredAt", .integer)
+            table.column("lastRunId", .text)
+            table.column("skippedFirings", .integer).notNull().defaults(to: 0)
+            table.column("lastError", .text)
+        }
+        try db.create(index: "schedule_by_job", on: "schedule", columns: ["jobId", "seq"])
+        try db.create(index: "schedule_by_due", on: "schedule", columns: ["nextRunAt"])
+        // A schedule's runs: the skip-while-running check and `runs/?scheduledJobId=`.
+        try db.create(index: "run_by_schedule", on: "run", columns: ["scheduledJobId", "seq"], condition: Column("scheduledJobId") != nil)
     }
 
     private static func createUsersAndTokens(_ db: Database) throws {

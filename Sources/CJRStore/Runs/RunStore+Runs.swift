@@ -48,31 +48,39 @@ extension RunStore {
         if let description { try FieldLimits.validateDescription(description) }
         let now = Timestamp.now().microseconds
         return try await database.write { db in
-            try Self.authorize(db, .use, jobId: jobId, userId: userId)
-            let job = try Self.loadJob(db, id: try Self.liveJobRow(db, id: jobId).id)
-            guard let entryPoint = job.entryPoint, job.item(withID: entryPoint) != nil else {
-                throw CJRError.invalid("entryPoint", "custom job \(jobId) has no entry point; upload a run.sh or set entryPoint to one of its items")
-            }
-            let values = try job.runtimeParameterDefinitions.merging(overrides ?? [], into: job.runtimeParameterValues,
-                                                                     field: "runtimeParameterValues")
-            try Self.checkRunnable(db, definitions: job.runtimeParameterDefinitions, values: values, userId: userId)
-            var row = RunRow(
-                seq: nil, id: ObjectID.make(), jobId: jobId, statusId: ObjectID.make(), description: description ?? "",
-                status: RunStatus.running.rawValue, entryPoint: entryPoint, environmentId: job.environmentId,
-                environmentVersionId: job.environmentVersionId, egressNetworkPolicy: job.resources.egressNetworkPolicy.rawValue,
-                resourceBundleId: job.resources.resourceBundleId, scheduledJobId: nil,
-                parameterDefinitions: try storedJSON(job.runtimeParameterDefinitions), parameterValues: try storedJSON(values),
-                created: now, started: nil, ended: nil, exitCode: nil, signal: nil, endReason: nil, ownerPid: nil,
-                ownerStartTime: nil, launcherPid: nil, launcherStartTime: nil, cgroup: nil, logBytes: 0, logTruncated: false,
-                jobType: job.jobType.rawValue, sandbox: nil, userId: userId)
-            try row.insert(db)
-            for item in job.items {
-                try RunItemRow(runId: row.id, id: item.id, filePath: item.filePath, fileName: item.fileName,
-                               fileSource: item.fileSource, blobHash: item.contentHash, size: item.size,
-                               created: item.created.microseconds).insert(db)
-            }
-            return try Self.loadRun(db, row: row)
+            try Self.insertRun(db, jobId: jobId, description: description ?? "", overrides: overrides ?? [], userId: userId,
+                               scheduledJobId: nil, now: now)
         }
+    }
+
+    /// The body of ``createRun(jobId:description:overrides:startedBy:)``, for a transaction
+    /// that does more (a schedule's firing).
+    static func insertRun(_ db: Database, jobId: String, description: String, overrides: [RuntimeParameterOverride],
+                          userId: String, scheduledJobId: String?, now: Int64) throws -> CustomJobRun {
+        try Self.authorize(db, .use, jobId: jobId, userId: userId)
+        let job = try Self.loadJob(db, id: try Self.liveJobRow(db, id: jobId).id)
+        guard let entryPoint = job.entryPoint, job.item(withID: entryPoint) != nil else {
+            throw CJRError.invalid("entryPoint", "custom job \(jobId) has no entry point; upload a run.sh or set entryPoint to one of its items")
+        }
+        let values = try job.runtimeParameterDefinitions.merging(overrides, into: job.runtimeParameterValues,
+                                                                 field: "runtimeParameterValues")
+        try Self.checkRunnable(db, definitions: job.runtimeParameterDefinitions, values: values, userId: userId)
+        var row = RunRow(
+            seq: nil, id: ObjectID.make(), jobId: jobId, statusId: ObjectID.make(), description: description,
+            status: RunStatus.running.rawValue, entryPoint: entryPoint, environmentId: job.environmentId,
+            environmentVersionId: job.environmentVersionId, egressNetworkPolicy: job.resources.egressNetworkPolicy.rawValue,
+            resourceBundleId: job.resources.resourceBundleId, scheduledJobId: scheduledJobId,
+            parameterDefinitions: try storedJSON(job.runtimeParameterDefinitions), parameterValues: try storedJSON(values),
+            created: now, started: nil, ended: nil, exitCode: nil, signal: nil, endReason: nil, ownerPid: nil,
+            ownerStartTime: nil, launcherPid: nil, launcherStartTime: nil, cgroup: nil, logBytes: 0, logTruncated: false,
+            jobType: job.jobType.rawValue, sandbox: nil, userId: userId)
+        try row.insert(db)
+        for item in job.items {
+            try RunItemRow(runId: row.id, id: item.id, filePath: item.filePath, fileName: item.fileName,
+                           fileSource: item.fileSource, blobHash: item.contentHash, size: item.size,
+                           created: item.created.microseconds).insert(db)
+        }
+        return try Self.loadRun(db, row: row)
     }
 
     /// A run of a live job.
@@ -280,15 +288,15 @@ extension RunStore {
     /// `allowEmpty: false`, and every credential it names must be one of `userId`'s, the
     /// user the run acts as.
     static func checkRunnable(_ db: Database, definitions: [RuntimeParameterDefinition], values: [String: RuntimeParameterValue],
-                              userId: String) throws {
+                              userId: String, field: String = "runtimeParameterValues") throws {
         for definition in definitions where !definition.allowEmpty {
             let value = values[definition.fieldName] ?? definition.defaultValue
             if value == nil || value == .string("") {
-                throw CJRError.invalid("runtimeParameterValues",
+                throw CJRError.invalid(field,
                     "parameter '\(definition.fieldName)' has allowEmpty: false and no value; set it on the job or the run")
             }
         }
-        try CredentialCheck(db: db, userId: userId).check(values, definitions: definitions, field: "runtimeParameterValues")
+        try CredentialCheck(db: db, userId: userId).check(values, definitions: definitions, field: field)
     }
 
     static func runRow(_ db: Database, jobId: String, runId: String) throws -> RunRow {

@@ -96,6 +96,7 @@ struct RunCommand: AsyncParsableCommand {
                                              maxTimeoutSeconds: timeout)
         configuration.runner.allowUnsandboxed = allowUnsandboxed
         configuration.runner.adoptsQueuedRuns = false
+        configuration.firesSchedules = false // schedules are the server's
         if let profile { configuration.runner.resourceBundles = try profile.bundles(adding: .builtIn) }
         let instance = try CJRInstance(configuration: configuration, logger: logger)
         let store = instance.store
