@@ -58,6 +58,49 @@ public struct RunView: Decodable, Sendable {
     public var isFinal: Bool { RunStatus(rawValue: status)?.isFinal ?? true }
 }
 
+public struct ScheduleView: Decodable, Sendable {
+    /// The API's five lists, each of integers or `"*"`.
+    public struct Fields: Decodable, Sendable {
+        public var minute: [Entry]
+        public var hour: [Entry]
+        public var dayOfMonth: [Entry]
+        public var month: [Entry]
+        public var dayOfWeek: [Entry]
+
+        /// As cron text (`*/5 * * * *`); nil if the server sent something cron cannot say.
+        public var cronText: String? {
+            func values(_ entries: [Entry]) -> CronSchedule.Values {
+                entries.contains(.every) ? .every : .list(entries.compactMap { if case .value(let value) = $0 { value } else { nil } })
+            }
+            let schedule = try? CronSchedule(minute: values(minute), hour: values(hour), dayOfMonth: values(dayOfMonth),
+                                             month: values(month), dayOfWeek: values(dayOfWeek))
+            return schedule.map(CronText.format)
+        }
+    }
+
+    public enum Entry: Decodable, Sendable, Equatable {
+        case every
+        case value(Int)
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let value = try? container.decode(Int.self) { self = .value(value); return }
+            let text = try container.decode(String.self)
+            if let value = Int(text) { self = .value(value) } else { self = .every }
+        }
+    }
+
+    public var id: String
+    public var customJobId: String
+    public var scheduledJobId: String
+    public var schedule: Fields
+    public var timeZone: String?
+    public var nextRunAt: String?
+    public var lastRunId: String?
+    public var skippedFirings: Int?
+    public var lastError: String?
+}
+
 public struct LimitsView: Decodable, Sendable {
     public var maxCustomJobRuns: Int
     public var maxCustomJobTimeout: Int

@@ -105,6 +105,39 @@ struct TemplateGalleryTests {
         }
     }
 
+    @Test("fromHostedCustomMetricGalleryTemplate: a hostedCustomMetric job with the given name; the sidecar fills the deployment parameter")
+    func hostedCustomMetric() async throws {
+        try await withGalleryServer { api in
+            let path = "/customJobs/fromHostedCustomMetricGalleryTemplate/"
+            let response = try await api.postJSON(path, """
+                {"templateId": "hosted-custom-metric", "name": "Latency of prod", "description": "p95", "sidecarDeploymentId": "65f0d00d00000000000000aa"}
+                """)
+            #expect(response.status == .created, "\(String(buffer: response.body))")
+            let job = try JSON(response)
+            #expect(job["name"].string == "Latency of prod")
+            #expect(job["description"].string == "p95")
+            #expect(job["jobType"].string == "hostedCustomMetric")
+            let deployment = try #require(job["runtimeParameters"].array.first { $0["fieldName"].string == "DEPLOYMENT_ID" })
+            #expect(deployment["currentValue"].string == "65f0d00d00000000000000aa")
+            let (run, log) = try await api.runToEnd(jobId: try #require(job["id"].string))
+            #expect(run["status"].string == "succeeded")
+            #expect(log.contains("65f0d00d00000000000000aa"), "\(log)")
+
+            for (body, message) in [
+                (#"{"templateId": "hello-world", "name": "x"}"#, "templateId: 'hello-world' is a default template, not a hosted custom metric one (those: hosted-custom-metric)"),
+                (#"{"templateId": "hosted-custom-metric"}"#, "name: is required"),
+                (#"{"name": "x"}"#, "templateId: is required"),
+                (#"{"templateId": "hosted-custom-metric", "name": "x", "sidecar": "y"}"#, "sidecar: unknown field"),
+                (#"{"templateId": "hosted-custom-metric", "name": 3}"#, "name: must be a string"),
+            ] {
+                let refused = try await api.postJSON(path, body)
+                #expect(refused.status == .unprocessableContent)
+                #expect(try JSON(refused)["message"].string?.hasPrefix(message) == true, "\(String(buffer: refused.body))")
+            }
+            #expect(try JSON(try await api.get("/customJobs/"))["totalCount"].int == 1, "refused requests make no job")
+        }
+    }
+
     @Test("every gallery response is documented in openapi.yaml and matches its schema")
     func responsesMatchSpec() async throws {
         let spec = try OpenAPISpec.load()
@@ -120,6 +153,10 @@ struct TemplateGalleryTests {
             try await tour.run(.post, create, template: create, json: #"{"templateId": "failing"}"#)
             try await tour.run(.post, create, template: create, json: #"{"templateId": "nope"}"#)
             try await tour.run(.post, create, template: create, raw: ("text/plain", "x"))
+            let metric = "/customJobs/fromHostedCustomMetricGalleryTemplate/"
+            try await tour.run(.post, metric, template: metric, json: #"{"templateId": "hosted-custom-metric", "name": "Latency"}"#)
+            try await tour.run(.post, metric, template: metric, json: #"{"templateId": "hello-world", "name": "Latency"}"#)
+            try await tour.run(.post, metric, template: metric, raw: ("text/plain", "x"))
             try await tour.run(.post, create, template: create, form: {
                 var form = MultipartBody()
                 form.field("templateId", "hello-world")

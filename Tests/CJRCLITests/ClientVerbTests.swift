@@ -217,6 +217,34 @@ struct ClientVerbTests {
         #expect(!(try cjr(["credentials", "list"] + data).stdout.contains("warehouse")))
     }
 
+    @Test("schedules add takes cron text and --param, list shows it back as cron with the next run, delete removes it")
+    func schedulesCommand() throws {
+        let server = try ServeProcess()
+        let job = try #require(json(try client(server, ["jobs", "create", Self.examples.appendingPathComponent("runtime-parameters").path,
+                                                        "--json"]).stdout)["id"] as? String)
+        let added = try client(server, ["schedules", "add", job, "*/15 9-17 * * MON-FRI", "--time-zone", "Europe/Berlin",
+                                        "--param", "THRESHOLD=70"])
+        #expect(added.status == 0, "\(added.stderr)")
+        #expect(added.stdout.contains("*/15 9-17 * * 1-5 (Europe/Berlin), next run 20"), "\(added.stdout)")
+        let listed = try client(server, ["schedules", "list", job, "--json"])
+        let item = try #require((json(listed.stdout)["data"] as? [[String: Any]])?.first)
+        #expect(item["schedule"].flatMap { ($0 as? [String: Any])?["hour"] as? [Int] } == Array(9...17))
+        #expect((item["parameterOverrides"] as? [[String: Any]])?.first?["value"] as? Double == 70)
+        let id = try #require(item["id"] as? String)
+        let table = try client(server, ["schedules", "list", job])
+        #expect(table.stdout.contains("\(id)  */15 9-17 * * 1-5  Europe/Berlin"), "\(table.stdout)")
+
+        let badCron = try client(server, ["schedules", "add", job, "61 * * * *"])
+        #expect(badCron.status != 0 && badCron.stderr.contains("schedule.minute: '61' is not in 0–59"), "\(badCron.stderr)")
+        let badParam = try client(server, ["schedules", "add", job, "@daily", "--param", "THRESHOLD=lots"])
+        #expect(badParam.status == 125 && badParam.stderr.contains("'THRESHOLD' is numeric"), "\(badParam)")
+        let badZone = try client(server, ["schedules", "add", job, "@daily", "--time-zone", "Berlin"])
+        #expect(badZone.status == 1 && badZone.stderr.contains("timeZone: 'Berlin' is not a time zone"), "\(badZone.stderr)")
+
+        #expect(try client(server, ["schedules", "delete", job, id]).stdout == "deleted schedule \(id) of job \(job)\n")
+        #expect(!(try client(server, ["schedules", "list", job]).stdout.contains(id)))
+    }
+
     @Test("cjr serve --profile datarobot: the platform's timeout, one run at a time per user, its bundle the default")
     func serveProfile() async throws {
         let server = try ServeProcess(extraArguments: ["--profile", "datarobot"])

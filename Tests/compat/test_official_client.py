@@ -166,3 +166,53 @@ def test_sharing_with_the_clients_own_sharing_helpers(client, tmp_path):
         dr.client.get_client().patch(path, data={"roles": [leave.collect_payload()], "operation": "updateRoles"})
     assert error.value.status_code == 409
     assert len(roles()) == 2
+
+
+def test_schedules_with_the_clients_job_schedule(client):
+    from datarobot.models.registry.job import JobSchedule
+
+    job = Job.create(name="compat: scheduled", folder_path=str(EXAMPLE))
+    weekdays = {"minute": [0, 30], "hour": ["*"], "day_of_month": ["*"], "month": ["*"], "day_of_week": [1, 2, 3, 4, 5]}
+    schedule = JobSchedule.create(
+        custom_job_id=job.id, schedule=weekdays,
+        parameter_overrides=[RuntimeParameterValue(field_name="GREETING", type="string", value="on schedule")],
+    )
+    assert schedule.custom_job_id == job.id and len(schedule.scheduled_job_id) == 24
+    assert schedule.schedule["minute"] == [0, 30] and schedule.schedule["day_of_week"] == [1, 2, 3, 4, 5]
+    assert schedule.schedule["hour"] == ["*"]
+    assert schedule.created_by["username"] == "admin" and schedule.updated_by["id"] == schedule.created_by["id"]
+    assert schedule.parameter_overrides[0]["value"] == "on schedule"
+
+    assert [listed.id for listed in job.list_schedules()] == [schedule.id]
+    moved = schedule.update(schedule=dict(weekdays, hour=[6], minute=[15]))
+    assert moved.schedule["hour"] == [6] and moved.schedule["minute"] == [15]
+    assert moved.parameter_overrides[0]["value"] == "on schedule"
+    changed = moved.update(parameter_overrides=[RuntimeParameterValue(field_name="THRESHOLD", type="numeric", value=12)])
+    assert [(p["field_name"], p["value"]) for p in changed.parameter_overrides] == [("THRESHOLD", 12)]
+
+    with pytest.raises(ClientError) as refused:
+        JobSchedule.create(custom_job_id=job.id, schedule=dict(weekdays, minute=[75]))
+    assert refused.value.status_code == 422 and "schedule.minute" in str(refused.value)
+    with pytest.raises(ClientError) as impossible:
+        JobSchedule.create(custom_job_id=job.id, schedule=dict(weekdays, day_of_week=["*"], day_of_month=[31], month=[2]))
+    assert impossible.value.status_code == 422 and "can never fire" in str(impossible.value)
+
+    schedule.delete()
+    assert job.list_schedules() == []
+
+
+def test_hosted_custom_metric_from_the_gallery(client):
+    job = Job.create_from_custom_metric_gallery_template(
+        template_id="hosted-custom-metric", name="compat: latency", description="p95 latency",
+        sidecar_deployment_id="65f0d00d00000000000000aa",
+    )
+    assert job.name == "compat: latency" and job.description == "p95 latency"
+    assert {item.file_path for item in job.items} >= {"run.sh", "metadata.yaml"}
+    deployment = next(p for p in job.runtime_parameters if p.field_name == "DEPLOYMENT_ID")
+    assert deployment.current_value == "65f0d00d00000000000000aa"
+    run = JobRun.create(job.id, max_wait=120)
+    assert run.status == JobRunStatus.SUCCEEDED
+    assert "deployment 65f0d00d00000000000000aa" in run.get_logs()
+    with pytest.raises(ClientError) as refused:
+        Job.create_from_custom_metric_gallery_template(template_id="hello-world", name="not a metric")
+    assert refused.value.status_code == 422 and "not a hosted custom metric" in str(refused.value)

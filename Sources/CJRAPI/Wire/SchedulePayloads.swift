@@ -37,16 +37,19 @@ struct SchedulePayload: Encodable, Sendable {
         lastError = schedule.lastError
     }
 
-    /// `{id, username, firstName, lastName}`: the client requires the names' keys (null here).
+    /// `{id, username, firstName, lastName}`. cjr users have only a username, but the
+    /// official client requires both names, drops nulls before it checks, and refuses blank
+    /// strings: `firstName` repeats the username and `lastName` is `-`.
     struct UserPayload: Encodable, Sendable {
         var id: String
         var username: String
-        @ExplicitNull var firstName: String? = nil
-        @ExplicitNull var lastName: String? = nil
+        var firstName: String
+        var lastName = "-"
 
         init(_ user: UserReference) {
             id = user.id
             username = user.username
+            firstName = user.username
         }
     }
 

@@ -65,11 +65,15 @@ struct ParameterArguments {
 
     /// The values as the API takes them: a JSON array of `{fieldName, type, value}`.
     func json(pairs: [String], file: String? = nil) async throws -> String {
-        let values = try await resolvedOverrides(pairs: pairs, file: file).map(WireValue.init)
-        return String(decoding: try JSONEncoder().encode(values), as: UTF8.self)
+        String(decoding: try JSONEncoder().encode(try await wireValues(pairs: pairs, file: file)), as: UTF8.self)
     }
 
-    private struct WireValue: Encodable {
+    /// The values as the API's `{fieldName, type, value}` objects.
+    func wireValues(pairs: [String], file: String? = nil) async throws -> [WireValue] {
+        try await resolvedOverrides(pairs: pairs, file: file).map(WireValue.init)
+    }
+
+    struct WireValue: Encodable, Sendable {
         var fieldName: String
         var type: String
         var value: RuntimeParameterValue?

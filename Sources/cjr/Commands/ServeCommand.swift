@@ -65,6 +65,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-connections-per-client"), help: "Open connections one client address may hold; past it, 503.")
     var maxConnectionsPerClient = 256
 
+    @Option(name: .customLong("catch-up"), help: "Schedules due while the server was down: 'one' run each when it starts, or 'none' (wait for the next time).")
+    var catchUp = ScheduleCatchUp.one.rawValue
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -86,6 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard headerTimeout > 0 else { throw ValidationError("--header-timeout must be positive") }
         guard maxConnectionsPerClient >= 1 else { throw ValidationError("--max-connections-per-client must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+        guard ScheduleCatchUp(rawValue: catchUp) != nil else { throw ValidationError("--catch-up must be one or none, got '\(catchUp)'") }
     }
 
     func run() async throws {
@@ -117,6 +121,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.runner.runUIDBase = runUIDBase
         configuration.headerTimeoutSeconds = headerTimeout
         configuration.maxConnectionsPerClient = maxConnectionsPerClient
+        configuration.scheduleCatchUp = ScheduleCatchUp(rawValue: catchUp) ?? .one
         configuration.runner.resourceBundles = try resourceBundles.load()
         if let profile {
             do {
