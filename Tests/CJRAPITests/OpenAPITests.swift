@@ -80,6 +80,8 @@ struct OpenAPITests {
             try await tour.run(.patch, "/customJobs/\(id)/sharedRoles/", template: sharing,
                                authorization: "Bearer \(observer.token)")
             try await tour.run(.delete, "/customJobs/\(id)/", template: jobPath, authorization: "Bearer \(observer.token)")
+            try await tour.run(.get, "/customJobRuns/?status=queued,running,failed&limit=5", template: "/customJobRuns/")
+            try await tour.run(.get, "/customJobRuns/?status=finished", template: "/customJobRuns/")
             let schedules = "/customJobs/{customJobId}/schedules/", schedulePath = "/customJobs/{customJobId}/schedules/{scheduleId}/"
             let fields = #""minute": [0, 30], "hour": ["*"], "dayOfMonth": ["*"], "month": ["*"], "dayOfWeek": [1, 5]"#
             let schedule = try await tour.run(.post, "/customJobs/\(id)/schedules/", template: schedules,

@@ -19,6 +19,7 @@ struct RunRoutes {
         router.delete("customJobs/:customJobId/runs/:runId", use: cancel)
         router.get("customJobs/:customJobId/runs/:runId/items/:itemId", use: item)
         router.get("status/:statusId", use: status)
+        router.get("customJobRuns", use: listAcrossJobs)
         RunLogRoutes(store: store).register(on: router)
     }
 
@@ -29,6 +30,32 @@ struct RunRoutes {
         let page = try await store.runs(jobId: jobId,
                                         scheduledJobId: scheduledJobId, page: try request.pageRequest)
         return try JSONResponse.make(ListPayload(page: page, request: request, transform: RunPayload.init))
+    }
+
+    /// cjr's own: runs of every job the caller may see, newest first, each with its job's
+    /// name; `status` (comma-separated; `queued` and `running` tell waiting and executing
+    /// apart), `customJobId`, `scheduledJobId`, `idPrefix`.
+    @Sendable func listAcrossJobs(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        var filter = RunListFilter(jobId: query["customJobId"].map { String($0) }, scheduledJobId: query["scheduledJobId"].map { String($0) })
+        if let raw = query["status"] {
+            filter.states = try raw.split(separator: ",").map { name in
+                guard let state = RunListFilter.State(rawValue: String(name)) else {
+                    let known = RunListFilter.State.allCases.map(\.rawValue)
+                    throw CJRError.invalid("status", "'\(name)' is not one of \(known.joined(separator: ", "))\(Suggestion.phrase(for: String(name), among: known))")
+                }
+                return state
+            }
+        }
+        if let raw = query["idPrefix"] {
+            let prefix = String(raw)
+            guard (1...24).contains(prefix.count), prefix.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+                throw CJRError.invalid("idPrefix", "must be 1 to 24 lowercase hex digits, the start of a run's ID")
+            }
+            filter.idPrefix = prefix
+        }
+        let page = try await store.runs(matching: filter, visibleTo: try context.requireUser.id, page: try request.pageRequest)
+        return try JSONResponse.make(ListPayload(page: page, request: request, transform: RunListItemPayload.init))
     }
 
     /// 201 with the run, and `Location` pointing at its status resource (how the official

@@ -54,6 +54,26 @@ struct RunPayload: Encodable, Sendable {
     }
 }
 
+/// An item of `GET /customJobRuns/`: the run, and its job's name.
+struct RunListItemPayload: Encodable, Sendable {
+    var run: RunPayload
+    var customJobName: String
+
+    init(_ item: (run: CustomJobRun, jobName: String)) {
+        run = RunPayload(item.run)
+        customJobName = item.jobName
+    }
+
+    private enum CodingKeys: String, CodingKey { case customJobName }
+
+    /// The run's fields and `customJobName` side by side in one object.
+    func encode(to encoder: any Encoder) throws {
+        try run.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(customJobName, forKey: .customJobName)
+    }
+}
+
 /// The async status resource of a run that has not ended, in the platform's shape.
 struct StatusPayload: Encodable, Sendable {
     var statusId: String

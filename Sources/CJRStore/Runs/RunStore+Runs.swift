@@ -27,6 +27,8 @@ public struct ActiveRunRecord: Sendable, Equatable {
 enum RunPhaseSQL {
     /// Waiting for a worker.
     static let queued = "status = 'running' AND started IS NULL"
+    /// A worker runs it.
+    static let executing = "status = 'running' AND started IS NOT NULL"
     /// Started and not ended (executing or ending): what recovery looks at.
     static let started = "status IN ('running', 'canceling') AND started IS NOT NULL"
     /// Not ended: queued, executing or ending.
