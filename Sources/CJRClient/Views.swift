@@ -45,6 +45,9 @@ public struct JobView: Decodable, Sendable {
 public struct RunView: Decodable, Sendable {
     public var id: String
     public var customJobId: String
+    /// Only in lists across jobs (`customJobRuns/`).
+    public var customJobName: String?
+    public var startedAt: String?
     public var description: String?
     public var status: String
     public var duration: Double
@@ -137,6 +140,17 @@ extension Data {
         } catch {
             throw ClientError("unexpected answer from the server (\(Value.self)): \(error)")
         }
+    }
+
+    /// List pages as one list document, for `--json`: every page's `data` in order, with
+    /// `count` and `totalCount` of the whole and no `next`/`previous`.
+    public static func mergedPages(_ pages: [Data]) -> Data {
+        var items: [Any] = []
+        for page in pages {
+            items += ((try? JSONSerialization.jsonObject(with: page)) as? [String: Any])?["data"] as? [Any] ?? []
+        }
+        let document: [String: Any] = ["count": items.count, "data": items, "next": NSNull(), "previous": NSNull(), "totalCount": items.count]
+        return (try? JSONSerialization.data(withJSONObject: document)) ?? Data("{}".utf8)
     }
 
     /// The answer as indented JSON with sorted keys, for `--json`.

@@ -7,7 +7,8 @@ struct CJRCommand: AsyncParsableCommand {
         commandName: "cjr",
         abstract: "A local runner for DataRobot custom jobs, with the platform's REST API.",
         version: "0.1.0",
-        subcommands: [RunCommand.self, CheckCommand.self, LogsCommand.self, PruneCommand.self, ServeCommand.self, JobsCommand.self, RunsCommand.self, SchedulesCommand.self,
+        subcommands: [RunCommand.self, CheckCommand.self, LogsCommand.self, PruneCommand.self, ServeCommand.self, PsCommand.self, JobsCommand.self,
+                      RunsCommand.self, SchedulesCommand.self,
                       LimitsCommand.self,
                       TemplatesCommand.self, DoctorCommand.self, TokenCommand.self, EnvironmentsCommand.self,
                       UsersCommand.self, GroupsCommand.self, TokensCommand.self, CredentialsCommand.self]

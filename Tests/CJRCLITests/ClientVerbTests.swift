@@ -57,7 +57,7 @@ struct ClientVerbTests {
 
         let runs = try client(server, ["runs", "list", job, "--json"])
         let run = try #require((json(runs.stdout)["data"] as? [[String: Any]])?.first?["id"] as? String)
-        #expect(try client(server, ["runs", "list", job]).stdout.contains("\(run)  succeeded  0 "))
+        #expect(try client(server, ["runs", "list", job]).stdout.contains("\(run)  runtime-parameters  succeeded  0 "))
         #expect(try client(server, ["runs", "show", job, run]).stdout.contains("status       succeeded"))
         #expect(try client(server, ["runs", "logs", job, run]).stdout == waited.stdout)
 
@@ -155,6 +155,96 @@ struct ClientVerbTests {
         #expect(empty.status != 0 && empty.stderr.contains("CJR_TOKEN is set but empty"), "\(empty.stderr)")
         #expect(server.stop(with: SIGTERM) == 0)
         #expect(!FileManager.default.fileExists(atPath: server.dataDirectory.appendingPathComponent("server").path), "removed at shutdown")
+    }
+
+    @Test("ps lists runs across jobs: queued with their place, running, failed with why; jobs by name, runs by a unique ID start")
+    func psAndReferences() async throws {
+        let server = try ServeProcess(extraArguments: ["--max-runs", "1"])
+        func create(_ name: String, _ script: String) throws -> String {
+            let folder = CJRBinary.temporaryDirectory()
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try script.write(to: folder.appendingPathComponent("run.sh"), atomically: true, encoding: .utf8)
+            let made = try client(server, ["jobs", "create", folder.path, "--name", name, "--json"])
+            return try #require(json(made.stdout)["id"] as? String, "\(made)")
+        }
+        let failing = try create("failing", "exit 3\n")
+        _ = try create("blocker", "until [ -e go ]; do sleep 0.05; done\n")
+        #expect(try client(server, ["runs", "start", "failing", "--wait"]).status == 3, "a job by its name")
+        let blocker = try #require(json(try client(server, ["runs", "start", "blocker", "--json"]).stdout)["id"] as? String)
+        let queued = try #require(json(try client(server, ["runs", "start", String(failing.prefix(20)), "--json"]).stdout)["id"] as? String,
+                                  "a job by a unique start of its ID")
+        try await waitUntil { try client(server, ["runs", "show", blocker]).stdout.contains("status       running\n") }
+
+        let ps = try client(server, ["ps"])
+        #expect(ps.status == 0, "\(ps.stderr)")
+        let lines = ps.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("ID  ") == true && lines.count == 4, "\(ps.stdout)")
+        #expect(lines[1].hasPrefix("\(queued)  failing  queued (1st) "), "\(ps.stdout)")
+        #expect(lines[2].hasPrefix("\(blocker)  blocker  running"), "\(ps.stdout)")
+        #expect(lines[3].contains("  failing  failed (exit 3)  3 "), "\(ps.stdout)")
+        #expect(try client(server, ["ps", "--status", "failed"]).stdout.split(separator: "\n").count == 2)
+        #expect(try client(server, ["runs", "list", "--job", "blocker"]).stdout.split(separator: "\n").count == 2)
+        #expect(json(try client(server, ["ps", "--all", "--json"]).stdout)["totalCount"] as? Int == 3)
+        let typo = try client(server, ["ps", "--status", "runing"])
+        #expect(typo.status != 0 && typo.stderr.contains("did you mean 'running'?"), "\(typo.stderr)")
+
+        // A run by a unique start of its ID, with or without its job; ambiguity lists the candidates.
+        #expect(try client(server, ["runs", "show", String(blocker.prefix(20))]).stdout.contains("run          \(blocker)"))
+        #expect(try client(server, ["runs", "show", "blocker", String(blocker.prefix(20))]).stdout.contains("run          \(blocker)"))
+        let ambiguous = try client(server, ["runs", "show", String(blocker.prefix(4))])
+        #expect(ambiguous.status == 1 && ambiguous.stderr.contains("starts 3 runs' IDs: ") && ambiguous.stderr.contains("give more of it"),
+                "\(ambiguous.stderr)")
+        let short = try client(server, ["runs", "show", "abc"])
+        #expect(short.status == 1 && short.stderr.contains("at least 4 hex digits"), "\(short.stderr)")
+        let unknown = try client(server, ["jobs", "show", "nonesuch"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("no job is named 'nonesuch'"), "\(unknown.stderr)")
+        _ = try create("failing", "true\n")
+        let twice = try client(server, ["jobs", "show", "failing"])
+        #expect(twice.status == 1 && twice.stderr.contains("2 jobs are named 'failing'"), "\(twice.stderr)")
+
+        // --watch redraws in place until interrupted.
+        let watcher = Process()
+        watcher.executableURL = CJRBinary.url
+        watcher.arguments = ["ps", "--watch", "--server", "http://127.0.0.1:\(server.port)", "--data-dir", server.dataDirectory.path]
+        let screen = Pipe()
+        watcher.standardOutput = screen
+        try watcher.run()
+        try await Task.sleep(for: .milliseconds(2_500))
+        kill(watcher.processIdentifier, SIGINT)
+        watcher.waitUntilExit()
+        let drawn = String(decoding: screen.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(drawn.components(separatedBy: "\u{1B}[H\u{1B}[2J").count >= 3, "redrawn at least twice: \(drawn)")
+        #expect(drawn.contains("queued (1st)"))
+        _ = try client(server, ["runs", "cancel", "blocker", blocker])
+    }
+
+    @Test("every listing command takes --json and prints JSON")
+    func jsonEverywhere() throws {
+        let server = try ServeProcess()
+        let job = try #require(json(try client(server, ["jobs", "create", Self.examples.appendingPathComponent("hello-world").path,
+                                                        "--json"]).stdout)["id"] as? String)
+        let run = try #require(json(try client(server, ["runs", "start", job, "--wait", "--json"]).stdout)["id"] as? String)
+        _ = try client(server, ["schedules", "add", job, "@daily"])
+        let local = [["users", "list"], ["groups", "list"], ["tokens", "list"], ["environments", "list"]]
+        for command in [["jobs", "list"], ["jobs", "show", job], ["runs", "list", job], ["runs", "list"], ["ps"], ["runs", "show", run],
+                        ["schedules", "list", job], ["credentials", "list"], ["limits"], ["templates"]] + local {
+            // The data directory's own commands take no --server.
+            let result = local.contains(command) ? try cjr(command + ["--json", "--data-dir", server.dataDirectory.path])
+                : try client(server, command + ["--json"])
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+            #expect((try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) != nil, "\(command): \(result.stdout)")
+        }
+        let log = try client(server, ["runs", "logs", run, "--json"])
+        #expect((json(log.stdout)["log"] as? String)?.hasPrefix("Hello from a custom job!") == true, "\(log)")
+        #expect(try client(server, ["runs", "logs", run, "--json", "--follow"]).stderr.contains("does not combine with --follow"))
+    }
+
+    private func waitUntil(timeout: Double = 30, _ condition: () throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while try !condition() {
+            guard Date() < deadline else { throw CLIFailure("condition not met in \(timeout) s") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
     }
 
     @Test("runs start --wait says where a queued run stands until it starts; Ctrl-C says the run goes on and how to cancel it")

@@ -29,7 +29,7 @@ struct CredentialsCommand: AsyncParsableCommand {
         func run() async throws {
             try await withClientErrors {
                 let (items, pages) = try await client.client().all("credentials/", as: Row.self)
-                if client.json { print(pages.map(\.prettyJSON).joined(separator: "\n")); return }
+                if client.json { print(Data.mergedPages(pages).prettyJSON); return }
                 var table = TextTable("ID", "NAME", "TYPE", "CREATED")
                 for item in items { table.add(item.credentialId, item.name, item.credentialType, shortTime(item.created)) }
                 print(table.rendered)

@@ -16,10 +16,32 @@ struct EnvironmentsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List environments and their versions.")
 
         @OptionGroup var dataDirectory: DataDirectoryOption
+        @OptionGroup var output: JSONOutputOption
+
+        struct Item: Encodable {
+            struct Version: Encodable {
+                var id, label, description, created: String
+                var path: [String]
+                var virtualEnv: String?
+            }
+            var id, name, programmingLanguage, description, created: String
+            var versions: [Version]
+        }
 
         func run() async throws {
             let store = try RunStore(directory: dataDirectory.directory)
-            for environment in try await store.environments() {
+            let environments = try await store.environments()
+            if output.json {
+                return try output.print(environments.map { environment in
+                    Item(id: environment.id, name: environment.name, programmingLanguage: environment.programmingLanguage,
+                         description: environment.description, created: environment.created.iso8601,
+                         versions: environment.versions.map {
+                             Item.Version(id: $0.id, label: $0.label, description: $0.description, created: $0.created.iso8601,
+                                          path: $0.searchPath, virtualEnv: $0.virtualEnv)
+                         })
+                })
+            }
+            for environment in environments {
                 print("\(environment.id)  \(environment.name)  (\(environment.programmingLanguage))  \(environment.description)")
                 for version in environment.versions.reversed() {
                     let latest = version.id == environment.latestVersion?.id ? "  [latest]" : ""

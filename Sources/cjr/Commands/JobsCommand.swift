@@ -20,7 +20,7 @@ struct JobsCommand: AsyncParsableCommand {
         func run() async throws {
             try await withClientErrors {
                 let (jobs, pages) = try await client.client().all("customJobs/?limit=1000", as: JobView.self)
-                if client.json { print(pages.map(\.prettyJSON).joined(separator: "\n")); return }
+                if client.json { print(Data.mergedPages(pages).prettyJSON); return }
                 var table = TextTable("ID", "NAME", "TYPE", "ENTRY POINT", "FILES", "LAST RUN", "CREATED")
                 for job in jobs {
                     table.add(job.id, job.name, job.jobType ?? "-", job.entryPointPath ?? "-", String(job.items.count),
@@ -33,12 +33,14 @@ struct JobsCommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one custom job: settings, files and runtime parameters.")
-        @Argument(help: "The job's ID.") var jobId: String
+        @Argument(help: "The job: its name, its ID or a unique start of it.") var job: String
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
             try await withClientErrors {
-                let data = try await client.client().json(.get, "customJobs/\(jobId)/")
+                let api = try client.client()
+                let jobId = try await References(api: api).job(job)
+                let data = try await api.json(.get, "customJobs/\(jobId)/")
                 if client.json { print(data.prettyJSON); return }
                 print(JobDescription(try data.decoded(as: JobView.self)).text)
             }
@@ -98,7 +100,7 @@ struct JobsCommand: AsyncParsableCommand {
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make a job's files match a folder: upload every file, delete the job's files the folder no longer has.")
-        @Argument(help: "The job's ID.") var jobId: String
+        @Argument(help: "The job: its name, its ID or a unique start of it.") var job: String
         @Argument(help: "The job folder.") var directory: String
         @Option(help: "A new name.") var name: String?
         @Option(help: "A new description.") var description: String?
@@ -110,6 +112,7 @@ struct JobsCommand: AsyncParsableCommand {
             try await withClientErrors {
                 let api = try client.client()
                 try FolderGate.check(directory, entryPoint: entryPoint, entryPointRequired: entryPoint != nil)
+                let jobId = try await References(api: api).job(self.job)
                 let job = try await api.json(.get, "customJobs/\(jobId)/").decoded(as: JobView.self)
                 let folder = try JobFolderArgument(directory)
                 let paths = try folder.filePaths()
@@ -139,12 +142,14 @@ struct JobsCommand: AsyncParsableCommand {
 
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete a custom job (its unfinished runs are canceled first).")
-        @Argument(help: "The job's ID.") var jobId: String
+        @Argument(help: "The job: its name, its ID or a unique start of it.") var job: String
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
             try await withClientErrors {
-                _ = try await client.client().json(.delete, "customJobs/\(jobId)/")
+                let api = try client.client()
+                let jobId = try await References(api: api).job(job)
+                _ = try await api.json(.delete, "customJobs/\(jobId)/")
                 if !client.json { print("deleted job \(jobId)") }
             }
         }

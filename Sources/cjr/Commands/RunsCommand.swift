@@ -17,10 +17,10 @@ struct RunsCommand: AsyncParsableCommand {
             abstract: "Start a run of a job.",
             discussion: """
                 With --wait, streams the run's output until it ends and exits like `cjr run`: the job's exit code, \
-                124 on timeout, 130 when canceled or interrupted. Ctrl-C stops waiting; the run goes on \
+                124 on timeout, 130 when canceled or interrupted (with --json, prints only the ended run's JSON). Ctrl-C stops waiting; the run goes on \
                 (`cjr runs cancel` stops it).
                 """)
-        @Argument(help: "The job's ID.") var jobId: String
+        @Argument(help: "The job: its name, its ID or a unique start of it.") var job: String
         @Option(name: .customLong("param"), help: "A runtime parameter value for this run, NAME=VALUE (repeatable).") var parameters: [String] = []
         @Option(name: .customLong("param-file"), help: "A YAML file of NAME: VALUE runtime parameter values.") var parameterFile: String?
         @Option(help: "The run's description.") var description: String?
@@ -36,6 +36,7 @@ struct RunsCommand: AsyncParsableCommand {
             var exitCode: Int32 = 0
             try await withClientErrors {
                 let api = try client.client()
+                let jobId = try await References(api: api).job(job)
                 var body = Body(description: description)
                 if !parameters.isEmpty || parameterFile != nil {
                     let job = try await api.json(.get, "customJobs/\(jobId)/").decoded(as: JobView.self)
@@ -70,7 +71,10 @@ struct RunsCommand: AsyncParsableCommand {
                     current = try await api.json(.get, "customJobs/\(jobId)/runs/\(started.id)/").decoded(as: RunView.self)
                 }
                 try? FileHandle.standardError.write(contentsOf: Data("cjr: run \(started.id) of job \(jobId) started\n".utf8))
-                try await api.stream("customJobs/\(jobId)/runs/\(started.id)/logs/?follow=true", to: .standardOutput)
+                // With --json, stdout is the run's JSON alone (`cjr runs logs` has the output).
+                if !client.json {
+                    try await api.stream("customJobs/\(jobId)/runs/\(started.id)/logs/?follow=true", to: .standardOutput)
+                }
                 var final = try await api.json(.get, "customJobs/\(jobId)/runs/\(started.id)/")
                 while !(try final.decoded(as: RunView.self)).isFinal { // the log ends as the run does; its record follows
                     try await Task.sleep(for: .milliseconds(100))
@@ -85,33 +89,29 @@ struct RunsCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a job's runs, newest first.")
-        @Argument(help: "The job's ID.") var jobId: String
+        static let configuration = CommandConfiguration(
+            abstract: "List a job's runs, newest first; without a job, runs across jobs as `cjr ps` does.")
+        @Argument(help: "The job: its name, its ID or a unique start of it (default: every job, as `cjr ps`).") var job: String?
+        @OptionGroup var filters: RunFilterOptions
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
-            try await withClientErrors {
-                let (runs, pages) = try await client.client().all("customJobs/\(jobId)/runs/?limit=1000", as: RunView.self)
-                if client.json { print(pages.map(\.prettyJSON).joined(separator: "\n")); return }
-                var table = TextTable("ID", "STATUS", "EXIT", "DURATION", "CREATED", "DESCRIPTION")
-                for run in runs {
-                    table.add(run.id, run.status, run.exitCode.map(String.init) ?? "-", String(format: "%.2f s", run.duration),
-                              shortTime(run.created), run.description ?? "")
-                }
-                print(runs.isEmpty ? "no runs" : table.rendered)
-            }
+            var filters = filters
+            if let job { filters.job = job; filters.all = true }
+            try await PsCommand.show(filters, client: client)
         }
     }
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one run.")
-        @Argument(help: "The job's ID.") var jobId: String
-        @Argument(help: "The run's ID.") var runId: String
+        @OptionGroup var target: RunArguments
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
             try await withClientErrors {
-                let data = try await client.client().json(.get, "customJobs/\(jobId)/runs/\(runId)/")
+                let api = try client.client()
+                let (jobId, runId) = try await target.resolve(api)
+                let data = try await api.json(.get, "customJobs/\(jobId)/runs/\(runId)/")
                 print(client.json ? data.prettyJSON : RunDescription.text(try data.decoded(as: RunView.self)))
             }
         }
@@ -119,13 +119,13 @@ struct RunsCommand: AsyncParsableCommand {
 
     struct Cancel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Cancel a run: its processes get SIGTERM, then SIGKILL after the grace period.")
-        @Argument(help: "The job's ID.") var jobId: String
-        @Argument(help: "The run's ID.") var runId: String
+        @OptionGroup var target: RunArguments
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
             try await withClientErrors {
                 let api = try client.client()
+                let (jobId, runId) = try await target.resolve(api)
                 _ = try await api.json(.delete, "customJobs/\(jobId)/runs/\(runId)/")
                 // Wait (a while) for the processes to be gone, so "canceled" means it.
                 var data = try await api.json(.get, "customJobs/\(jobId)/runs/\(runId)/")
@@ -141,21 +141,46 @@ struct RunsCommand: AsyncParsableCommand {
 
     struct Logs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a run's output (stdout and stderr, in order).")
-        @Argument(help: "The job's ID.") var jobId: String
-        @Argument(help: "The run's ID.") var runId: String
+        @OptionGroup var target: RunArguments
         @Flag(name: .shortAndLong, help: "Keep printing new output until the run ends.") var follow = false
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
             try await withClientErrors {
+                let api = try client.client()
+                let (jobId, runId) = try await target.resolve(api)
+                if client.json {
+                    guard !follow else { throw ClientError("--json prints the log so far as one JSON object; it does not combine with --follow") }
+                    let log: String
+                    do {
+                        log = String(decoding: try await api.json(.get, "customJobs/\(jobId)/runs/\(runId)/logs/"), as: UTF8.self)
+                    } catch let error as ClientError where error.status == 404 && error.description.hasSuffix("No log found") {
+                        log = ""
+                    }
+                    struct LogOutput: Encodable { var customJobId, runId, log: String }
+                    return try JSONOutputOption().print(LogOutput(customJobId: jobId, runId: runId, log: log))
+                }
                 let path = "customJobs/\(jobId)/runs/\(runId)/logs/" + (follow ? "?follow=true" : "")
                 do {
-                    try await client.client().stream(path, to: .standardOutput)
+                    try await api.stream(path, to: .standardOutput)
                 } catch let error as ClientError where error.status == 404 && error.description.hasSuffix("No log found") {
                     try? FileHandle.standardError.write(contentsOf: Data("cjr: run \(runId) has no output yet\n".utf8))
                 }
             }
         }
+    }
+}
+
+/// `[JOB] RUN` as typed: the run by its ID or a unique start of it, optionally after its
+/// job (name, ID or a unique start of it).
+struct RunArguments: ParsableArguments {
+    @Argument(help: "The run (its ID or a unique start of it), or its job (name or ID) when the run follows.") var first: String
+    @Argument(help: "The run, when the job comes first.") var second: String?
+
+    func resolve(_ api: ServerClient) async throws -> (jobId: String, runId: String) {
+        let references = References(api: api)
+        guard let second else { return try await references.run(first, job: nil) }
+        return try await references.run(second, job: try await references.job(first))
     }
 }
 

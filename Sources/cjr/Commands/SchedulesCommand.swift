@@ -15,13 +15,15 @@ struct SchedulesCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a job's schedules with their next run.")
-        @Argument(help: "The job's ID.") var jobId: String
+        @Argument(help: "The job: its name, its ID or a unique start of it.") var job: String
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
             try await withClientErrors {
-                let (items, pages) = try await client.client().all("customJobs/\(jobId)/schedules/", as: ScheduleView.self)
-                if client.json { print(pages.map(\.prettyJSON).joined(separator: "\n")); return }
+                let api = try client.client()
+                let jobId = try await References(api: api).job(job)
+                let (items, pages) = try await api.all("customJobs/\(jobId)/schedules/", as: ScheduleView.self)
+                if client.json { print(Data.mergedPages(pages).prettyJSON); return }
                 var table = TextTable("ID", "SCHEDULE", "TIME ZONE", "NEXT RUN (UTC)", "LAST RUN", "SKIPPED", "LAST ERROR")
                 for item in items {
                     table.add(item.id, item.schedule.cronText ?? "?", item.timeZone ?? "server's", shortTime(item.nextRunAt),
@@ -41,7 +43,7 @@ struct SchedulesCommand: AsyncParsableCommand {
                 or @hourly, @daily, @weekly, @monthly, @yearly. Quote it. When both day fields are restricted, \
                 a day matching either fires, as in cron. Example: cjr schedules add JOB "30 6 * * MON-FRI" --time-zone Europe/Berlin
                 """)
-        @Argument(help: "The job's ID.") var jobId: String
+        @Argument(help: "The job: its name, its ID or a unique start of it.") var job: String
         @Argument(help: "When to run, as cron text (quoted).") var cron: String
         @Option(name: .customLong("time-zone"), help: "An IANA time zone the times are read in (default: the server's).") var timeZone: String?
         @Option(name: .customLong("param"), help: "A runtime parameter value for every run it starts, NAME=VALUE (repeatable).") var parameters: [String] = []
@@ -76,6 +78,7 @@ struct SchedulesCommand: AsyncParsableCommand {
             }
             try await withClientErrors {
                 let api = try client.client()
+                let jobId = try await References(api: api).job(job)
                 var body = Body(schedule: [:], timeZone: timeZone)
                 for field in CronSchedule.Field.allCases {
                     body.schedule[field.rawValue] = switch schedule[field] {
@@ -100,13 +103,15 @@ struct SchedulesCommand: AsyncParsableCommand {
 
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete a schedule; the runs it started stay.")
-        @Argument(help: "The job's ID.") var jobId: String
+        @Argument(help: "The job: its name, its ID or a unique start of it.") var job: String
         @Argument(help: "The schedule's ID.") var scheduleId: String
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
             try await withClientErrors {
-                _ = try await client.client().json(.delete, "customJobs/\(jobId)/schedules/\(scheduleId)/")
+                let api = try client.client()
+                let jobId = try await References(api: api).job(job)
+                _ = try await api.json(.delete, "customJobs/\(jobId)/schedules/\(scheduleId)/")
                 print("deleted schedule \(scheduleId) of job \(jobId)")
             }
         }

@@ -17,17 +17,27 @@ struct TokensCommand: AsyncParsableCommand {
         @OptionGroup var dataDirectory: DataDirectoryOption
         @Option(name: .customLong("user"), help: "Only this user's tokens.") var username: String?
         @Flag(help: "Include revoked tokens.") var all = false
+        @OptionGroup var output: JSONOutputOption
+
+        struct Item: Encodable {
+            var id, username, purpose, created, state: String
+            var name, expires, revoked: String?
+        }
 
         func run() async throws {
             var table = TextTable("ID", "USER", "NAME", "CREATED", "EXPIRES", "STATE")
+            var items: [Item] = []
             let now = Timestamp.now()
             for token in try RunStore(directory: dataDirectory.directory).tokens(of: username, includeRevoked: all) {
                 let state = if token.revoked != nil { "revoked" }
                     else if let expires = token.expires, expires.microseconds <= now.microseconds { "expired" }
                     else { "valid" }
+                items.append(Item(id: token.id, username: token.username, purpose: token.purpose, created: token.created.iso8601, state: state,
+                                  name: token.name, expires: token.expires?.iso8601, revoked: token.revoked?.iso8601))
                 table.add(token.id, token.username, token.name ?? (token.purpose == "admin" ? "(token file)" : "-"),
                           shortTime(token.created.iso8601), token.expires.map { shortTime($0.iso8601) } ?? "never", state)
             }
+            if output.json { return try output.print(items) }
             print(table.rendered)
         }
     }

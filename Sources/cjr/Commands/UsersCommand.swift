@@ -16,10 +16,26 @@ struct UsersCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List users with their organization and groups.")
         @OptionGroup var dataDirectory: DataDirectoryOption
+        @OptionGroup var output: JSONOutputOption
+
+        struct Item: Encodable {
+            var id, username, organization: String
+            var groups: [String]
+            var isAdmin: Bool
+            var disabled: String?
+            var created: String
+        }
 
         func run() async throws {
+            let users = try RunStore(directory: dataDirectory.directory).users()
+            if output.json {
+                return try output.print(users.map {
+                    Item(id: $0.id, username: $0.username, organization: $0.organization, groups: $0.groups, isAdmin: $0.isAdmin,
+                         disabled: $0.disabled?.iso8601, created: $0.created.iso8601)
+                })
+            }
             var table = TextTable("ID", "USERNAME", "ORGANIZATION", "GROUPS", "STATE")
-            for user in try RunStore(directory: dataDirectory.directory).users() {
+            for user in users {
                 let state = user.disabled.map { "disabled \(shortTime($0.iso8601))" } ?? (user.isAdmin ? "active, admin" : "active")
                 table.add(user.id, user.username, user.organization, user.groups.joined(separator: ","), state)
             }
@@ -96,11 +112,19 @@ struct GroupsCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List groups and their members.")
         @OptionGroup var dataDirectory: DataDirectoryOption
+        @OptionGroup var output: JSONOutputOption
+
+        struct Item: Encodable {
+            var id, name: String
+            var members: [String]
+        }
 
         func run() async throws {
+            let groups = try RunStore(directory: dataDirectory.directory).groups()
+            if output.json { return try output.print(groups.map { Item(id: $0.id, name: $0.name, members: $0.members) }) }
             var table = TextTable("ID", "GROUP", "MEMBERS")
             table.maxCellWidth = 80
-            for group in try RunStore(directory: dataDirectory.directory).groups() {
+            for group in groups {
                 table.add(group.id, group.name, group.members.joined(separator: ","))
             }
             print(table.rendered)
