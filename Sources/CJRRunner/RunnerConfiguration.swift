@@ -22,6 +22,9 @@ public struct RunnerConfiguration: Sendable {
     /// Run jobs whose requested isolation this cjr cannot enforce (today: egress `none`)
     /// with what it can, instead of failing them. Off by default: never silently unsandboxed.
     public var allowUnsandboxed: Bool
+    /// Run jobs whose named resource bundle this host cannot enforce with what it can,
+    /// instead of failing them. Off by default: a limit asked for is a limit held.
+    public var allowUnenforcedLimits = false
     /// The bundles runs are limited by, and the one for jobs that name none.
     public var resourceBundles: ResourceBundles = .builtIn
     /// At start, queue every run the store holds as queued (a server); false executes only

@@ -35,6 +35,67 @@ struct UnprivilegedUserTests {
         #expect(result.output.contains("data directory     \(home.path)/.local/share/cjr, "), "where it is and its free space: \(result.output)")
     }
 
+    @Test("a named resource bundle fails closed without cgroups, saying how to get them; allowed, it runs and says what it lacks")
+    func limitsFailClosed() throws {
+        let home = try ownedScratch()
+        defer { home.remove() }
+        let folder = home.url.appendingPathComponent("job")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "echo ran\n".write(to: folder.appendingPathComponent("run.sh"), atomically: true, encoding: .utf8)
+        let data = home.path + "/data"
+        let refused = try asUser(["run", folder.path, "--resource-bundle", "cpu.micro", "--data-dir", data], home: home)
+        #expect(refused.status == 1, "\(refused.output)")
+        #expect(refused.output.contains("resource bundle cpu.micro cannot be enforced on this host: cjr may create no cgroup for memory, process count, CPU"),
+                "\(refused.output)")
+        #expect(refused.output.contains("sudo sh -c") && refused.output.contains("--allow-unenforced-limits"), "\(refused.output)")
+        #expect(!refused.output.contains("ran\n"), "the job never started")
+
+        let allowed = try asUser(["run", folder.path, "--resource-bundle", "cpu.micro", "--allow-unenforced-limits", "--data-dir", data], home: home)
+        #expect(allowed.status == 0, "\(allowed.output)")
+        #expect(allowed.output.contains("[cjr] resource bundle cpu.micro is not enforced here for memory, process count, CPU, as --allow-unenforced-limits permits"),
+                "\(allowed.output)")
+        let byDefault = try asUser(["run", folder.path, "--data-dir", data], home: home)
+        #expect(byDefault.status == 0 && byDefault.output.contains("ran\n"), "\(byDefault.output)")
+        #expect(byDefault.output.contains("[cjr] the default resource bundle cpu.medium is not enforced here"), "\(byDefault.output)")
+
+        let doctor = try asUser(["doctor"], home: home)
+        #expect(doctor.output.contains("to enforce limits  give yourself cgroups and start cjr from this shell inside them"), "\(doctor.output)")
+    }
+
+    @Test("cgroups delegated to the user (the recipe cjr doctor prints) make a named bundle hold: the hog dies at its limit",
+          .enabled(if: FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/tasks")))
+    func delegatedCgroups() throws {
+        let home = try ownedScratch()
+        defer { home.remove() }
+        let folder = home.url.appendingPathComponent("job")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let probe = try CJRBinary.bringProbe(into: folder)
+        try (CJRBinary.prepareProbe + "exec \(probe) alloc 1024\n").write(to: folder.appendingPathComponent("run.sh"), atomically: true, encoding: .utf8)
+        chown(folder.path, getpwnam(Self.user)!.pointee.pw_uid, getpwnam(Self.user)!.pointee.pw_gid)
+        // What the printed recipe does, for a shell that then starts cjr as the user.
+        let group = "cjr-delegation-\(UUID().uuidString.prefix(8))"
+        let controllers = ["memory", "pids", "cpu"]
+        defer {
+            for controller in controllers {
+                let base = "/sys/fs/cgroup/\(controller)/\(group)"
+                for leftover in (try? FileManager.default.contentsOfDirectory(atPath: base + "/cjr")) ?? [] where !leftover.contains(".") {
+                    rmdir(base + "/cjr/" + leftover)
+                }
+                rmdir(base + "/cjr")
+                rmdir(base)
+            }
+        }
+        let script = controllers.map { "mkdir -p /sys/fs/cgroup/\($0)/\(group) && chown -R \(Self.user) /sys/fs/cgroup/\($0)/\(group) && echo $$ > /sys/fs/cgroup/\($0)/\(group)/tasks" }
+            .joined(separator: " && ") + " && exec /usr/bin/setpriv --reuid \(Self.user) --regid \(Self.user) --clear-groups -- \"$@\""
+        let result = try CJRBinary.runTool("/bin/sh", ["-c", script, "sh", CJRBinary.url.path, "run", folder.path, "--resource-bundle", "cpu.micro",
+                                                       "--data-dir", home.path + "/data"],
+                                           environment: ["PATH": "/usr/bin:/bin", "HOME": home.path])
+        #expect(result.status == 137, "\(result.output)")
+        #expect(result.output.contains("[cjr] out of memory: the kernel killed a process of the run for exceeding the memory limit of 256 MiB"),
+                "\(result.output)")
+        #expect(result.output.contains("memory.max=268435456, pids.max=64, cpu.max=0.5"), "\(result.output)")
+    }
+
     @Test("egress none holds for an ordinary user; the run's record lists exactly what was applied")
     func egressNone() throws {
         let home = try ownedScratch()

@@ -44,10 +44,11 @@ struct RunPreparation: Sendable {
         } catch {
             throw Failure(notes: [error.message])
         }
-        let plan: SandboxPlan
+        var plan: SandboxPlan
         do {
             plan = try SandboxPlan.make(for: run, host: sandbox, view: view(of: run, version: version, bundle: bundle),
                                         allowUnsandboxed: configuration.allowUnsandboxed)
+            plan.warnings += try SandboxPlan.limits(for: run, bundle: bundle, host: sandbox, allowUnenforced: configuration.allowUnenforcedLimits)
         } catch {
             throw Failure(notes: [error.message])
         }

@@ -5,7 +5,8 @@ import CJRModel
 /// (`cgroup.kill`, cgroup v2), and the ones that hold its resource bundle's limits
 /// (memory, processes, CPU).
 ///
-/// Found at start, under a `cjr/` parent cjr may create:
+/// Found at start, under a `cjr/` parent cjr may create at the top of a hierarchy (as
+/// root) or in the process's own cgroup there (delegated to an ordinary user):
 /// - the cgroup v2 hierarchy (`/sys/fs/cgroup`, or `/sys/fs/cgroup/unified` on hybrid
 ///   hosts) when a child cgroup there has `cgroup.kill`; its `memory`, `pids` and `cpu`
 ///   controllers when the hierarchy delegates them;
@@ -30,37 +31,75 @@ public struct RunCgroups: Sendable {
     static let limitControllers = ["memory", "pids", "cpu"]
 
     public static func detect(root: String = "/sys/fs/cgroup") -> RunCgroups {
+        let own = ownCgroups()
         var parent: String?
         var v2Controllers = Set<String>()
-        for hierarchy in [root + "/unified", root] {
-            guard exists(hierarchy + "/cgroup.procs"), exists(hierarchy + "/cgroup.controllers"),
-                  makeDirectory(hierarchy + "/cjr") else { continue }
-            let probe = hierarchy + "/cjr/probe-\(getpid())"
-            guard mkdir(probe, 0o755) == 0 else { continue }
-            let usable = exists(probe + "/cgroup.kill")
-            rmdir(probe)
-            guard usable else { continue }
-            parent = hierarchy + "/cjr"
-            // Delegate what the hierarchy offers to the runs' cgroups (a pure v2 host).
-            let offered = Set(read(hierarchy + "/cgroup.controllers").split(separator: " ").map(String.init))
-            for controller in limitControllers where offered.contains(controller) {
-                write(hierarchy + "/cgroup.subtree_control", "+" + controller)
-                write(hierarchy + "/cjr/cgroup.subtree_control", "+" + controller)
+        // The hierarchy's top (root's), then this process's own cgroup there: one delegated
+        // to an ordinary user (`systemd-run --user --scope -p Delegate=yes`, or chowned).
+        for hierarchy in [root + "/unified", root] where exists(hierarchy + "/cgroup.procs") && exists(hierarchy + "/cgroup.controllers") {
+            for base in candidates(hierarchy, own: own[""]) {
+                guard makeDirectory(base + "/cjr") else { continue }
+                let probe = base + "/cjr/probe-\(getpid())"
+                guard mkdir(probe, 0o755) == 0 else { continue }
+                let usable = exists(probe + "/cgroup.kill")
+                rmdir(probe)
+                guard usable else { continue }
+                parent = base + "/cjr"
+                v2Controllers = enableControllers(in: base)
+                break
             }
-            let enabled = Set(read(hierarchy + "/cjr/cgroup.subtree_control").split(separator: " ").map(String.init))
-            v2Controllers = enabled.intersection(limitControllers)
-            break
+            if parent != nil { break }
         }
         var v1Parents: [String: String] = [:]
         for controller in limitControllers where !v2Controllers.contains(controller) {
             let hierarchy = root + "/" + controller
-            guard exists(hierarchy + "/tasks"), makeDirectory(hierarchy + "/cjr") else { continue }
-            let probe = hierarchy + "/cjr/probe-\(getpid())"
-            guard mkdir(probe, 0o755) == 0 else { continue }
-            rmdir(probe)
-            v1Parents[controller] = hierarchy + "/cjr"
+            guard exists(hierarchy + "/tasks") else { continue }
+            for base in candidates(hierarchy, own: own[controller]) where makeDirectory(base + "/cjr") {
+                let probe = base + "/cjr/probe-\(getpid())"
+                guard mkdir(probe, 0o755) == 0 else { continue }
+                rmdir(probe)
+                v1Parents[controller] = base + "/cjr"
+                break
+            }
         }
         return RunCgroups(parent: parent, v2Controllers: v2Controllers, v1Parents: v1Parents)
+    }
+
+    /// Where a `cjr/` parent may go in `hierarchy`: its top, then this process's own cgroup.
+    private static func candidates(_ hierarchy: String, own: String?) -> [String] {
+        guard let own, own != "/" else { return [hierarchy] }
+        return [hierarchy, hierarchy + own]
+    }
+
+    /// This process's cgroup in each hierarchy, from `/proc/self/cgroup`: controller → path
+    /// ("" for the v2 hierarchy).
+    static func ownCgroups() -> [String: String] {
+        var paths: [String: String] = [:]
+        for line in read("/proc/self/cgroup").split(separator: "\n") {
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3 else { continue }
+            for controller in fields[1].split(separator: ",", omittingEmptySubsequences: false) {
+                paths[String(controller)] = String(fields[2])
+            }
+        }
+        return paths
+    }
+
+    /// Enables the limit controllers `base` offers for the runs' cgroups under `base/cjr`;
+    /// returns those that are. A cgroup with processes of its own cannot hand controllers to
+    /// its children (cgroup v2's rule), so when `base` is this process's delegated cgroup
+    /// and that is what stops it, the process first moves to a leaf of it, `base/server`.
+    private static func enableControllers(in base: String) -> Set<String> {
+        let offered = Set(read(base + "/cgroup.controllers").split(separator: " ").map(String.init))
+        let wanted = limitControllers.filter(offered.contains)
+        guard !wanted.isEmpty else { return [] }
+        func enable(_ controller: String) -> Bool { write(base + "/cgroup.subtree_control", "+" + controller) }
+        if !wanted.allSatisfy(enable), errno == EBUSY, makeDirectory(base + "/server"), write(base + "/server/cgroup.procs", String(getpid())) {
+            for controller in wanted { _ = enable(controller) }
+        }
+        for controller in wanted { write(base + "/cjr/cgroup.subtree_control", "+" + controller) }
+        let enabled = Set(read(base + "/cjr/cgroup.subtree_control").split(separator: " ").map(String.init))
+        return enabled.intersection(limitControllers)
     }
 
     /// Moving a process into a v1 cgroup waits for an RCU grace period unless the cgroup v2
@@ -74,6 +113,39 @@ public struct RunCgroups: Sendable {
         guard let line, !line.contains("favordynmods") else { return nil }
         return "`mount -o remount,favordynmods \(mount)` (as root) makes entering a run's v1 limit cgroups cheap "
             + "(on these hybrid hosts about 12 ms less per run; see BENCHMARKS.md)"
+    }
+
+    /// The limits of a resource bundle this host cannot enforce for cjr's user.
+    public var unenforcedResources: [String] { Self.limitControllers.filter { !limitedResources.contains($0) } }
+
+    /// How to get the missing limits on this host, as commands to type; empty when none
+    /// is missing.
+    public func enablingAdvice(root: String = "/sys/fs/cgroup") -> [String] {
+        guard !unenforcedResources.isEmpty else { return [] }
+        if getuid() == 0 {
+            return ["cjr runs as root but cannot create cgroups under \(root) (a container without write access to its cgroups?): "
+                    + "give it a writable cgroup hierarchy (e.g. `docker run --cgroupns=private`, or a writable /sys/fs/cgroup)"]
+        }
+        let user = getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? String(getuid())
+        let group = "cjr-\(user)"
+        var advice: [String] = []
+        if Self.exists(root + "/cgroup.controllers") {
+            if Self.exists("/run/systemd/system") {
+                advice.append("start cjr in a cgroup delegated to you: `systemd-run --user --scope -p Delegate=yes cjr serve …`")
+                advice.append("if cpu stays missing, let user sessions have it (once, as root): `sudo mkdir -p /etc/systemd/system/user@.service.d "
+                    + "&& printf '[Service]\\nDelegate=memory pids cpu\\n' | sudo tee /etc/systemd/system/user@.service.d/cjr.conf "
+                    + "&& sudo systemctl daemon-reload`, then log in again")
+            } else {
+                advice.append("give yourself a cgroup and start cjr from this shell inside it: `SHELL_PID=$$; sudo sh -c \"mkdir -p \(root)/\(group) "
+                    + "&& echo '+memory +pids +cpu' > \(root)/cgroup.subtree_control && chown -R \(user) \(root)/\(group) "
+                    + "&& echo $SHELL_PID > \(root)/\(group)/cgroup.procs\"`")
+            }
+        } else {
+            advice.append("give yourself cgroups and start cjr from this shell inside them: `SHELL_PID=$$; sudo sh -c \"for c in memory pids cpu; "
+                + "do mkdir -p \(root)/\\$c/\(group) && chown -R \(user) \(root)/\\$c/\(group) && echo $SHELL_PID > \(root)/\\$c/\(group)/tasks; done\"`")
+        }
+        advice.append("or run cjr as root")
+        return advice
     }
 
     /// Which limits can be enforced, for reports.

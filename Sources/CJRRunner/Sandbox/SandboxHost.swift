@@ -114,8 +114,11 @@ public struct SandboxHost: Sendable {
         let limited = cgroups.limitedResources.map { controller in
             cgroups.v2Controllers.contains(controller) ? "\(controller) (cgroup v2)" : "\(controller) (cgroup v1)"
         }
-        let limits = limited.isEmpty ? "not enforced: no memory, pids or cpu cgroup cjr may create (runs record limits:not-enforced)"
-            : limited.joined(separator: ", ")
+        let missing = cgroups.unenforcedResources
+        let limits = limited.isEmpty ? "not enforced: no memory, pids or cpu cgroup cjr may create (runs record limits:not-enforced; "
+            + "a job that names a resource bundle fails unless cjr runs with --allow-unenforced-limits)"
+            : limited.joined(separator: ", ") + (missing.isEmpty ? "" : "; not \(missing.joined(separator: ", ")) (a job that names a "
+                + "resource bundle fails unless cjr runs with --allow-unenforced-limits)")
         let pidMax = Int((try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 4_194_304
         let contained = switch containment {
@@ -133,6 +136,7 @@ public struct SandboxHost: Sendable {
         if containment != .unavailable { lines += Self.viewReport }
         lines += [("seccomp filter", filter), ("network namespace", namespace), ("egress none", egress), ("process tree", tree),
                   ("resource limits", limits)]
+        for advice in cgroups.enablingAdvice() { lines.append(("to enforce limits", advice)) }
         if let tip = cgroups.migrationTip { lines.append(("tip", tip)) }
         return lines
     }

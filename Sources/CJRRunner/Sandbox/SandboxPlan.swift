@@ -95,6 +95,27 @@ struct SandboxPlan: Equatable {
         return plan
     }
 
+    /// Whether the run's resource bundle holds: a bundle the job names fails closed when
+    /// the host cannot enforce all of its limits (as egress none does), unless
+    /// `allowUnenforced`; the default bundle runs without what is missing. Returns the
+    /// `[cjr]` warnings for the run's log.
+    static func limits(for run: CustomJobRun, bundle: ResourceBundle, host: SandboxHost, allowUnenforced: Bool) throws(Refusal) -> [String] {
+        let missing = host.cgroups.unenforcedResources
+        guard !missing.isEmpty else { return [] }
+        let names = missing.map { ["memory": "memory", "pids": "process count", "cpu": "CPU"][$0] ?? $0 }.joined(separator: ", ")
+        let how = host.cgroups.enablingAdvice().joined(separator: "; ")
+        guard run.resources.resourceBundleId != nil else {
+            return ["the default resource bundle \(bundle.id) is not enforced here for \(names) (cjr may create no cgroup for them; "
+                    + "`cjr doctor` shows how to enable them)"]
+        }
+        guard allowUnenforced else {
+            throw Refusal(message: "resource bundle \(bundle.id) cannot be enforced on this host: cjr may create no cgroup for \(names), "
+                + "so the run would not be held to the bundle; it was not started. To enable them: \(how). "
+                + "Or start cjr with --allow-unenforced-limits to run it with what the host allows.")
+        }
+        return ["resource bundle \(bundle.id) is not enforced here for \(names), as --allow-unenforced-limits permits"]
+    }
+
     /// The host directories an execution environment version needs: its PATH entries,
     /// its virtualenv and the Python installation the virtualenv was made from (`home` in
     /// `pyvenv.cfg`), each also at its resolved location.

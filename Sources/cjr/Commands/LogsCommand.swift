@@ -26,22 +26,6 @@ struct LogsCommand: AsyncParsableCommand {
             try? FileHandle.standardError.write(contentsOf: Data("cjr: \(error.message)\n".utf8))
             throw ExitCode.failure
         }
-        var sent: Int64 = 0
-        while true {
-            let state = try await store.logState(jobId: found.customJobId, runId: found.id)
-            if state.committedBytes < sent { sent = 0 } // the log was deleted and began again
-            if state.committedBytes > sent, let handle = try? FileHandle(forReadingFrom: state.file) {
-                defer { try? handle.close() }
-                try handle.seek(toOffset: UInt64(sent))
-                var remaining = state.committedBytes - sent
-                while remaining > 0, let piece = try handle.read(upToCount: Int(min(remaining, 1 << 20))), !piece.isEmpty {
-                    try? FileHandle.standardOutput.write(contentsOf: piece)
-                    remaining -= Int64(piece.count)
-                }
-                sent = state.committedBytes - remaining
-            }
-            guard follow, !state.runEnded else { break }
-            try await Task.sleep(for: .milliseconds(200))
-        }
+        try await StoreLogFollower(store: store).copy(jobId: found.customJobId, runId: found.id, follow: follow)
     }
 }

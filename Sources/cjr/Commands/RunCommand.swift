@@ -57,6 +57,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("allow-unsandboxed"), help: "Run even if the run cannot be contained, or egress none enforced, on this host (see `cjr doctor`).")
     var allowUnsandboxed = false
 
+    @Flag(name: .customLong("allow-unenforced-limits"), help: "Run jobs that name a resource bundle this host cannot enforce (no cgroups for cjr's user) without its limits, instead of failing them; `cjr doctor` shows how to enable them.")
+    var allowUnenforcedLimits = false
+
     @Flag(help: "Print the run's record as JSON at the end instead of the summary line.")
     var json = false
 
@@ -95,6 +98,7 @@ struct RunCommand: AsyncParsableCommand {
         var configuration = APIConfiguration(host: "127.0.0.1", port: 0, dataDirectory: dataDirectory.directory, maxRuns: 1,
                                              maxTimeoutSeconds: timeout)
         configuration.runner.allowUnsandboxed = allowUnsandboxed
+        configuration.runner.allowUnenforcedLimits = allowUnenforcedLimits
         configuration.runner.adoptsQueuedRuns = false
         configuration.firesSchedules = false // schedules are the server's
         if let profile { configuration.runner.resourceBundles = try profile.bundles(adding: .builtIn) }
@@ -121,7 +125,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         var announced: Int?
         for await port in listening { announced = port; break }
-        guard let port = announced else {
+        guard announced != nil else {
             try await serving.value // the server's reason for not starting
             throw ExitCode.failure
         }
@@ -147,12 +151,9 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         await scheduler.submit(run.id, userId: admin)
-        // Its output as any client follows it, through the API it serves, with a token of
-        // the run's (revoked when it ends), not the admin's.
-        if let token = try? await store.issueRunToken(runId: run.id, lifetime: timeout + 60),
-           let api = try? ServerClient(server: "http://127.0.0.1:\(port)", token: token) {
-            try? await api.stream("customJobs/\(job.id)/runs/\(run.id)/logs/?follow=true", to: .standardOutput)
-        }
+        // Its output from the store as it is written; a run that ends at once (refused
+        // before it started) still shows why.
+        try? await StoreLogFollower(store: store).copy(jobId: job.id, runId: run.id, follow: true)
         var final = try await store.run(jobId: job.id, runId: run.id)
         while !final.status.isFinal, await !interrupts.gaveUp { // the log ends as the run does; its record follows
             try await Task.sleep(for: .milliseconds(20))

@@ -56,6 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("allow-unsandboxed"), help: "Run jobs whose isolation cannot be enforced on this host (containment, egress none) with what it allows instead of failing them.")
     var allowUnsandboxed = false
 
+    @Flag(name: .customLong("allow-unenforced-limits"), help: "Run jobs that name a resource bundle this host cannot enforce (no cgroups for cjr's user) without its limits, instead of failing them; `cjr doctor` shows how to enable them.")
+    var allowUnenforcedLimits = false
+
     @Option(name: .customLong("run-uid-base"), help: "As root, runs execute as uid = gid = this + their launcher's pid (an unused range; see `cjr doctor`).")
     var runUIDBase = RunnerConfiguration.defaultRunUIDBase
 
@@ -118,6 +121,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.runner.keepWorkspaces = keepWorkspaces
         configuration.runner.drumVariables = drumVariables
         configuration.runner.allowUnsandboxed = allowUnsandboxed
+        configuration.runner.allowUnenforcedLimits = allowUnenforcedLimits
         configuration.runner.runUIDBase = runUIDBase
         configuration.headerTimeoutSeconds = headerTimeout
         configuration.maxConnectionsPerClient = maxConnectionsPerClient
