@@ -3,7 +3,7 @@ import NIOCore
 import NIOFoundationCompat
 
 /// A `multipart/form-data` body of text fields and files, with its length known up front
-/// and the files read from disk in 64 KiB pieces while it is sent, never whole in memory.
+/// and the files read from disk in 1 MiB pieces while it is sent, never whole in memory.
 public struct MultipartUpload: Sendable {
     enum Part: Sendable {
         case field(name: String, value: String)
@@ -12,6 +12,7 @@ public struct MultipartUpload: Sendable {
     }
 
     let boundary = "cjr-\(UUID().uuidString)"
+    static let pieceBytes = 1 << 20
     private(set) var parts: [Part] = []
 
     public init() {}
@@ -40,6 +41,27 @@ public struct MultipartUpload: Sendable {
         }
     }
 
+    /// How many files there are.
+    public var fileCount: Int { parts.count { if case .file = $0 { true } else { false } } }
+
+    /// How many files have been sent whole once `bytes` of the body have.
+    public func filesSent(after bytes: Int64) -> Int {
+        var offset: Int64 = 0
+        var done = 0
+        for part in parts {
+            switch part {
+            case .field(let name, let value):
+                offset += Int64(header(field: name).utf8.count + value.utf8.count + 2)
+            case .file(let url, let filePath, let size):
+                offset += Int64(header(fileName: url.lastPathComponent).utf8.count) + size + 2
+                    + Int64(header(field: "filePath").utf8.count + filePath.utf8.count + 2)
+                guard offset <= bytes else { return done }
+                done += 1
+            }
+        }
+        return done
+    }
+
     /// The body, produced lazily: a file is opened when its part comes and read a piece at
     /// a time as the connection takes it.
     func chunks() -> Chunks { Chunks(upload: self) }
@@ -65,7 +87,7 @@ public struct MultipartUpload: Sendable {
             mutating func next() async throws -> ByteBuffer? {
                 if let handle = file {
                     if remaining > 0 {
-                        guard let data = try handle.read(upToCount: Int(Swift.min(remaining, 1 << 16))), !data.isEmpty else {
+                        guard let data = try handle.read(upToCount: Int(Swift.min(remaining, Int64(MultipartUpload.pieceBytes)))), !data.isEmpty else {
                             try? handle.close()
                             file = nil
                             throw ClientError("\(fileName) got shorter while it was being uploaded; try again")

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Synchronization
 import Foundation
 import NIOCore
 import NIOFoundationCompat
@@ -79,11 +80,21 @@ public struct ServerClient: Sendable {
         return (items, pages)
     }
 
-    /// A multipart request, streamed from disk.
-    public func upload(_ method: Method, _ path: String, form: MultipartUpload) async throws -> Data {
+    /// A multipart request, streamed from disk; `progress` hears of each piece sent (bytes
+    /// of the body so far).
+    public func upload(_ method: Method, _ path: String, form: MultipartUpload,
+                       progress: (@Sendable (Int64) -> Void)? = nil) async throws -> Data {
         var request = makeRequest(method, path)
         request.headers.add(name: "Content-Type", value: form.contentType)
-        request.body = .stream(form.chunks(), length: .known(form.length))
+        if let progress {
+            let sent = SentBytes()
+            request.body = .stream(form.chunks().map { piece in
+                progress(sent.add(Int64(piece.readableBytes)))
+                return piece
+            }, length: .known(form.length))
+        } else {
+            request.body = .stream(form.chunks(), length: .known(form.length))
+        }
         return try await send(request)
     }
 
@@ -146,4 +157,11 @@ public struct ClientError: Error, CustomStringConvertible, Sendable {
             + (status.code == 401 ? tokenSource.map { " (the token came from \($0))" } ?? "" : "")
         self.status = Int(status.code)
     }
+}
+
+/// A running total, shared with the body stream's transform.
+private final class SentBytes: Sendable {
+    private let total = Mutex<Int64>(0)
+
+    func add(_ bytes: Int64) -> Int64 { total.withLock { $0 += bytes; return $0 } }
 }

@@ -239,6 +239,23 @@ struct ClientVerbTests {
         #expect(try client(server, ["runs", "logs", run, "--json", "--follow"]).stderr.contains("does not combine with --follow"))
     }
 
+    @Test("an upload over the server's limit is a 413 at once, from its announced length, not a lost connection")
+    func uploadOverTheLimit() throws {
+        let server = try ServeProcess(extraArguments: ["--max-upload-mb", "1"])
+        let folder = CJRBinary.temporaryDirectory()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "echo hi\n".write(to: folder.appendingPathComponent("run.sh"), atomically: true, encoding: .utf8)
+        try Data(repeating: 7, count: 40 << 20).write(to: folder.appendingPathComponent("data.bin"))
+        let started = Date()
+        let refused = try client(server, ["jobs", "create", folder.path])
+        #expect(refused.status == 1, "\(refused)")
+        #expect(refused.stderr.contains("server said 413") && refused.stderr.contains("larger than the server's upload limit of 1048576 bytes"),
+                "\(refused.stderr)")
+        #expect(Date().timeIntervalSince(started) < 10, "refused before the 40 MB were sent")
+        #expect(json(try client(server, ["jobs", "list", "--json"]).stdout)["totalCount"] as? Int == 0)
+    }
+
     private func waitUntil(timeout: Double = 30, _ condition: () throws -> Bool) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while try !condition() {

@@ -22,6 +22,12 @@ extension Request {
             guard let boundary = MultipartFormReader.boundary(fromContentType: contentType) else {
                 throw CJRError(.invalidInput, "Content-Type multipart/form-data needs a boundary parameter.")
             }
+            // Refused from its announced length before a byte is read; a chunked body as
+            // soon as it passes the limit (MultipartFormReader).
+            if let length = headers[.contentLength].flatMap(Int64.init), length > maxBytes {
+                throw CJRError(.payloadTooLarge, "Request body is \(length) bytes, larger than the server's upload limit of \(maxBytes) bytes "
+                               + "(cjr serve --max-upload-mb).")
+            }
             return .form(try await MultipartFormReader(blobs: blobs, maxBodyBytes: maxBytes).read(body, boundary: boundary))
         case "application/json", "":
             let buffer = try await collectBody(maxBytes: maxJSONBytes)

@@ -137,6 +137,10 @@ public final class BlobWriter {
     private var descriptor: Int32
     private var hasher = SHA256()
     public private(set) var size: Int64 = 0
+    /// Pieces are gathered up to this before a write: a multipart parser hands over a few
+    /// hundred bytes at a time, and one syscall each made uploads syscall-bound.
+    static let bufferBytes = 1 << 20
+    private var buffer: [UInt8] = []
 
     init(store: BlobStore) throws {
         self.store = store
@@ -150,6 +154,23 @@ public final class BlobWriter {
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard !bytes.isEmpty else { return }
         hasher.update(bufferPointer: bytes)
+        size += Int64(bytes.count)
+        if buffer.isEmpty && bytes.count >= Self.bufferBytes {
+            try Self.writeAll(bytes, to: descriptor)
+            return
+        }
+        if buffer.capacity < Self.bufferBytes { buffer.reserveCapacity(Self.bufferBytes) }
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= Self.bufferBytes { try flush() }
+    }
+
+    private func flush() throws {
+        guard !buffer.isEmpty else { return }
+        try buffer.withUnsafeBytes { try Self.writeAll($0, to: descriptor) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) throws {
         var offset = 0
         while offset < bytes.count {
             let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
@@ -159,11 +180,11 @@ public final class BlobWriter {
             }
             offset += written
         }
-        size += Int64(bytes.count)
     }
 
     /// Flushes the content to disk and moves it to its content-addressed place.
     public func finish() throws -> StoredBlob {
+        try flush()
         let hash = ObjectID.hex(hasher.finalize())
         if fsync(descriptor) != 0 { throw POSIXFailure(operation: "fsync upload") }
         close(descriptor)

@@ -89,7 +89,10 @@ struct JobsCommand: AsyncParsableCommand {
                     // In the create request itself: a value the server refuses leaves no job behind.
                     form.field("runtimeParameterValues", try await ParameterArguments(definitions: definitions, credential: { try await CredentialNames.resolve($0, api: api) }).json(pairs: parameters))
                 }
-                let data = try await api.upload(.post, template == nil ? "customJobs/" : "customJobs/fromGalleryTemplate/", form: form)
+                let progress = UploadProgress(form)
+                let data = try await api.upload(.post, template == nil ? "customJobs/" : "customJobs/fromGalleryTemplate/", form: form,
+                                                progress: progress.update)
+                progress.finish()
                 if client.json { print(data.prettyJSON); return }
                 let job = try data.decoded(as: JobView.self)
                 print("created job \(job.id) (\(job.name)): \(job.items.count) files, entry point \(job.entryPointPath ?? "none")")
@@ -124,7 +127,9 @@ struct JobsCommand: AsyncParsableCommand {
                 if !parameters.isEmpty {
                     form.field("runtimeParameterValues", try await ParameterArguments(definitions: try folder.definitions(), credential: { try await CredentialNames.resolve($0, api: api) }).json(pairs: parameters))
                 }
-                var data = try await api.upload(.patch, "customJobs/\(jobId)/", form: form)
+                let progress = UploadProgress(form)
+                var data = try await api.upload(.patch, "customJobs/\(jobId)/", form: form, progress: progress.update)
+                progress.finish()
                 if let entryPoint {
                     let updated = try data.decoded(as: JobView.self)
                     guard let item = updated.items.first(where: { $0.filePath == entryPoint }) else {
