@@ -94,9 +94,9 @@ let package = Package(
                 "CJRModel",
                 "CJRStore",
                 "CJRRunner",
+                "CCJRHost",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -117,7 +117,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // prctl(PR_SET_DUMPABLE) for the cjr process, which Swift cannot call (variadic).
+        // prctl(PR_SET_DUMPABLE) for the cjr process (variadic), memmem (a GNU extension):
+        // what Swift cannot call directly.
         .target(
             name: "CCJRHost",
             cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror"])]
@@ -216,6 +217,8 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The reference the server's own multipart parser is checked against.
+                .product(name: "MultipartKit", package: "multipart-kit"),
                 "CJRTestSupport",
             ],
             swiftSettings: strictSettings

@@ -1,8 +1,10 @@
+#define _GNU_SOURCE
 #include "cjr_host.h"
 #include <sys/prctl.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,4 +30,8 @@ int cjr_probe_bind(const char *host, int port) {
     }
     freeaddrinfo(found);
     return result;
+}
+
+const void *cjr_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
+    return memmem(haystack, haystack_length, needle, needle_length);
 }

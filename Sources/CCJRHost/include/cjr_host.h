@@ -1,4 +1,4 @@
-// Process-wide settings Swift cannot reach directly (variadic C calls).
+// What Swift cannot reach directly: variadic C calls, GNU extensions.
 #ifndef CJR_HOST_H
 #define CJR_HOST_H
 
@@ -12,5 +12,11 @@ int cjr_set_undumpable(void);
 /// there; EADDRNOTAVAIL: not an address of this machine), or -1 when the host does not
 /// resolve.
 int cjr_probe_bind(const char *host, int port);
+
+#include <stddef.h>
+
+/// glibc's memmem (a GNU extension Swift's Glibc module does not declare): the first
+/// `needle` in `haystack`, or NULL.
+const void *cjr_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
 
 #endif

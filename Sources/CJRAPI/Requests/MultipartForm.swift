@@ -1,5 +1,4 @@
 import Hummingbird
-import MultipartKit
 import CJRModel
 import CJRStore
 
@@ -24,7 +23,7 @@ struct MultipartForm: Sendable {
     }
 }
 
-/// Reads a multipart body chunk by chunk with MultipartKit's streaming parser. Parts with a
+/// Reads a multipart body chunk by chunk with ``MultipartStream``. Parts with a
 /// `filename` are written to the blob store as they arrive; other parts are text fields,
 /// capped at ``maxFieldBytes``. The whole body is capped at the server's upload limit.
 struct MultipartFormReader {
@@ -35,16 +34,7 @@ struct MultipartFormReader {
 
     func read(_ body: RequestBody, boundary: String) async throws -> MultipartForm {
         let collector = PartCollector(blobs: blobs)
-        let parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { name, value in collector.header(name, value) }
-        parser.onBody = { chunk in collector.body(&chunk) }
-        parser.onPartComplete = { collector.complete() }
-
-        // A form with no parts at all is just the closing delimiter, which the parser
-        // rejects; recognise it before feeding anything to the parser.
-        let emptyForm = Array("--\(boundary)--".utf8)
-        var prefix: [UInt8] = []
-        var prefixDone = false
+        var parser = MultipartStream(boundary: boundary)
         var total: Int64 = 0
         do {
             for try await chunk in body {
@@ -52,22 +42,20 @@ struct MultipartFormReader {
                 if total > maxBodyBytes {
                     throw CJRError(.payloadTooLarge, "Request body is larger than the server's upload limit of \(maxBodyBytes) bytes.")
                 }
-                if prefixDone {
-                    try feed(parser, chunk, collector)
-                    continue
-                }
-                prefix += chunk.readableBytesView
-                if prefix.count > emptyForm.count + 2 {
-                    prefixDone = true
-                    try feed(parser, ByteBuffer(bytes: prefix), collector)
+                do {
+                    try parser.feed(chunk) { event in
+                        switch event {
+                        case .headers(let lines): collector.begin(lines)
+                        case .body(let bytes): collector.body(bytes)
+                        case .partEnd: collector.complete()
+                        }
+                        if let failure = collector.failure { throw failure }
+                    }
+                } catch let malformed as MultipartStream.Malformed {
+                    throw CJRError(.invalidInput, "The multipart body is malformed: \(malformed.reason).")
                 }
             }
-            if !prefixDone {
-                let trimmed = Array(prefix.reversed().drop { $0 == 10 || $0 == 13 }.reversed())
-                if trimmed == emptyForm || trimmed.isEmpty { return MultipartForm() }
-                try feed(parser, ByteBuffer(bytes: prefix), collector)
-            }
-            if collector.inPart || collector.partCount == 0 {
+            guard parser.isComplete else {
                 throw CJRError(.invalidInput, "The multipart body ended before its closing boundary.")
             }
             return collector.form
@@ -75,15 +63,6 @@ struct MultipartFormReader {
             collector.discard()
             throw error
         }
-    }
-
-    private func feed(_ parser: MultipartParser, _ chunk: ByteBuffer, _ collector: PartCollector) throws {
-        do {
-            try parser.execute(chunk)
-        } catch {
-            throw CJRError(.invalidInput, "The multipart body is malformed (boundary or part headers).")
-        }
-        if let failure = collector.failure { throw failure }
     }
 
     /// Extracts the boundary from `multipart/form-data; boundary=…`.
@@ -99,35 +78,31 @@ struct MultipartFormReader {
     }
 }
 
-/// Receives the parser's callbacks for one body. The callbacks cannot throw, so the first
-/// failure is kept and checked after each chunk.
+/// Receives the parser's events for one body; the first failure is kept, and the reader
+/// stops at it.
 private final class PartCollector {
     let blobs: BlobStore
     var form = MultipartForm()
     var failure: (any Error)?
-    var partCount = 0
-    var inPart = false
-
-    private var headers: [(String, String)] = []
+    private var headers: [(name: String, value: String)] = []
     private var disposition: ContentDisposition?
     private var writer: BlobWriter?
     private var text: [UInt8] = []
 
     init(blobs: BlobStore) { self.blobs = blobs }
 
-    func header(_ name: String, _ value: String) {
-        inPart = true
-        headers.append((name, value))
+    func begin(_ lines: [(name: String, value: String)]) {
+        headers = lines
     }
 
-    func body(_ chunk: inout ByteBuffer) {
+    func body(_ bytes: UnsafeRawBufferPointer) {
         guard failure == nil else { return }
         do {
             try startIfNeeded()
             if let writer {
-                try chunk.withUnsafeReadableBytes { try writer.write($0) }
+                try writer.write(bytes)
             } else {
-                text += chunk.readableBytesView
+                text += bytes
                 if text.count > MultipartFormReader.maxFieldBytes {
                     throw CJRError(.payloadTooLarge, "\(disposition?.name ?? "form field"): text fields are limited to \(MultipartFormReader.maxFieldBytes) bytes", field: disposition?.name)
                 }
@@ -153,8 +128,6 @@ private final class PartCollector {
         } catch {
             failure = error
         }
-        partCount += 1
-        inPart = false
         headers = []
         self.disposition = nil
         writer = nil
@@ -169,7 +142,7 @@ private final class PartCollector {
     /// On a part's first bytes: read its Content-Disposition and pick file or text.
     private func startIfNeeded() throws {
         guard disposition == nil else { return }
-        guard let raw = headers.first(where: { $0.0.lowercased() == "content-disposition" })?.1,
+        guard let raw = headers.first(where: { $0.name.lowercased() == "content-disposition" })?.value,
               let parsed = ContentDisposition(parsing: raw) else {
             throw CJRError(.invalidInput, "A multipart part has no 'Content-Disposition: form-data; name=…' header.")
         }
