@@ -138,6 +138,32 @@ struct RunCommandTests {
         #expect(try cjrRun([job.path, "--profile", "nope"], data: data).output.contains("unknown profile 'nope'; known: datarobot"))
     }
 
+    @Test("a config file's profile: applies when --profile is not given; --profile none overrides it; a bad file is named")
+    func profileFromConfigFile() throws {
+        let data = try ScratchDirectory()
+        defer { data.remove() }
+        let job = try folder(["run.sh": "echo ran\n"])
+        defer { job.remove() }
+        try Data(count: 10_500_000).write(to: job.url.appendingPathComponent("data.bin"))
+        let config = data.url.appendingPathComponent("config.yaml")
+        func run(_ extra: [String]) throws -> (status: Int32, output: String) {
+            var environment = ProcessInfo.processInfo.environment
+            environment["CJR_CONFIG"] = config.path
+            return try CJRBinary.run(["run", job.path, "--data-dir", data.path + "/store"] + extra, environment: environment)
+        }
+        try "profile: datarobot\n".write(to: config, atomically: true, encoding: .utf8)
+        let refused = try run([])
+        #expect(refused.status == 125 && refused.output.contains("(the datarobot profile's limit)"), "\(refused.output)")
+        let overridden = try run(["--profile", "none"])
+        #expect(overridden.status == 0 && overridden.output.contains("ran\n"), "\(overridden.output)")
+        try "profil: datarobot\n".write(to: config, atomically: true, encoding: .utf8)
+        let typo = try run([])
+        #expect(typo.status != 0 && typo.output.contains("\(config.path): unknown setting 'profil'; did you mean 'profile'?"), "\(typo.output)")
+        try "profile: datrobot\n".write(to: config, atomically: true, encoding: .utf8)
+        let unknown = try run([])
+        #expect(unknown.status != 0 && unknown.output.contains("\(config.path): profile: unknown profile 'datrobot'"), "\(unknown.output)")
+    }
+
     @Test("--environment names an execution environment; an unknown one is a preflight error")
     func environmentOption() throws {
         let data = try ScratchDirectory()
