@@ -22,6 +22,8 @@ public struct RunnerConfiguration: Sendable {
     /// Run jobs whose requested isolation this cjr cannot enforce (today: egress `none`)
     /// with what it can, instead of failing them. Off by default: never silently unsandboxed.
     public var allowUnsandboxed: Bool
+    /// `cjr run --tty`: runs' stdout and stderr are a pseudo-terminal (see ``RunTerminal``).
+    public var terminal: RunTerminal?
     /// Run jobs whose named resource bundle this host cannot enforce with what it can,
     /// instead of failing them. Off by default: a limit asked for is a limit held.
     public var allowUnenforcedLimits = false
@@ -51,5 +53,20 @@ public struct RunnerConfiguration: Sendable {
         self.launcherPath = launcherPath
         self.drumVariables = drumVariables
         self.allowUnsandboxed = allowUnsandboxed
+    }
+}
+
+/// A pseudo-terminal for a run's stdout and stderr (`cjr run --tty`): programs that colour
+/// or buffer by terminal behave as in a shell. Its output goes to `echo` as written, while
+/// the run's log keeps it as plain text.
+public struct RunTerminal: Sendable {
+    public var columns: Int
+    public var rows: Int
+    public var echo: @Sendable ([UInt8]) -> Void
+
+    public init(columns: Int, rows: Int, echo: @escaping @Sendable ([UInt8]) -> Void) {
+        self.columns = columns
+        self.rows = rows
+        self.echo = echo
     }
 }

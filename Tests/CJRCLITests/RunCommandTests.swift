@@ -164,6 +164,55 @@ struct RunCommandTests {
         #expect(unknown.status != 0 && unknown.output.contains("\(config.path): profile: unknown profile 'datrobot'"), "\(unknown.output)")
     }
 
+    /// `cjr run …`'s stdout lines with the seconds since start at which each arrived.
+    private func timedLines(_ arguments: [String]) throws -> [(line: String, at: Double)] {
+        let process = Process()
+        process.executableURL = CJRBinary.url
+        process.arguments = ["run"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        let started = Date()
+        try process.run()
+        var lines: [(String, Double)] = []
+        var partial = ""
+        while case let data = pipe.fileHandleForReading.availableData, !data.isEmpty {
+            partial += String(decoding: data, as: UTF8.self)
+            while let newline = partial.firstIndex(of: "\n") {
+                lines.append((String(partial[..<newline]), Date().timeIntervalSince(started)))
+                partial = String(partial[partial.index(after: newline)...])
+            }
+        }
+        process.waitUntilExit()
+        return lines
+    }
+
+    @Test("output is live: Python line by line by default; with --tty, a program that buffers unless on a terminal too, and the log stays plain")
+    func liveOutput() throws {
+        let data = try ScratchDirectory()
+        defer { data.remove() }
+        let python = try folder(["run.sh": "exec python3 -c 'import time\nfor i in range(3):\n    print(\"tick\", i)\n    time.sleep(0.6)\n'\n"])
+        defer { python.remove() }
+        let ticks = try timedLines([python.path, "--data-dir", data.path]).filter { $0.line.hasPrefix("tick") }
+        #expect(ticks.map(\.line) == ["tick 0", "tick 1", "tick 2"])
+        #expect(ticks.count == 3 && ticks[2].at - ticks[0].at > 0.9, "each line as printed: \(ticks)")
+
+        // perl buffers a pipe's output whole, a terminal's line by line.
+        let perl = try folder(["run.sh": "[ -t 1 ] && echo 'on a terminal'\nprintf '\\033[1;32mgreen\\033[0m\\n'\n"
+                                         + "exec perl -e 'for (0..2) { print \"tock $_\\n\"; sleep 1 }'\n"])
+        defer { perl.remove() }
+        let piped = try timedLines([perl.path, "--data-dir", data.path]).filter { $0.line.hasPrefix("tock") }
+        #expect(piped.count == 3 && piped[2].at - piped[0].at < 0.5, "without a terminal perl holds its output to the end: \(piped)")
+        let terminal = try timedLines([perl.path, "--tty", "--json", "--data-dir", data.path])
+        let tocks = terminal.filter { $0.line.hasPrefix("tock") }
+        #expect(tocks.count == 3 && tocks[2].at - tocks[0].at > 1.5, "with --tty, line by line: \(tocks)")
+        #expect(terminal.first?.line == "on a terminal", "\(terminal)")
+        #expect(terminal.contains { $0.line == "\u{1B}[1;32mgreen\u{1B}[0m" }, "the terminal gets the colours: \(terminal)")
+        let runId = try #require(jsonObject(Data((terminal.last?.line ?? "").utf8))["id"] as? String)
+        let log = try CJRBinary.run(["logs", runId, "--data-dir", data.path])
+        #expect(log.output == "on a terminal\ngreen\ntock 0\ntock 1\ntock 2\n", "the stored log is plain text: \(log.output)")
+    }
+
     @Test("--environment names an execution environment; an unknown one is a preflight error")
     func environmentOption() throws {
         let data = try ScratchDirectory()

@@ -1,7 +1,8 @@
 // cjr-launch: runs one custom-job entry point and supervises its whole process tree.
 //
 //   cjr-launch [--status-file PATH] [--grace-ms N] [--cgroup DIR] [--join DIR]...
-//              [--seccomp FILE]... [--netns | --netns-userns] [--watch-stdin] -- PROGRAM [ARG...]
+//              [--seccomp FILE]... [--netns | --netns-userns] [--watch-stdin] [--tty COLSxROWS]
+//              -- PROGRAM [ARG...]
 //   cjr-launch --probe
 //
 // The launcher
@@ -16,6 +17,9 @@
 //      installs the seccomp filter compiled from the --seccomp policy files
 //      (sandbox/seccomp/, grammar in policy.c). The files are parsed and compiled into ONE
 //      filter before anything is forked: a bad line exits 125 with FILE:LINE on stderr;
+//      With --tty its stdout and stderr are a pseudo-terminal of that size (no output
+//      translation: bytes arrive as written), whose output the launcher copies to its own
+//      stdout, so programs that buffer or colour by terminal behave as in a shell;
 //   3. waits. When the entry point exits, anything it left running is killed. On SIGTERM,
 //      SIGINT or SIGHUP (cancel, timeout) or, with --watch-stdin, when its stdin reaches EOF
 //      (cjr went away), the whole tree gets SIGTERM, then SIGKILL after the grace period;
@@ -46,11 +50,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/close_range.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,6 +72,8 @@
 static pid_t self_pid;
 static pid_t child_pid;
 static const char *cgroup_dir;
+/// With --tty: the terminal's two ends (the entry point gets the slave as stdout and stderr).
+static int tty_master = -1, tty_slave = -1;
 
 static void die(const char *what) {
     fprintf(stderr, "cjr-launch: %s: %s\n", what, strerror(errno));
@@ -229,7 +237,7 @@ static pid_t spawn_child(int cgroup_fd, unsigned long long namespaces, bool *pla
 static void usage(void) {
     fprintf(stderr,
             "usage: cjr-launch [--status-file PATH] [--grace-ms N] [--cgroup DIR] [--join DIR]...\n"
-            "                  [--seccomp FILE]... [--netns | --netns-userns] [--watch-stdin]\n"
+            "                  [--seccomp FILE]... [--netns | --netns-userns] [--watch-stdin] [--tty COLSxROWS]\n"
             "                  [--contain [--uid-base N] [--bind DIR]... [--hide DIR]... [--expose PATH]... [--tmp-size BYTES]]\n"
             "                  -- PROGRAM [ARG...]\n"
             "       cjr-launch --probe\n");
@@ -251,22 +259,58 @@ static void child_fail(const char *what, const char *why) {
     _exit(126);
 }
 
-/// Closes every descriptor above 2 but `a`, `b` and `c` (close-on-exec does nothing for a
-/// process that never execs).
-static void keep_only_descriptors(int a, int b, int c) {
-    int keep[3] = {a, b, c};
-    for (int i = 0; i < 3; i++) {
-        for (int j = i + 1; j < 3; j++) {
+/// Closes every descriptor above 2 but `a`, `b`, `c` and `d` (close-on-exec does nothing
+/// for a process that never execs); -1 keeps nothing.
+static void keep_only_descriptors(int a, int b, int c, int d) {
+    int keep[4] = {a, b, c, d};
+    for (int i = 0; i < 4; i++) {
+        for (int j = i + 1; j < 4; j++) {
             if (keep[j] < keep[i]) { int t = keep[i]; keep[i] = keep[j]; keep[j] = t; }
         }
     }
     unsigned low = 3;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         if (keep[i] < (int)low) continue;
         if ((unsigned)keep[i] > low) syscall(SYS_close_range, low, (unsigned)keep[i] - 1, 0U);
         low = (unsigned)keep[i] + 1;
     }
     syscall(SYS_close_range, low, ~0U, 0U);
+}
+
+/// Opens the pseudo-terminal of --tty: raw output (no "\n" to "\r\n"), `columns` x `rows`.
+static void open_terminal(unsigned short columns, unsigned short rows) {
+    tty_master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (tty_master < 0 || grantpt(tty_master) != 0 || unlockpt(tty_master) != 0) die("posix_openpt");
+    char name[128];
+    if (ptsname_r(tty_master, name, sizeof name) != 0) die("ptsname");
+    tty_slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (tty_slave < 0) die(name);
+    struct termios modes;
+    if (tcgetattr(tty_slave, &modes) == 0) {
+        modes.c_oflag &= ~(tcflag_t)OPOST;
+        tcsetattr(tty_slave, TCSANOW, &modes);
+    }
+    struct winsize size = {.ws_row = rows, .ws_col = columns};
+    ioctl(tty_master, TIOCSWINSZ, &size);
+    fcntl(tty_master, F_SETFL, fcntl(tty_master, F_GETFL) | O_NONBLOCK);
+}
+
+/// Copies what the terminal has to the launcher's stdout; false once every writer is gone.
+static bool relay_terminal(void) {
+    char buffer[65536];
+    for (;;) {
+        ssize_t n = read(tty_master, buffer, sizeof buffer);
+        if (n > 0) {
+            for (ssize_t done = 0; done < n;) {
+                ssize_t written = write(1, buffer + done, (size_t)(n - done));
+                if (written < 0) { if (errno == EINTR) continue; return true; }
+                done += written;
+            }
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
+        return false; // EIO: the last slave descriptor closed
+    }
 }
 
 /// How the job's process ended, as the status file says it.
@@ -281,6 +325,12 @@ static void exec_entry_point(char **program, const struct contain_options *conta
                              const struct sock_fprog *filter) {
     int null = open("/dev/null", O_RDONLY);
     if (null >= 0 && null != 0) { dup2(null, 0); close(null); }
+    if (tty_slave >= 0) {
+        // Its controlling terminal (it leads a session of its own by now) as stdout and stderr.
+        ioctl(tty_slave, TIOCSCTTY, 0);
+        if (dup2(tty_slave, 1) < 0 || dup2(tty_slave, 2) < 0) child_fail("cannot attach the terminal", strerror(errno));
+        close(tty_slave);
+    }
     char why[512];
     if (contained && !contain_enter_identity(contain, why, sizeof why)) child_fail("cannot take the run's identity", why);
     if (filter->filter && !isolation_install_filter(filter, why, sizeof why)) {
@@ -305,7 +355,7 @@ static void run_init(char **program, struct contain_options *contain, const char
     // No terminal reaches the run, even when the launcher could not leave its caller's
     // session; and the init, which never execs, keeps only the descriptors it uses.
     setsid();
-    keep_only_descriptors(lifeline, status_fd, setup_report);
+    keep_only_descriptors(lifeline, status_fd, setup_report, tty_slave);
     char workdir[4096], why[1024];
     if (!getcwd(workdir, sizeof workdir)) child_fail("cannot contain the run", "getcwd failed");
     if (!contain_setup(contain, joins, join_count, workdir, why, sizeof why)) child_fail("cannot contain the run", why);
@@ -363,6 +413,7 @@ int main(int argc, char **argv) {
     const char *status_file = NULL;
     long grace_ms = 5000;
     bool watch_stdin = false, netns = false, netns_userns = false, contained = false;
+    unsigned short tty_columns = 0, tty_rows = 0;
     const char **seccomp_files = calloc((size_t)argc, sizeof *seccomp_files);
     const char **join_dirs = calloc((size_t)argc, sizeof *join_dirs);
     struct contain_options contain = {.uid_base = DEFAULT_UID_BASE};
@@ -384,6 +435,9 @@ int main(int argc, char **argv) {
         else if (strcmp(arg, "--netns") == 0) netns = true;
         else if (strcmp(arg, "--netns-userns") == 0) netns = netns_userns = true;
         else if (strcmp(arg, "--watch-stdin") == 0) watch_stdin = true;
+        else if (strcmp(arg, "--tty") == 0 && has_value) {
+            if (sscanf(argv[++index], "%hux%hu", &tty_columns, &tty_rows) != 2 || !tty_columns || !tty_rows) usage();
+        }
         else if (strcmp(arg, "--contain") == 0) contained = true;
         else if (strcmp(arg, "--uid-base") == 0 && has_value) contain.uid_base = strtoul(argv[++index], NULL, 10);
         else if (strcmp(arg, "--bind") == 0 && has_value) contain.bind[contain.bind_count++] = argv[++index];
@@ -436,6 +490,7 @@ int main(int argc, char **argv) {
         namespaces = contain_clone_flags(&contain);
         contained_run = true;
     }
+    if (tty_columns) open_terminal(tty_columns, tty_rows);
     bool placed;
     child_pid = spawn_child(cgroup_fd, namespaces, &placed);
     if (child_pid < 0) {
@@ -480,6 +535,7 @@ int main(int argc, char **argv) {
         close(lifeline[0]);
         close(status_pipe[1]);
     }
+    if (tty_slave >= 0) { close(tty_slave); tty_slave = -1; }
 
     // Wait for the entry point to exec (the pipe closes) or to report a failed setup.
     close(setup_pipe[1]);
@@ -499,6 +555,7 @@ int main(int argc, char **argv) {
             pid_t pid = waitpid(-1, &status, WNOHANG);
             if (pid <= 0) {
                 if (pid < 0 && errno == ECHILD && child_done) {
+                    if (tty_master >= 0) relay_terminal(); // its last output
                     if (setup_failed) {
                         // The init (its own setup) or the entry point's process (identity,
                         // filter) said so; the init itself may have exited 0 after that.
@@ -542,11 +599,17 @@ int main(int argc, char **argv) {
             signal_tree(SIGKILL);
         }
 
-        struct pollfd fds[2] = {{.fd = signals, .events = POLLIN}, {.fd = 0, .events = POLLIN}};
+        // stdin is watched only when asked (a negative fd is skipped), the terminal while it has writers.
+        struct pollfd fds[3] = {{.fd = signals, .events = POLLIN}, {.fd = stdin_open ? 0 : -1, .events = POLLIN},
+                                {.fd = tty_master, .events = POLLIN}};
         long long next = force_at ? force_at : kill_at;
         int timeout = child_done ? 10 : terminating ? (int)(next > now ? next - now : 10) : -1;
-        int ready = poll(fds, stdin_open ? 2 : 1, timeout);
+        int ready = poll(fds, 3, timeout);
         if (ready < 0 && errno != EINTR) die("poll");
+        if (tty_master >= 0 && ready > 0 && fds[2].revents && !relay_terminal()) {
+            close(tty_master);
+            tty_master = -1;
+        }
         bool stop = false;
         if (ready > 0 && (fds[0].revents & POLLIN)) {
             struct signalfd_siginfo info;

@@ -35,15 +35,26 @@ actor LogRecorder {
     /// in order and a follower reading "after chunk n" never skips one.
     private var tail: Task<Void, Never>?
 
-    init(store: RunStore, runId: String, maxBytes: Int64, logger: Logger = Logger(label: "cjr.runs")) {
+    /// With a terminal (`cjr run --tty`): where output goes as it comes, escape codes and
+    /// all, while the log keeps it as plain text (``TerminalText``); cjr's notes go there too.
+    private let echo: (@Sendable ([UInt8]) -> Void)?
+    private var terminalText: TerminalText?
+
+    init(store: RunStore, runId: String, maxBytes: Int64, logger: Logger = Logger(label: "cjr.runs"),
+         terminalEcho: (@Sendable ([UInt8]) -> Void)? = nil) {
         self.store = store
         self.runId = runId
         self.maxBytes = maxBytes
         self.logger = logger
+        echo = terminalEcho
+        terminalText = terminalEcho == nil ? nil : TerminalText()
         buffer.reserveCapacity(Self.chunkBytes)
     }
 
-    func append(_ bytes: [UInt8]) async {
+    func append(_ output: [UInt8]) async {
+        guard !output.isEmpty else { return }
+        echo?(output)
+        let bytes = terminalText?.plain(output) ?? output
         guard !bytes.isEmpty else { return }
         let room = max(0, maxBytes - kept)
         let keep = bytes.prefix(Int(min(Int64(bytes.count), room)))
@@ -64,7 +75,9 @@ actor LogRecorder {
     /// Appends a line of cjr's own, on a line of its own.
     func note(_ text: String) async {
         let prefix = lastByte == 10 ? "" : "\n"
-        buffer += Array("\(prefix)[cjr] \(text)\n".utf8)
+        let line = Array("\(prefix)[cjr] \(text)\n".utf8)
+        echo?(line)
+        buffer += line
         lastByte = 10
         await flush()
     }

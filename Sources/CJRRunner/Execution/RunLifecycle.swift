@@ -21,7 +21,8 @@ struct RunLifecycle: Sendable {
     func execute(_ run: CustomJobRun, control: RunControl, apiEndpoint: String?) async -> RunOutcome {
         let bundles = configuration.resourceBundles
         let bundle = run.resources.resourceBundleId.flatMap(bundles.bundle(id:)) ?? bundles.defaultBundle
-        let log = LogRecorder(store: store, runId: run.id, maxBytes: min(configuration.maxLogBytes, bundle.maxLogBytes), logger: logger)
+        let log = LogRecorder(store: store, runId: run.id, maxBytes: min(configuration.maxLogBytes, bundle.maxLogBytes), logger: logger,
+                              terminalEcho: configuration.terminal?.echo)
         defer { control.markEnded() }
         let prepared: RunPreparation.Prepared
         do {

@@ -22,6 +22,7 @@ struct LocalExecutor: Executor {
         let cgroup = cgroupSet.tree
         var protections = spec.protections
         var arguments = ["--watch-stdin", "--status-file", spec.statusFile, "--grace-ms", String(Int(spec.graceSeconds * 1000))]
+        if let size = spec.terminalSize { arguments += ["--tty", "\(size.columns)x\(size.rows)"] }
         if let cgroup {
             arguments += ["--cgroup", cgroup]
             protections.append("cgroup:\(cgroup)")

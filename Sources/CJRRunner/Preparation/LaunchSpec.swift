@@ -23,4 +23,6 @@ struct LaunchSpec: Sendable {
     /// Seconds the run may take; SIGTERM to SIGKILL when it is stopped.
     var timeoutSeconds: Int
     var graceSeconds: Double
+    /// A pseudo-terminal of this size for stdout and stderr (`cjr run --tty`).
+    var terminalSize: (columns: Int, rows: Int)?
 }

@@ -88,7 +88,8 @@ struct RunPreparation: Sendable {
             runId: run.id, command: Self.command(for: entry, in: workspace), environment: environment.variables,
             workingDirectory: workspace.jobDirectory.path, statusFile: workspace.statusFile.path,
             sandboxArguments: plan.launcherArguments, protections: plan.protections, runUIDBase: plan.runUIDBase,
-            bundle: bundle, timeoutSeconds: configuration.timeoutSeconds, graceSeconds: configuration.graceSeconds)
+            bundle: bundle, timeoutSeconds: configuration.timeoutSeconds, graceSeconds: configuration.graceSeconds,
+            terminalSize: configuration.terminal.map { ($0.columns, $0.rows) })
         return Prepared(spec: spec, workspace: workspace, notes: notes)
     }
 

@@ -63,6 +63,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print the run's record as JSON at the end instead of the summary line.")
     var json = false
 
+    @Flag(help: "Give the entry point a pseudo-terminal for stdout and stderr (programs colour and buffer as in a shell); the stored log stays plain text.")
+    var tty = false
+
     @OptionGroup var dataDirectory: DataDirectoryOption
 
     @OptionGroup var profileOption: ProfileOption
@@ -99,6 +102,14 @@ struct RunCommand: AsyncParsableCommand {
                                              maxTimeoutSeconds: timeout)
         configuration.runner.allowUnsandboxed = allowUnsandboxed
         configuration.runner.allowUnenforcedLimits = allowUnenforcedLimits
+        if tty {
+            // The size of the terminal cjr prints to, else the classic 80 x 24.
+            var size = winsize()
+            let sized = ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 && size.ws_row > 0
+            configuration.runner.terminal = RunTerminal(columns: sized ? Int(size.ws_col) : 80, rows: sized ? Int(size.ws_row) : 24) { bytes in
+                try? FileHandle.standardOutput.write(contentsOf: Data(bytes))
+            }
+        }
         configuration.runner.adoptsQueuedRuns = false
         configuration.firesSchedules = false // schedules are the server's
         if let profile { configuration.runner.resourceBundles = try profile.bundles(adding: .builtIn) }
@@ -153,7 +164,9 @@ struct RunCommand: AsyncParsableCommand {
         await scheduler.submit(run.id, userId: admin)
         // Its output from the store as it is written; a run that ends at once (refused
         // before it started) still shows why.
-        try? await StoreLogFollower(store: store).copy(jobId: job.id, runId: run.id, follow: true)
+        if !tty { // with a terminal, the run's output (and cjr's notes) reach stdout as they come
+            try? await StoreLogFollower(store: store).copy(jobId: job.id, runId: run.id, follow: true)
+        }
         var final = try await store.run(jobId: job.id, runId: run.id)
         while !final.status.isFinal, await !interrupts.gaveUp { // the log ends as the run does; its record follows
             try await Task.sleep(for: .milliseconds(20))
