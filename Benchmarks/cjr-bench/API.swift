@@ -17,9 +17,12 @@ struct API {
     }
 
     private func make(_ method: HTTPMethod, _ path: String, body: ByteBuffer? = nil, contentType: String? = nil) -> HTTPClientRequest {
-        var request = HTTPClientRequest(url: base + path)
+        // A path of the web console (outside /api/v2) is `console:/…`, signed in by its cookie.
+        let console = path.hasPrefix("console:")
+        var request = HTTPClientRequest(url: console ? String(base.dropLast("/api/v2".count)) + path.dropFirst("console:".count) : base + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if console { request.headers.add(name: "Cookie", value: "cjr_console=\(token)") }
         if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
         if let body { request.body = .bytes(body) }
         return request

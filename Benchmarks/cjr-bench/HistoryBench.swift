@@ -16,6 +16,8 @@ enum HistoryBench {
         var hotJob: String
         var runId: String
         var statusId: String
+        /// The 51st run made: the page before it is the oldest.
+        var oldestRunId: String
         var runs: Int
         var jobs: Int
     }
@@ -44,6 +46,11 @@ enum HistoryBench {
                 ("GET …/sharedRoles/", "/customJobs/\(store.hotJob)/sharedRoles/"),
                 ("GET /deletedCustomJobs/", "/deletedCustomJobs/"),
                 ("GET /credentials/", "/credentials/"),
+                ("console: runs page (first 50)", "console:/"),
+                ("console: runs page, one job's", "console:/?job=\(store.hotJob)"),
+                ("console: runs page, the oldest", "console:/?before=\(store.oldestRunId)"),
+                ("console: a run's page", "console:/runs/\(store.runId)"),
+                ("console: jobs page", "console:/jobs"),
             ]}
             print("requests per row: \(requests); medians in ms; ratios to GET /version/ on the same server in the same loop")
             print("| route | small store ms | ratio | \(runs / 1000)k runs ms | ratio | big / small |")
@@ -142,7 +149,8 @@ enum HistoryBench {
             }
         }
         try queue.close()
-        return Store(data: data, hotJob: id(1, 0), runId: id(3, runs * 9 / 20), statusId: id(4, runs * 9 / 20), runs: runs, jobs: jobs)
+        return Store(data: data, hotJob: id(1, 0), runId: id(3, runs * 9 / 20), statusId: id(4, runs * 9 / 20),
+                     oldestRunId: id(3, 50), runs: runs, jobs: jobs)
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import CJRModel
 import CJRTestSupport
 @testable import CJRAPI
 import CJRRunner
@@ -51,6 +52,18 @@ struct RunListTests {
                 #expect(response.status == .unprocessableContent)
                 #expect(try JSON(response)["message"].string?.contains(message) == true, "\(String(buffer: response.body))")
             }
+
+            // Keyset pages (the console's): before and after a run, whatever the depth.
+            let store = try admin.localStore()
+            let adminId = try #require(try store.users().first { $0.username == "admin" }?.id)
+            func ids(_ cursor: RunListFilter.Cursor, limit: Int) async throws -> [String?] {
+                try await store.runs(matching: RunListFilter(cursor: cursor), visibleTo: adminId, page: PageRequest(offset: 0, limit: limit))
+                    .items.map { Optional($0.run.id) }
+            }
+            #expect(try await ids(.before(runId: queued), limit: 1) == [blocking])
+            #expect(try await ids(.before(runId: queued), limit: 5) == [blocking, failed["id"].string])
+            #expect(try await ids(.after(runId: failed["id"].string ?? ""), limit: 1) == [blocking], "the page just newer")
+            #expect(try await ids(.after(runId: failed["id"].string ?? ""), limit: 5) == [queued, blocking])
 
             #expect(FileManager.default.createFile(atPath: admin.workingDirectory(ofRun: blocking).appendingPathComponent("go").path, contents: nil))
             try await admin.waitForRun(failing, queued)

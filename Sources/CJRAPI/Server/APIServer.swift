@@ -68,6 +68,7 @@ public enum APIServer {
         CredentialRoutes(store: store, configuration: configuration).register(on: api)
         TemplateRoutes(store: store, configuration: configuration).register(on: api)
         ResourceBundleRoutes(bundles: configuration.runner.resourceBundles).register(on: api)
+        ConsoleRoutes(store: store, scheduler: scheduler, configuration: configuration).register(on: router)
         routes.load(from: router)
         return router
     }

@@ -17,11 +17,39 @@ public struct RunListFilter: Sendable, Equatable {
     public var scheduledJobId: String?
     /// The start of a run's ID (lowercase hex).
     public var idPrefix: String?
+    /// true: only runs a schedule started; false: only the others.
+    public var scheduled: Bool?
+    /// Only runs given this value for a runtime parameter (on the job or the run).
+    public var parameter: ParameterMatch?
+    /// Keyset paging: only runs created before (older than) this run, or after it (the
+    /// page just newer). Every page then costs what the first does, however deep.
+    public var cursor: Cursor?
 
-    public init(states: [State] = [], jobId: String? = nil, scheduledJobId: String? = nil, idPrefix: String? = nil) {
+    public enum Cursor: Sendable, Equatable {
+        case before(runId: String)
+        case after(runId: String)
+    }
+
+    /// A runtime parameter's name and a value as typed: a number matches a numeric value,
+    /// `true`/`false` a boolean one, anything else a string.
+    public struct ParameterMatch: Sendable, Equatable {
+        public var name: String
+        public var value: String
+
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public init(states: [State] = [], jobId: String? = nil, scheduledJobId: String? = nil, idPrefix: String? = nil,
+                scheduled: Bool? = nil, parameter: ParameterMatch? = nil, cursor: Cursor? = nil) {
         self.states = states
         self.jobId = jobId
         self.scheduledJobId = scheduledJobId
         self.idPrefix = idPrefix
+        self.scheduled = scheduled
+        self.parameter = parameter
+        self.cursor = cursor
     }
 }

@@ -3,14 +3,16 @@
 /// and `ESC x` with any intermediate bytes, as `ESC ( B`), keeping every other byte,
 /// carriage returns and tabs included.
 /// Stateful, so a sequence split across pieces of output is still removed whole.
-struct TerminalText {
+public struct TerminalText {
     private enum State {
         case text, escape, escapeIntermediate, controlSequence, operatingCommand, operatingCommandEscape
     }
 
     private var state = State.text
 
-    mutating func plain(_ bytes: [UInt8]) -> [UInt8] {
+    public init() {}
+
+    public mutating func plain(_ bytes: [UInt8]) -> [UInt8] {
         var kept: [UInt8] = []
         kept.reserveCapacity(bytes.count)
         for byte in bytes {

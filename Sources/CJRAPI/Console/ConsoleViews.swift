@@ -1,0 +1,136 @@
+import Foundation
+import CJRModel
+import CJRRunner
+
+/// What the console's templates render: plain values, already in words (Mustache has no
+/// logic), with `Bool` flags where a template chooses.
+enum ConsoleViews {
+    /// Header parts of every signed-in page.
+    struct Chrome {
+        var username: String
+        var csrf: String
+        var gauge: Gauge
+        var onRuns = false
+        var onJobs = false
+    }
+
+    struct Gauge {
+        var executing: Int
+        var maxRuns: Int
+        var queued: Int
+    }
+
+    /// A run in a list or a summary, in words.
+    struct RunLine {
+        var id: String
+        var jobId: String
+        var jobName: String
+        var statusText: String
+        var statusClass: String
+        var explanation: String
+        var created: String
+        var started: String
+        var ended: String
+        var duration: String
+        var exit: String
+        var trigger: String
+        var description: String
+        var final: Bool
+        var cancellable: Bool
+
+        init(_ run: CustomJobRun, jobName: String) {
+            id = run.id
+            jobId = run.customJobId
+            self.jobName = jobName
+            (statusText, statusClass, explanation) = Self.status(of: run)
+            created = ConsoleViews.time(run.created)
+            started = run.startedAt.map(ConsoleViews.time) ?? "—"
+            ended = run.endedAt.map(ConsoleViews.time) ?? "—"
+            duration = run.startedAt == nil ? "—" : ConsoleViews.duration(run.duration())
+            exit = run.exitCode.map(String.init) ?? (run.signal.map { "signal \($0)" } ?? "—")
+            trigger = run.scheduledJobId == nil ? "manual or API" : "schedule"
+            description = run.description
+            final = run.status.isFinal
+            cancellable = !run.status.isFinal && run.status != .canceling
+        }
+
+        /// The status as a word or two, its CSS class, and a sentence on how it ended.
+        static func status(of run: CustomJobRun) -> (String, String, String) {
+            switch run.phase {
+            case .queued:
+                let place = (run.queuePosition ?? 0) + 1
+                return ("queued (\(ordinal(place)))", "queued", "Waiting for a free worker: \(ordinal(place)) in line.")
+            case .executing:
+                return ("running", "running", "Running.")
+            case .ending:
+                return ("canceling", "canceling", "Stopping its processes.")
+            case .ended:
+                break
+            }
+            let reason = run.endReason
+            switch run.status {
+            case .succeeded:
+                return ("succeeded", "succeeded", "The entry point exited 0.")
+            case .failed:
+                let why: (String, String) = switch reason {
+                case .exited?: ("exit \(run.exitCode ?? -1)", "The entry point exited \(run.exitCode ?? -1).")
+                case .signaled?: ("signal \(run.signal ?? 0)", "Signal \(run.signal ?? 0) ended the entry point.")
+                case .timeout?: ("timeout", "It ran past its timeout and was stopped.")
+                case .outOfMemory?: ("out of memory", "The kernel killed a process of it for exceeding its memory limit.")
+                case .processLimit?: ("process limit", "It tried to exceed its resource bundle's process limit.")
+                case .launchFailed?: ("could not start", "It could not be started; its log says why.")
+                default: ("failed", "It failed.")
+                }
+                return ("failed: \(why.0)", "failed", why.1)
+            case .canceled:
+                return ("canceled", "canceled", "Someone canceled it.")
+            case .interrupted:
+                return ("interrupted", "interrupted", "The server stopped while it was executing.")
+            case .running, .canceling:
+                return (run.status.rawValue, "running", "")
+            }
+        }
+    }
+
+    /// `2026-11-30 18:05:03 UTC`
+    static func time(_ timestamp: Timestamp) -> String {
+        let iso = timestamp.iso8601
+        return iso.prefix(10) + " " + iso.dropFirst(11).prefix(8) + " UTC"
+    }
+
+    /// `0.4 s`, `12.3 s`, `4 min 5 s`, `2 h 3 min`.
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 60 { return String(format: "%.1f s", seconds) }
+        let whole = Int(seconds)
+        if whole < 3_600 { return "\(whole / 60) min \(whole % 60) s" }
+        return "\(whole / 3_600) h \(whole % 3_600 / 60) min"
+    }
+
+    static func size(_ bytes: Int64) -> String {
+        if bytes < 1_024 { return "\(bytes) B" }
+        if bytes < 1 << 20 { return String(format: "%.1f KiB", Double(bytes) / 1_024) }
+        return String(format: "%.1f MiB", Double(bytes) / Double(1 << 20))
+    }
+
+    /// 1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, …, 21st.
+    static func ordinal(_ number: Int) -> String {
+        let suffix = (11...13).contains(number % 100) ? "th" : [1: "st", 2: "nd", 3: "rd"][number % 10] ?? "th"
+        return "\(number)\(suffix)"
+    }
+
+    /// A value as a form or a table shows it.
+    static func text(_ value: RuntimeParameterValue?) -> String {
+        switch value {
+        case nil: ""
+        case .string(let text)?: text
+        case .numeric(let number)?: number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .boolean(let flag)?: flag ? "true" : "false"
+        }
+    }
+
+    /// Output as the console shows it: escape sequences (colours) removed, text kept.
+    static func plain(_ bytes: [UInt8]) -> String {
+        var filter = TerminalText()
+        return String(decoding: filter.plain(bytes), as: UTF8.self)
+    }
+}
