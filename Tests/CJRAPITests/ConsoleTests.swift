@@ -129,6 +129,7 @@ struct ConsoleTests {
             let runId = try #require(started.headers[.location]?.split(separator: "/").last.map(String.init))
             let final = try await api.waitForRun(jobId, runId)
             #expect(final["description"].string == "from the form")
+            #expect(final["trigger"].string == "console")
             #expect(try await api.logs(jobId, runId) == "5.0 False hello\n")
 
             let tooBig = try await browser.send(.post, "/jobs/\(jobId)/run", form: [("csrf", csrf), ("p.STEPS", "12")])
@@ -245,6 +246,8 @@ struct ConsoleTests {
             let byParameter = try await browser.page("/?param=MODE%3Dgood")
             #expect(byParameter.contains(goodId) && !byParameter.contains(badId))
             #expect(try await browser.page("/?trigger=schedule").contains("No runs match these filters."))
+            #expect(try await browser.page("/?trigger=api").contains(goodId))
+            #expect(try await browser.page("/?trigger=console").contains("No runs match these filters."))
             #expect(try await browser.page("/?job=\(jobId)").contains(goodId))
             let fragment = try JSON(try await browser.send(.get, "/console/runs?status=succeeded", json: true))
             #expect(fragment["table"].string?.contains(goodId) == true)

@@ -182,6 +182,7 @@ struct ScheduleTests {
             let final = try await admin.waitForRun(jobId, runId)
             #expect(final["status"].string == "succeeded")
             #expect(final["scheduledJobId"].string == scheduledJobId)
+            #expect(final["trigger"].string == "schedule")
             let log = try await admin.logs(jobId, runId)
             #expect(log == "hello x 2.0\n", "numeric values as the platform writes them: \(log)")
 

@@ -17,7 +17,7 @@ struct StoreTests {
     func migrations() async throws {
         try await withStore { store in
             let applied = try store.appliedMigrations()
-            #expect(applied.map { $0.prefix(3) } == ["v1:", "v2:", "v3:", "v4:", "v5:", "v6:", "v7:", "v8:"])
+            #expect(applied.map { $0.prefix(3) } == ["v1:", "v2:", "v3:", "v4:", "v5:", "v6:", "v7:", "v8:", "v9:"])
             let reopened = try RunStore(directory: store.directory)
             #expect(try reopened.appliedMigrations() == store.appliedMigrations())
         }

@@ -80,6 +80,13 @@ def log_in(driver, server, token=None):
     wait_until("the runs page", lambda: driver.find_elements(By.ID, "runs"))
 
 
+def requests_per_second(driver):
+    """The page's own fetches per second since it loaded: what it costs the server."""
+    return driver.execute_script(
+        "return performance.getEntriesByType('resource').filter(function (e) { return e.initiatorType === 'fetch'; }).length"
+        " / (performance.now() / 1000);")
+
+
 def shot(driver, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SHOTS / f"{name}.png"))
@@ -115,6 +122,8 @@ def test_runs_appear_and_change_state_without_reloading(browser, server):
     assert browser.execute_script("return window.cjrNotReloaded") is True, "the page was reloaded"
     assert seen[runs[2]][0].startswith("queued ("), seen
     assert "running" in seen[runs[2]] and seen[runs[2]][-1] == "succeeded", seen
+    rate = requests_per_second(browser)
+    assert 0.2 < rate <= 1, f"the runs page polls every 2 s: {rate:.2f} requests/s"
     gauge = browser.find_element(By.ID, "gauge").text
     assert "/ 2 running" in gauge and "queued" in gauge, gauge
 
@@ -129,6 +138,8 @@ def test_a_log_is_followed_while_the_run_goes_on(browser, server):
     assert run_status(server, job, run) == "running", "lines arrive while the run still runs"
     wait_until("the run's end on the page", lambda: "succeeded" in browser.find_element(By.ID, "summary").text, timeout=30)
     assert log.text.splitlines() == [f"tick {i}" for i in range(1, 21)]
+    rate = requests_per_second(browser)
+    assert rate <= 3, f"a followed log costs at most a few requests a second: {rate:.2f}"
     shot(browser, "run")
 
 

@@ -141,7 +141,10 @@ struct ConsoleRoutes {
                     filter.states = [state]
                 }
                 if !job.isEmpty { filter.jobId = job }
-                if trigger == "schedule" { filter.scheduled = true } else if trigger == "manual" { filter.scheduled = false }
+                if !trigger.isEmpty {
+                    guard let way = RunTrigger(rawValue: trigger) else { throw CJRError.invalid("trigger", "'\(trigger)' is not a trigger") }
+                    filter.triggers = [way]
+                }
                 if !param.isEmpty {
                     guard let equals = param.firstIndex(of: "="), equals != param.startIndex else {
                         throw CJRError.invalid("param", "'\(param)' must be NAME=value")
@@ -183,8 +186,8 @@ struct ConsoleRoutes {
             statuses: [Option(value: "", label: "any status", selected: query.status.isEmpty)]
                 + RunListFilter.State.allCases.map { Option(value: $0.rawValue, label: $0.rawValue, selected: $0.rawValue == query.status) },
             jobs: jobs.map { JobOption(id: $0.id, name: $0.name, selected: $0.id == query.job) },
-            triggers: [("", "any trigger"), ("manual", "manual or API"), ("schedule", "schedule")]
-                .map { Option(value: $0.0, label: $0.1, selected: $0.0 == query.trigger) },
+            triggers: [Option(value: "", label: "any trigger", selected: query.trigger.isEmpty)]
+                + RunTrigger.allCases.map { Option(value: $0.rawValue, label: ConsoleViews.words(for: $0), selected: $0.rawValue == query.trigger) },
             param: query.param, query: query.current, table: table)
         return ConsolePages.html(view, "runs")
     }
@@ -354,7 +357,7 @@ struct ConsoleRoutes {
         let user = try context.requireUser
         try await context.authorize(.use, job: jobId, in: store)
         let run = try await store.createRun(jobId: jobId, description: description.isEmpty ? nil : description, overrides: overrides,
-                                            startedBy: user.id)
+                                            startedBy: user.id, trigger: .console)
         await scheduler.submit(run.id, userId: user.id)
         context.logger.info("run queued from the console", metadata: ["job": "\(jobId)", "run": "\(run.id)"])
         return run

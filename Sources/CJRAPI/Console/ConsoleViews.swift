@@ -48,7 +48,7 @@ enum ConsoleViews {
             ended = run.endedAt.map(ConsoleViews.time) ?? "—"
             duration = run.startedAt == nil ? "—" : ConsoleViews.duration(run.duration())
             exit = run.exitCode.map(String.init) ?? (run.signal.map { "signal \($0)" } ?? "—")
-            trigger = run.scheduledJobId == nil ? "manual or API" : "schedule"
+            trigger = ConsoleViews.words(for: run.trigger)
             description = run.description
             final = run.status.isFinal
             cancellable = !run.status.isFinal && run.status != .canceling
@@ -89,6 +89,16 @@ enum ConsoleViews {
             case .running, .canceling:
                 return (run.status.rawValue, "running", "")
             }
+        }
+    }
+
+    /// How the console names what started a run.
+    static func words(for trigger: RunTrigger) -> String {
+        switch trigger {
+        case .api: "API"
+        case .console: "console (manual)"
+        case .schedule: "schedule"
+        case .cli: "cjr run"
         }
     }
 

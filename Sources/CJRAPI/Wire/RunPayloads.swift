@@ -25,6 +25,8 @@ struct RunPayload: Encodable, Sendable {
     var logTruncated: Bool
     /// What contained the run (cjr's own field): seccomp profiles, network namespace, cgroup.
     @ExplicitNull var sandbox: [String]?
+    /// What started it (cjr's own field): api, console, schedule or cli.
+    var trigger: String
 
     init(_ run: CustomJobRun) {
         id = run.id
@@ -51,6 +53,7 @@ struct RunPayload: Encodable, Sendable {
         logSize = run.logBytes
         logTruncated = run.logTruncated
         sandbox = run.sandbox
+        trigger = run.trigger.rawValue
     }
 }
 

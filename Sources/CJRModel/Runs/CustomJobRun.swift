@@ -35,6 +35,7 @@ public struct CustomJobRun: Sendable, Equatable {
     public var sandbox: [String]?
     /// Id of the user who started the run; it acts as them (credentials, API token).
     public var startedBy: String?
+    public var trigger: RunTrigger
 
     public init(id: String, customJobId: String, jobStatusId: String, description: String, status: RunStatus,
                 jobType: JobType = .default, entryPoint: String, environmentId: String, environmentVersionId: String, resources: CustomJobResources,
@@ -42,7 +43,8 @@ public struct CustomJobRun: Sendable, Equatable {
                 runtimeParameterValues: [String: RuntimeParameterValue] = [:], scheduledJobId: String? = nil,
                 created: Timestamp, startedAt: Timestamp? = nil, endedAt: Timestamp? = nil, exitCode: Int? = nil,
                 signal: Int? = nil, endReason: RunEndReason? = nil, logBytes: Int64 = 0, logTruncated: Bool = false,
-                queuePosition: Int? = nil, sandbox: [String]? = nil, startedBy: String? = nil) {
+                queuePosition: Int? = nil, sandbox: [String]? = nil, startedBy: String? = nil,
+                trigger: RunTrigger = .api) {
         self.id = id
         self.customJobId = customJobId
         self.jobStatusId = jobStatusId
@@ -68,6 +70,7 @@ public struct CustomJobRun: Sendable, Equatable {
         self.queuePosition = queuePosition
         self.sandbox = sandbox
         self.startedBy = startedBy
+        self.trigger = trigger
     }
 
     /// Seconds the run has taken: 0 before it starts, growing while it runs, final after.

@@ -17,8 +17,8 @@ public struct RunListFilter: Sendable, Equatable {
     public var scheduledJobId: String?
     /// The start of a run's ID (lowercase hex).
     public var idPrefix: String?
-    /// true: only runs a schedule started; false: only the others.
-    public var scheduled: Bool?
+    /// Only runs started these ways; empty: any.
+    public var triggers: [RunTrigger]
     /// Only runs given this value for a runtime parameter (on the job or the run).
     public var parameter: ParameterMatch?
     /// Keyset paging: only runs created before (older than) this run, or after it (the
@@ -43,12 +43,12 @@ public struct RunListFilter: Sendable, Equatable {
     }
 
     public init(states: [State] = [], jobId: String? = nil, scheduledJobId: String? = nil, idPrefix: String? = nil,
-                scheduled: Bool? = nil, parameter: ParameterMatch? = nil, cursor: Cursor? = nil) {
+                triggers: [RunTrigger] = [], parameter: ParameterMatch? = nil, cursor: Cursor? = nil) {
         self.states = states
         self.jobId = jobId
         self.scheduledJobId = scheduledJobId
         self.idPrefix = idPrefix
-        self.scheduled = scheduled
+        self.triggers = triggers
         self.parameter = parameter
         self.cursor = cursor
     }

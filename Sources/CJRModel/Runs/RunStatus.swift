@@ -71,3 +71,15 @@ public enum RunPhase: Sendable, Equatable {
         }
     }
 }
+
+/// What started a run (the run's `trigger`, cjr's field).
+public enum RunTrigger: String, Sendable, Codable, CaseIterable {
+    /// A request to the API (the official client, curl, `cjr runs start`).
+    case api
+    /// The web console's Run or Run again.
+    case console
+    /// A schedule's firing.
+    case schedule
+    /// `cjr run DIR`.
+    case cli
+}

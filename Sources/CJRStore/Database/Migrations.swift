@@ -46,6 +46,13 @@ enum Migrations {
         migrator.registerMigration("v8: schedules") { db in
             try createSchedules(db)
         }
+        migrator.registerMigration("v9: what started a run") { db in
+            try db.alter(table: "run") { table in
+                table.add(column: "trigger", .text).notNull().defaults(to: RunTrigger.api.rawValue)
+            }
+            try db.execute(sql: "UPDATE run SET trigger = 'schedule' WHERE scheduledJobId IS NOT NULL")
+            try db.execute(sql: "UPDATE run SET trigger = 'cli' WHERE description LIKE 'cjr run %'")
+        }
         return migrator
     }
 

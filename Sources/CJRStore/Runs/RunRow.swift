@@ -35,6 +35,8 @@ struct RunRow: Codable, FetchableRecord, MutablePersistableRecord {
     /// The user who started the run: its credentials, its API token's identity, its lane
     /// in the fair queue.
     var userId: String?
+    /// What started it (``RunTrigger``).
+    var trigger: String
 
     mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
 
@@ -53,7 +55,8 @@ struct RunRow: Codable, FetchableRecord, MutablePersistableRecord {
             startedAt: started.map(Timestamp.init(microseconds:)), endedAt: ended.map(Timestamp.init(microseconds:)),
             exitCode: exitCode, signal: signal, endReason: endReason.flatMap(RunEndReason.init(rawValue:)),
             logBytes: logBytes, logTruncated: logTruncated, queuePosition: queuePosition,
-            sandbox: try sandbox.map { try json.decode([String].self, $0) }, startedBy: userId)
+            sandbox: try sandbox.map { try json.decode([String].self, $0) }, startedBy: userId,
+            trigger: RunTrigger(rawValue: trigger) ?? .api)
     }
 }
 

@@ -26,8 +26,9 @@ extension RunStore {
                 conditions.append("run.id >= ? AND run.id < ?")
                 arguments += [prefix, prefix + "g"]
             }
-            if let scheduled = filter.scheduled {
-                conditions.append(scheduled ? "run.scheduledJobId IS NOT NULL" : "run.scheduledJobId IS NULL")
+            if !filter.triggers.isEmpty {
+                conditions.append("run.trigger IN (\(filter.triggers.map { _ in "?" }.joined(separator: ",")))")
+                arguments += StatementArguments(filter.triggers.map(\.rawValue))
             }
             if let parameter = filter.parameter {
                 // parameterValues is the JSON object of what the run received beyond defaults.

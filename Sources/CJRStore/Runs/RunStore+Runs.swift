@@ -46,19 +46,19 @@ extension RunStore {
     /// resources and the runtime-parameter values the run receives (job level, then
     /// `overrides` on top). `userId` starts it: the run acts as them.
     public func createRun(jobId: String, description: String?, overrides: [RuntimeParameterOverride]?,
-                          startedBy userId: String) async throws -> CustomJobRun {
+                          startedBy userId: String, trigger: RunTrigger = .api) async throws -> CustomJobRun {
         if let description { try FieldLimits.validateDescription(description) }
         let now = Timestamp.now().microseconds
         return try await database.write { db in
             try Self.insertRun(db, jobId: jobId, description: description ?? "", overrides: overrides ?? [], userId: userId,
-                               scheduledJobId: nil, now: now)
+                               scheduledJobId: nil, trigger: trigger, now: now)
         }
     }
 
-    /// The body of ``createRun(jobId:description:overrides:startedBy:)``, for a transaction
+    /// The body of ``createRun(jobId:description:overrides:startedBy:trigger:)``, for a transaction
     /// that does more (a schedule's firing).
     static func insertRun(_ db: Database, jobId: String, description: String, overrides: [RuntimeParameterOverride],
-                          userId: String, scheduledJobId: String?, now: Int64) throws -> CustomJobRun {
+                          userId: String, scheduledJobId: String?, trigger: RunTrigger, now: Int64) throws -> CustomJobRun {
         try Self.authorize(db, .use, jobId: jobId, userId: userId)
         let job = try Self.loadJob(db, id: try Self.liveJobRow(db, id: jobId).id)
         guard let entryPoint = job.entryPoint, job.item(withID: entryPoint) != nil else {
@@ -75,7 +75,7 @@ extension RunStore {
             parameterDefinitions: try storedJSON(job.runtimeParameterDefinitions), parameterValues: try storedJSON(values),
             created: now, started: nil, ended: nil, exitCode: nil, signal: nil, endReason: nil, ownerPid: nil,
             ownerStartTime: nil, launcherPid: nil, launcherStartTime: nil, cgroup: nil, logBytes: 0, logTruncated: false,
-            jobType: job.jobType.rawValue, sandbox: nil, userId: userId)
+            jobType: job.jobType.rawValue, sandbox: nil, userId: userId, trigger: trigger.rawValue)
         try row.insert(db)
         for item in job.items {
             try RunItemRow(runId: row.id, id: item.id, filePath: item.filePath, fileName: item.fileName,

@@ -171,7 +171,7 @@ extension RunStore {
                 var run: CustomJobRun?
                 try db.inSavepoint {
                     run = try insertRun(db, jobId: row.jobId, description: description, overrides: schedule.parameterOverrides,
-                                        userId: row.updatedBy, scheduledJobId: row.scheduledJobId, now: now.microseconds)
+                                        userId: row.updatedBy, scheduledJobId: row.scheduledJobId, trigger: .schedule, now: now.microseconds)
                     return .commit
                 }
                 row.lastRunId = run?.id

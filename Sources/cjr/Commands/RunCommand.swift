@@ -145,7 +145,8 @@ struct RunCommand: AsyncParsableCommand {
         let run: CustomJobRun
         await interrupts.creatingRun()
         do {
-            run = try await store.createRun(jobId: job.id, description: "cjr run \(directory)", overrides: overrides, startedBy: admin)
+            run = try await store.createRun(jobId: job.id, description: "cjr run \(directory)", overrides: overrides, startedBy: admin,
+                                            trigger: .cli)
         } catch let error as CJRError {
             await group.triggerGracefulShutdown()
             try? await serving.value
