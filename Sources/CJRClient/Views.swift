@@ -64,32 +64,17 @@ public struct RunView: Decodable, Sendable {
 public struct ScheduleView: Decodable, Sendable {
     /// The API's five lists, each of integers or `"*"`.
     public struct Fields: Decodable, Sendable {
-        public var minute: [Entry]
-        public var hour: [Entry]
-        public var dayOfMonth: [Entry]
-        public var month: [Entry]
-        public var dayOfWeek: [Entry]
+        public var minute: [CronSchedule.Entry]
+        public var hour: [CronSchedule.Entry]
+        public var dayOfMonth: [CronSchedule.Entry]
+        public var month: [CronSchedule.Entry]
+        public var dayOfWeek: [CronSchedule.Entry]
 
         /// As cron text (`*/5 * * * *`); nil if the server sent something cron cannot say.
         public var cronText: String? {
-            func values(_ entries: [Entry]) -> CronSchedule.Values {
-                entries.contains(.every) ? .every : .list(entries.compactMap { if case .value(let value) = $0 { value } else { nil } })
-            }
-            let schedule = try? CronSchedule(minute: values(minute), hour: values(hour), dayOfMonth: values(dayOfMonth),
-                                             month: values(month), dayOfWeek: values(dayOfWeek))
+            let schedule = try? CronSchedule(entries: [.minute: minute, .hour: hour, .dayOfMonth: dayOfMonth, .month: month,
+                                                       .dayOfWeek: dayOfWeek])
             return schedule.map(CronText.format)
-        }
-    }
-
-    public enum Entry: Decodable, Sendable, Equatable {
-        case every
-        case value(Int)
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let value = try? container.decode(Int.self) { self = .value(value); return }
-            let text = try container.decode(String.self)
-            if let value = Int(text) { self = .value(value) } else { self = .every }
         }
     }
 

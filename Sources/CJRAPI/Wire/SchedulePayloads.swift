@@ -54,35 +54,16 @@ struct SchedulePayload: Encodable, Sendable {
     }
 
     struct CronPayload: Encodable, Sendable {
-        var minute: [Entry]
-        var hour: [Entry]
-        var dayOfMonth: [Entry]
-        var month: [Entry]
-        var dayOfWeek: [Entry]
+        var minute: [CronSchedule.Entry]
+        var hour: [CronSchedule.Entry]
+        var dayOfMonth: [CronSchedule.Entry]
+        var month: [CronSchedule.Entry]
+        var dayOfWeek: [CronSchedule.Entry]
 
         init(_ schedule: CronSchedule) {
-            func entries(_ values: CronSchedule.Values) -> [Entry] {
-                switch values {
-                case .every: [.every]
-                case .only(let values): values.map(Entry.value)
-                }
-            }
-            (minute, hour, dayOfMonth, month, dayOfWeek) = (entries(schedule.minute), entries(schedule.hour), entries(schedule.dayOfMonth),
-                                                            entries(schedule.month), entries(schedule.dayOfWeek))
-        }
-
-        /// A number, or `"*"`.
-        enum Entry: Encodable, Sendable {
-            case every
-            case value(Int)
-
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.singleValueContainer()
-                switch self {
-                case .every: try container.encode("*")
-                case .value(let value): try container.encode(value)
-                }
-            }
+            (minute, hour, dayOfMonth, month, dayOfWeek) = (schedule.entries(.minute), schedule.entries(.hour),
+                                                            schedule.entries(.dayOfMonth), schedule.entries(.month),
+                                                            schedule.entries(.dayOfWeek))
         }
     }
 

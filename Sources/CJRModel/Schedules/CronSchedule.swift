@@ -104,3 +104,45 @@ public struct CronSchedule: Sendable, Hashable {
         }
     }
 }
+
+extension CronSchedule {
+    /// One entry of a field's list as the API writes it: a number, or `"*"` for every value
+    /// (read back from a string of digits too, as the official client's type allows).
+    public enum Entry: Codable, Sendable, Equatable {
+        case every
+        case value(Int)
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let value = try? container.decode(Int.self) { self = .value(value); return }
+            let text = try container.decode(String.self)
+            self = Int(text).map(Entry.value) ?? .every
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .every: try container.encode("*")
+            case .value(let value): try container.encode(value)
+            }
+        }
+    }
+
+    /// A field's values as the API's list.
+    public func entries(_ field: Field) -> [Entry] {
+        switch self[field] {
+        case .every: [.every]
+        case .only(let values): values.map(Entry.value)
+        }
+    }
+
+    /// A schedule from the API's lists (`"*"` anywhere in a list means every value).
+    public init(entries: [Field: [Entry]]) throws(CJRError) {
+        func values(_ field: Field) -> Values {
+            let list = entries[field] ?? [.every]
+            return list.contains(.every) ? .every : .list(list.compactMap { if case .value(let value) = $0 { value } else { nil } })
+        }
+        try self.init(minute: values(.minute), hour: values(.hour), dayOfMonth: values(.dayOfMonth), month: values(.month),
+                      dayOfWeek: values(.dayOfWeek))
+    }
+}

@@ -51,22 +51,9 @@ struct SchedulesCommand: AsyncParsableCommand {
         @OptionGroup var client: ClientOptions
 
         struct Body: Encodable, Sendable {
-            var schedule: [String: [Entry]]
+            var schedule: [String: [CronSchedule.Entry]]
             var timeZone: String?
             var parameterOverrides: [ParameterArguments.WireValue]?
-        }
-
-        enum Entry: Encodable, Sendable {
-            case every
-            case value(Int)
-
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.singleValueContainer()
-                switch self {
-                case .every: try container.encode("*")
-                case .value(let value): try container.encode(value)
-                }
-            }
         }
 
         func run() async throws {
@@ -80,12 +67,7 @@ struct SchedulesCommand: AsyncParsableCommand {
                 let api = try client.client()
                 let jobId = try await References(api: api).job(job)
                 var body = Body(schedule: [:], timeZone: timeZone)
-                for field in CronSchedule.Field.allCases {
-                    body.schedule[field.rawValue] = switch schedule[field] {
-                    case .every: [.every]
-                    case .only(let values): values.map(Entry.value)
-                    }
-                }
+                for field in CronSchedule.Field.allCases { body.schedule[field.rawValue] = schedule.entries(field) }
                 if !parameters.isEmpty || parameterFile != nil {
                     let job = try await api.json(.get, "customJobs/\(jobId)/").decoded(as: JobView.self)
                     body.parameterOverrides = try await ParameterArguments(definitions: job.definitions,
