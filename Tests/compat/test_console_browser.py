@@ -75,6 +75,7 @@ def wait_until(what, condition, timeout=60, every=0.1):
 def log_in(driver, server, token=None):
     driver.delete_all_cookies()
     driver.get(console(server) + "/login")
+    shot(driver, "login")
     driver.find_element(By.NAME, "token").send_keys(token or server.token)
     driver.find_element(By.CSS_SELECTOR, "form.login button").click()
     wait_until("the runs page", lambda: driver.find_elements(By.ID, "runs"))

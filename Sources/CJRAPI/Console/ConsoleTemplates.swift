@@ -86,9 +86,9 @@ enum ConsoleTemplates {
         "runsTable": """
             {{#table}}
             <table class="runs">
-            <thead><tr><th>Status</th><th>Job</th><th>Run</th><th>Created</th><th>Duration</th><th>Exit</th><th>Trigger</th></tr></thead>
+            <thead><tr><th>Status</th><th>Job</th><th>Run</th><th>Started</th><th>Duration</th><th>Exit</th><th>Trigger</th></tr></thead>
             <tbody>
-            {{#runs}}<tr><td><span class="badge {{statusClass}}">{{statusText}}</span></td><td><a href="/jobs/{{jobId}}">{{jobName}}</a></td><td><a href="/runs/{{id}}"><code>{{id}}</code></a></td><td>{{created}}</td><td>{{duration}}</td><td>{{exit}}</td><td>{{trigger}}</td></tr>
+            {{#runs}}<tr><td><span class="badge {{statusClass}}">{{statusText}}</span></td><td><a href="/jobs/{{jobId}}">{{jobName}}</a></td><td><a href="/runs/{{id}}"><code>{{id}}</code></a></td><td>{{started}}</td><td>{{duration}}</td><td>{{exit}}</td><td>{{trigger}}</td></tr>
             {{/runs}}
             {{^runs}}<tr><td colspan="7" class="empty">No runs{{#filtered}} match these filters{{/filtered}}.</td></tr>{{/runs}}
             </tbody>
