@@ -70,6 +70,16 @@ struct ConsoleTests {
             let out = try await browser.send(.post, "/logout", form: [("csrf", ConsoleSession.csrf(for: api.token))])
             #expect(out.status == .seeOther && out.headers[.setCookie]?.contains("Max-Age=0") == true)
             #expect(try await browser.send(.get, "/console.css").status == .ok)
+
+            // A form from another site is refused by its Origin, the log-in form included.
+            var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .origin: "http://evil.example"]
+            let crossSite = try await api.client.executeRequest(uri: "/login", method: .post, headers: headers,
+                                                                body: ByteBuffer(string: "token=\(api.token)"))
+            #expect(crossSite.status == .forbidden && crossSite.headers[.setCookie] == nil)
+            headers[.origin] = nil
+            let sameSite = try await api.client.executeRequest(uri: "/login", method: .post, headers: headers,
+                                                               body: ByteBuffer(string: "token=\(api.token)"))
+            #expect(sameSite.status == .seeOther)
         }
     }
 

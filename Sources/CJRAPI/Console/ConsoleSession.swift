@@ -74,6 +74,12 @@ struct ConsoleMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
+        // A form posted from another site (the log-in form included, which has no session
+        // to derive a CSRF token from) is refused by its Origin, which browsers send.
+        if request.method == .post, let origin = request.headers[.origin], !Self.sameOrigin(origin, host: request.head.authority) {
+            return ConsolePages.error(CJRError(.forbidden, "This form was sent from another site (\(origin)); the console takes forms only from its own pages."),
+                                      request: request, context: context)
+        }
         if !Self.publicPaths.contains(request.uri.path) {
             guard let token = ConsoleSession.token(in: request), let user = try await store.authenticate(token: token) else {
                 if request.headers[.accept]?.contains("application/json") == true {
@@ -91,5 +97,11 @@ struct ConsoleMiddleware: RouterMiddleware {
         } catch let error as HTTPError where error.status == .notFound {
             return ConsolePages.error(CJRError.notFound("There is no such page."), request: request, context: context)
         }
+    }
+
+    /// Whether an `Origin` (`http://host:port`) names the host the request was sent to.
+    static func sameOrigin(_ origin: String, host: String?) -> Bool {
+        guard let host, let url = URL(string: origin), let originHost = url.host else { return false }
+        return (url.port.map { "\(originHost):\($0)" } ?? originHost).lowercased() == host.lowercased()
     }
 }
