@@ -22,6 +22,12 @@ public struct RunnerConfiguration: Sendable {
     /// Run jobs whose requested isolation this cjr cannot enforce (today: egress `none`)
     /// with what it can, instead of failing them. Off by default: never silently unsandboxed.
     public var allowUnsandboxed: Bool
+    /// Runs execute on a Slurm cluster through slurmrestd instead of here (`cjr serve
+    /// --executor slurm`); nil: on this machine.
+    public var slurm: SlurmSettings?
+    /// Where runs' working directories go; nil: `<data>/runs/`. With Slurm, the shared
+    /// directory every node sees.
+    public var workspaceRoot: URL? { slurm.map { $0.sharedDirectory.appendingPathComponent("runs") } }
     /// `cjr run --tty`: runs' stdout and stderr are a pseudo-terminal (see ``RunTerminal``).
     public var terminal: RunTerminal?
     /// Run jobs whose named resource bundle this host cannot enforce with what it can,

@@ -346,11 +346,13 @@ struct SharingTests {
             let (run, _) = try await bob.startRun(bobsJob)
             let runId = try #require(run["id"].string)
             var log = ""
-            let deadline = Date().addingTimeInterval(20)
+            // Generous: on a loaded machine a contained run can take long to start.
+            let deadline = Date().addingTimeInterval(90)
             while !log.contains("\n"), Date() < deadline {
                 log = try await bob.logs(bobsJob, runId)
                 try await Task.sleep(for: .milliseconds(50))
             }
+            try #require(log.hasPrefix("token=") && log.contains("\n"), "the run printed no token: '\(log)'")
             let token = String(try #require(log.split(separator: "\n").first?.split(separator: "=").last))
             let runClient = admin.with(token: token)
             #expect(try await runClient.get("/customJobs/\(bobsJob)/").status == .ok)

@@ -44,9 +44,8 @@ struct RunLifecycle: Sendable {
                     return nil
                 }
                 let result = try await executor.execute(prepared.spec, control: control, started: { launch in
-                    if let launcher = launch.launcher {
-                        try? await store.recordLauncher(runId: run.id, launcher: launcher, cgroup: launch.cgroup, sandbox: launch.protections)
-                    }
+                    // A cluster's launch has no local process to record, but its protections.
+                    try? await store.recordLauncher(runId: run.id, launcher: launch.launcher, cgroup: launch.cgroup, sandbox: launch.protections)
                 }, output: { bytes in
                     await log.append(bytes)
                 })

@@ -58,14 +58,14 @@ struct RunPreparation: Sendable {
         }
         let workspace: RunWorkspace
         do {
-            workspace = try RunWorkspace.materialize(run, store: store)
+            workspace = try RunWorkspace.materialize(run, store: store, under: configuration.workspaceRoot)
         } catch let error as BlobIntegrityError {
             logger.error("a stored file of the run was tampered with; the run was not started",
                          metadata: ["run": "\(run.id)", "job": "\(run.customJobId)", "hash": "\(error.hash)"])
-            RunWorkspace(for: run.id, in: store.directory).remove()
+            RunWorkspace(for: run.id, in: store.directory, under: configuration.workspaceRoot).remove()
             throw Failure(notes: notes + ["the run was not started: \(error). Upload the job's files again."])
         } catch {
-            RunWorkspace(for: run.id, in: store.directory).remove()
+            RunWorkspace(for: run.id, in: store.directory, under: configuration.workspaceRoot).remove()
             throw Failure(notes: notes + ["could not prepare the run's files: \(error)"])
         }
         var environment = RunEnvironment(run: run, version: version, workspace: workspace, privateTemporary: plan.contained)
@@ -97,7 +97,7 @@ struct RunPreparation: Sendable {
     /// home/ read-write; cjr's data directory and own files hidden; its environment's
     /// directories shown again should a hidden directory (/root, /home) hold them.
     private func view(of run: CustomJobRun, version: ExecutionEnvironmentVersion?, bundle: ResourceBundle) -> SandboxPlan.View {
-        let workspace = RunWorkspace(for: run.id, in: store.directory)
+        let workspace = RunWorkspace(for: run.id, in: store.directory, under: configuration.workspaceRoot)
         var hidden = [store.directory.root.path, launcher] + Self.homeDirectories + Self.executable
         if let policies = sandbox.policies { hidden.append(policies.directory.path) }
         return SandboxPlan.View(runDirectories: [workspace.jobDirectory.path, workspace.home.path], hidden: hidden,

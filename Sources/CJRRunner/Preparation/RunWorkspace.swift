@@ -2,7 +2,8 @@ import Foundation
 import CJRModel
 import CJRStore
 
-/// A run's private directories under `<data>/runs/<runId>/`: `job/` holds a fresh copy of
+/// A run's private directories under `<data>/runs/<runId>/` (or `<workspaces>/<runId>/`
+/// when the runner puts them elsewhere: a Slurm cluster's shared directory): `job/` holds a fresh copy of
 /// the run's file snapshot and is the working directory; `home/` and `tmp/` are its HOME
 /// and TMPDIR (a contained run gets a private /tmp instead). Files are copied, never
 /// linked, so a job cannot alter the stored blobs, and each copy is checked against the
@@ -16,14 +17,14 @@ struct RunWorkspace {
     var temporary: URL { root.appendingPathComponent("tmp") }
     var statusFile: URL { root.appendingPathComponent("launcher-status") }
 
-    static func directory(for runId: String, in data: DataDirectory) -> URL {
-        data.root.appendingPathComponent("runs").appendingPathComponent(runId)
+    static func directory(for runId: String, in data: DataDirectory, under workspaces: URL? = nil) -> URL {
+        (workspaces ?? data.root.appendingPathComponent("runs")).appendingPathComponent(runId)
     }
 
     /// Creates the directories and writes every item of `run` into `job/`. Files starting
     /// with `#!` are made executable, so scripts can call each other directly.
-    static func materialize(_ run: CustomJobRun, store: RunStore) throws -> RunWorkspace {
-        let workspace = RunWorkspace(for: run.id, in: store.directory)
+    static func materialize(_ run: CustomJobRun, store: RunStore, under workspaces: URL? = nil) throws -> RunWorkspace {
+        let workspace = RunWorkspace(for: run.id, in: store.directory, under: workspaces)
         let manager = FileManager.default
         try? manager.removeItem(at: workspace.root)
         for directory in [workspace.jobDirectory, workspace.home, workspace.temporary] {
@@ -42,8 +43,8 @@ struct RunWorkspace {
 
     init(root: URL) { self.root = root }
 
-    init(for runId: String, in data: DataDirectory) {
-        root = Self.directory(for: runId, in: data)
+    init(for runId: String, in data: DataDirectory, under workspaces: URL? = nil) {
+        root = Self.directory(for: runId, in: data, under: workspaces)
     }
 
     func remove() {

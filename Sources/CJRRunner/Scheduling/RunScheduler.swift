@@ -43,7 +43,8 @@ public actor RunScheduler: Service {
         let launcher = try LauncherBinary.locate(override: configuration.launcherPath)
         self.sandbox = sandbox ?? SandboxHost.detect(launcher: launcher)
         (starts, startsContinuation) = AsyncStream.makeStream()
-        executor = LocalExecutor(launcher: launcher, cgroups: self.sandbox.cgroups)
+        executor = configuration.slurm.map { SlurmExecutor(launcher: launcher, settings: $0) as any Executor }
+            ?? LocalExecutor(launcher: launcher, cgroups: self.sandbox.cgroups)
         lifecycle = RunLifecycle(
             store: store, configuration: configuration,
             preparation: RunPreparation(store: store, configuration: configuration, sandbox: self.sandbox, launcher: launcher, logger: logger),
@@ -151,7 +152,7 @@ public actor RunScheduler: Service {
             try await store.finishRun(id: record.runId, outcome: canceled
                 ? RunOutcome(status: .canceled, reason: .canceled)
                 : RunOutcome(status: .interrupted, reason: .interrupted))
-            RunWorkspace(root: RunWorkspace.directory(for: record.runId, in: store.directory)).remove()
+            RunWorkspace(for: record.runId, in: store.directory, under: configuration.workspaceRoot).remove()
             logger.warning("run marked after restart", metadata: ["run": "\(record.runId)", "status": "\(canceled ? "canceled" : "interrupted")"])
         }
         if !configuration.keepWorkspaces { try await removeLeftoverWorkspaces() }
@@ -167,9 +168,9 @@ public actor RunScheduler: Service {
     /// version that kept those of failed runs).
     private func removeLeftoverWorkspaces() async throws {
         let executing = Set(try await store.activeRunRecords().map(\.runId))
-        let runs = store.directory.root.appendingPathComponent("runs")
+        let runs = configuration.workspaceRoot ?? store.directory.root.appendingPathComponent("runs")
         for name in (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? [] where !executing.contains(name) {
-            RunWorkspace(for: name, in: store.directory).remove()
+            RunWorkspace(for: name, in: store.directory, under: configuration.workspaceRoot).remove()
         }
     }
 

@@ -220,11 +220,11 @@ extension RunStore {
     }
 
     /// Records the launcher process (and cgroup) of a started run, for recovery after a crash.
-    public func recordLauncher(runId: String, launcher: ProcessIdentity, cgroup: String?, sandbox: [String] = []) async throws {
+    public func recordLauncher(runId: String, launcher: ProcessIdentity?, cgroup: String?, sandbox: [String] = []) async throws {
         let protections = try storedJSON(sandbox)
         try await database.write { db in
             try db.execute(sql: "UPDATE run SET launcherPid = ?, launcherStartTime = ?, cgroup = ?, sandbox = ? WHERE id = ?",
-                           arguments: [launcher.pid, launcher.startTime, cgroup, protections, runId])
+                           arguments: [launcher?.pid, launcher?.startTime, cgroup, protections, runId])
         }
     }
 
