@@ -34,4 +34,10 @@ struct SupportTests {
         let page = Page(items: [1, 2], totalCount: 5, request: PageRequest(offset: 2, limit: 2))
         #expect(page.hasNext && page.hasPrevious)
     }
+
+    @Test("places in line read as English ordinals")
+    func ordinals() {
+        #expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111, 112].map(\.ordinal)
+                == ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st", "111th", "112th"])
+    }
 }

@@ -59,7 +59,7 @@ enum ConsoleViews {
             switch run.phase {
             case .queued:
                 let place = (run.queuePosition ?? 0) + 1
-                return ("queued (\(ordinal(place)))", "queued", "Waiting for a free worker: \(ordinal(place)) in line.")
+                return ("queued (\(place.ordinal))", "queued", "Waiting for a free worker: \(place.ordinal) in line.")
             case .executing:
                 return ("running", "running", "Running.")
             case .ending:
@@ -120,12 +120,6 @@ enum ConsoleViews {
         if bytes < 1_024 { return "\(bytes) B" }
         if bytes < 1 << 20 { return String(format: "%.1f KiB", Double(bytes) / 1_024) }
         return String(format: "%.1f MiB", Double(bytes) / Double(1 << 20))
-    }
-
-    /// 1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, …, 21st.
-    static func ordinal(_ number: Int) -> String {
-        let suffix = (11...13).contains(number % 100) ? "th" : [1: "st", 2: "nd", 3: "rd"][number % 10] ?? "th"
-        return "\(number)\(suffix)"
     }
 
     /// A value as a form or a table shows it.

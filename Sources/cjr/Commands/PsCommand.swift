@@ -77,7 +77,7 @@ struct PsCommand: AsyncParsableCommand {
 
     /// `queued (3rd)`, `running`, `failed (exit 3)`, `failed (timeout)`, …
     static func status(_ run: RunView) -> String {
-        if let position = run.queuePosition, run.status == RunStatus.running.rawValue { return "queued (\(ordinal(position + 1)))" }
+        if let position = run.queuePosition, run.status == RunStatus.running.rawValue { return "queued (\((position + 1).ordinal))" }
         guard run.status == RunStatus.failed.rawValue, let reason = run.endReason.flatMap(RunEndReason.init(rawValue:)) else { return run.status }
         let why = switch reason {
         case .exited: "exit \(run.exitCode ?? -1)"
@@ -89,11 +89,5 @@ struct PsCommand: AsyncParsableCommand {
         case .canceled, .interrupted: reason.rawValue
         }
         return "failed (\(why))"
-    }
-
-    /// 1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, …, 21st.
-    static func ordinal(_ number: Int) -> String {
-        let suffix = (11...13).contains(number % 100) ? "th" : [1: "st", 2: "nd", 3: "rd"][number % 10] ?? "th"
-        return "\(number)\(suffix)"
     }
 }
