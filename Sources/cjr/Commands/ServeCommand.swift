@@ -12,7 +12,7 @@ import CJRStore
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the custom-jobs API (under /api/v2) until SIGTERM or SIGINT."
+        abstract: "Serve the custom-jobs API (under /api/v2) and the web console (at /) until SIGTERM or SIGINT."
     )
 
     @Option(help: "Address to listen on.")
@@ -182,9 +182,11 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let directory = configuration.dataDirectory
         let listenHost = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : host
-        let app = try APIServer.makeApplication(configuration: configuration, logger: logger) { port in
+        let app = try APIServer.makeApplication(configuration: configuration, logger: logger) { [logger] port in
             // Client commands on this data directory find the server here.
-            ServerAddressFile.write(url: "http://\(listenHost.contains(":") ? "[\(listenHost)]" : listenHost):\(port)", in: directory)
+            let url = "http://\(listenHost.contains(":") ? "[\(listenHost)]" : listenHost):\(port)"
+            ServerAddressFile.write(url: url, in: directory)
+            logger.notice("web console", metadata: ["url": "\(url)/"])
         }
         defer { ServerAddressFile.remove(in: directory) }
         logger.notice("data directory", metadata: ["path": "\(configuration.dataDirectory.root.path)"])
