@@ -35,12 +35,14 @@ struct RunLifecycle: Sendable {
             if !configuration.keepWorkspaces { prepared.workspace.remove() }
         }
         for note in prepared.notes { await log.note(note) }
+        // Where the output begins in the log, for following it again after a restart.
+        await Self.recordLogBase(of: run, in: prepared.workspace, store: store, outputSoFar: 0)
 
         let result: ExecutionResult
         do {
             result = try await withThrowingTaskGroup(of: ExecutionResult?.self) { group in
                 group.addTask {
-                    try await monitor(run: run, control: control, log: log)
+                    try await monitor(run: run, control: control, log: log, deadline: ContinuousClock.now + .seconds(configuration.timeoutSeconds))
                     return nil
                 }
                 let result = try await executor.execute(prepared.spec, control: control, started: { launch in
@@ -68,6 +70,63 @@ struct RunLifecycle: Sendable {
         return decision.outcome
     }
 
+    /// A run a gone cjr was executing where it outlives cjr (a Slurm job), followed again
+    /// after a restart: its output from where the stored log ends, its deadline counted
+    /// from when it started, its end decided as if nothing had happened. One that cannot be
+    /// found any more is interrupted.
+    func resume(_ run: CustomJobRun, record: ActiveRunRecord, control: RunControl) async -> RunOutcome {
+        let bundles = configuration.resourceBundles
+        let bundle = run.resources.resourceBundleId.flatMap(bundles.bundle(id:)) ?? bundles.defaultBundle
+        let log = LogRecorder(store: store, runId: run.id, maxBytes: min(configuration.maxLogBytes, bundle.maxLogBytes), logger: logger)
+        defer { control.markEnded() }
+        let workspace = RunWorkspace(for: run.id, in: store.directory, under: configuration.workspaceRoot)
+        defer { if !configuration.keepWorkspaces { workspace.remove() } }
+        let committed = (try? await store.logState(jobId: run.customJobId, runId: run.id).committedBytes) ?? 0
+        let base = (try? String(contentsOf: workspace.root.appendingPathComponent(Self.logBaseFile), encoding: .utf8)).flatMap { Int64($0) } ?? 0
+        let offset = max(0, committed - base)
+        await log.note("cjr restarted while this run executed; following it again")
+        await Self.recordLogBase(of: run, in: workspace, store: store, outputSoFar: offset)
+        let elapsed = run.startedAt.map { Timestamp.now().seconds - $0.seconds } ?? 0
+        let deadline = ContinuousClock.now + .seconds(max(0, Double(configuration.timeoutSeconds) - elapsed))
+        let result: ExecutionResult?
+        do {
+            result = try await withThrowingTaskGroup(of: ExecutionResult??.self) { group in
+                group.addTask {
+                    try await monitor(run: run, control: control, log: log, deadline: deadline)
+                    return nil
+                }
+                let result = try await executor.reattach(record, workspace: workspace, offset: UInt64(offset), control: control,
+                                                         output: { bytes in await log.append(bytes) })
+                group.cancelAll()
+                return result
+            }
+        } catch {
+            result = nil
+        }
+        await log.finish()
+        guard let result else {
+            await log.note("interrupted: cjr restarted while this run executed, and its executor no longer knows it")
+            return RunOutcome(status: .interrupted, reason: .interrupted)
+        }
+        let decision = RunDecision.decide(
+            status: result.status, stopped: control.reason,
+            outOfMemoryKills: result.outOfMemoryKills, processLimitHits: result.processLimitHits,
+            context: RunDecision.Context(timeoutSeconds: configuration.timeoutSeconds, graceSeconds: configuration.graceSeconds,
+                                         bundle: bundle))
+        for note in decision.notes { await log.note(note) }
+        await waitUntilStored(log, control: control)
+        return decision.outcome
+    }
+
+    static let logBaseFile = "log-base"
+
+    /// Writes where the run's output begins in its log (its committed length, less the
+    /// output already in it) beside its workspace.
+    private static func recordLogBase(of run: CustomJobRun, in workspace: RunWorkspace, store: RunStore, outputSoFar: Int64) async {
+        guard let committed = try? await store.logState(jobId: run.customJobId, runId: run.id).committedBytes else { return }
+        try? Data(String(committed - outputSoFar).utf8).write(to: workspace.root.appendingPathComponent(logBaseFile))
+    }
+
     /// A full disk may have kept output from the store: wait for room, so that the log
     /// says how much was lost, unless the server stops (or the task is cancelled) first.
     private func waitUntilStored(_ log: LogRecorder, control: RunControl) async {
@@ -80,8 +139,7 @@ struct RunLifecycle: Sendable {
     }
 
     /// Enforces the timeout and picks up cancels recorded in the store, until cancelled.
-    private func monitor(run: CustomJobRun, control: RunControl, log: LogRecorder) async throws {
-        let deadline = ContinuousClock.now + .seconds(configuration.timeoutSeconds)
+    private func monitor(run: CustomJobRun, control: RunControl, log: LogRecorder, deadline: ContinuousClock.Instant) async throws {
         while !Task.isCancelled {
             try await Task.sleep(for: Self.pollInterval)
             await log.flushIfStale()

@@ -14,6 +14,22 @@ protocol Executor: Sendable {
 
     /// After a restart: makes sure nothing of a run that a gone process executed is left.
     func reap(_ record: ActiveRunRecord) async
+
+    /// Whether a run a gone process executed can be followed again here (a cluster's job
+    /// outlives cjr; a local run's processes do not).
+    func canReattach(_ record: ActiveRunRecord) -> Bool
+
+    /// Follows such a run again, its output past `offset` (bytes of its output already in
+    /// the log) as it comes, until it ends; nil when it can no longer be found.
+    func reattach(_ record: ActiveRunRecord, workspace: RunWorkspace, offset: UInt64, control: RunControl,
+                  output: @escaping @Sendable ([UInt8]) async throws -> Void) async throws -> ExecutionResult?
+}
+
+extension Executor {
+    func canReattach(_ record: ActiveRunRecord) -> Bool { false }
+
+    func reattach(_ record: ActiveRunRecord, workspace: RunWorkspace, offset: UInt64, control: RunControl,
+                  output: @escaping @Sendable ([UInt8]) async throws -> Void) async throws -> ExecutionResult? { nil }
 }
 
 /// A launch that runs: how to find it again after a restart, and its protections.

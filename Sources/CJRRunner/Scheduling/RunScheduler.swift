@@ -24,8 +24,9 @@ public actor RunScheduler: Service {
     /// The user of each executing run, for the per-user limit.
     private var userOfRun: [String: String] = [:]
     /// Runs to start, handed from the actor to ``run()``, whose task group executes them.
-    private let starts: AsyncStream<(id: String, control: RunControl)>
-    private let startsContinuation: AsyncStream<(id: String, control: RunControl)>.Continuation
+    /// Runs to start, or to follow again after a restart (`resume`: what the store recorded).
+    private let starts: AsyncStream<(id: String, control: RunControl, resume: ActiveRunRecord?)>
+    private let startsContinuation: AsyncStream<(id: String, control: RunControl, resume: ActiveRunRecord?)>.Continuation
     private var accepting = true
     /// This server's `/api/v2` URL, for `DATAROBOT_ENDPOINT`; known once it listens.
     private var apiEndpoint: String?
@@ -67,7 +68,13 @@ public actor RunScheduler: Service {
                 await self.shutdown()
             }
             for await start in starts {
-                group.addTask { await self.execute(start.id, control: start.control) }
+                group.addTask {
+                    if let record = start.resume {
+                        await self.resume(record, control: start.control)
+                    } else {
+                        await self.execute(start.id, control: start.control)
+                    }
+                }
             }
         }
     }
@@ -143,6 +150,16 @@ public actor RunScheduler: Service {
             // Runs of a live process are its own business, this one's included: a run
             // submitted while recovery goes on is already executing here.
             if let owner = record.owner, owner == self.owner || ProcessInspector.isAlive(owner) { continue }
+            // A run that outlives cjr where it executes (a Slurm job) is followed again.
+            if executor.canReattach(record), try await store.adoptRun(id: record.runId, owner: owner) {
+                let control = RunControl(graceSeconds: configuration.graceSeconds)
+                executing[record.runId] = control
+                userOfRun[record.runId] = (try? await store.run(id: record.runId))?.startedBy ?? ""
+                if record.status == .canceling { control.stop(.canceled) }
+                startsContinuation.yield((record.runId, control, record))
+                logger.notice("run followed again after restart", metadata: ["run": "\(record.runId)"])
+                continue
+            }
             // Whoever ran it is gone: make sure nothing of it survives, then say so.
             await executor.reap(record)
             let canceled = record.status == .canceling
@@ -182,7 +199,7 @@ public actor RunScheduler: Service {
             let control = RunControl(graceSeconds: configuration.graceSeconds)
             executing[id] = control
             userOfRun[id] = user
-            startsContinuation.yield((id, control))
+            startsContinuation.yield((id, control, nil))
         }
     }
 
@@ -197,6 +214,19 @@ public actor RunScheduler: Service {
         }
         logger.info("run ended", metadata: ["run": "\(id)", "status": "\(outcome.status.rawValue)",
                                              "exitCode": "\(outcome.exitCode.map(String.init) ?? "-")"])
+    }
+
+    /// Follows a run again after a restart (``RunLifecycle/resume(_:record:control:)``) and
+    /// records how it ended.
+    private func resume(_ record: ActiveRunRecord, control: RunControl) async {
+        let id = record.runId
+        defer { finished(id) }
+        guard let run = try? await store.run(id: id) else { return }
+        let outcome = await lifecycle.resume(run, record: record, control: control)
+        guard await retrying("record how the run ended", id, { [store] in try await store.finishRun(id: id, outcome: outcome) }) != nil else {
+            return
+        }
+        logger.info("run ended", metadata: ["run": "\(id)", "status": "\(outcome.status.rawValue)"])
     }
 
     /// Runs a store write of a run's lifecycle until it succeeds: a run never stays queued

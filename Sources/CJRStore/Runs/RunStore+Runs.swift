@@ -21,6 +21,8 @@ public struct ActiveRunRecord: Sendable, Equatable {
     public var owner: ProcessIdentity?
     public var launcher: ProcessIdentity?
     public var cgroup: String?
+    /// What the executor recorded when it started the run (a Slurm job: `slurm:job=ID`).
+    public var sandbox: [String] = []
 }
 
 /// The run phases as SQL conditions on the `run` table: the one place the store spells them.
@@ -279,8 +281,18 @@ extension RunStore {
                     runId: row.id, status: RunStatus(rawValue: row.status) ?? .running,
                     owner: zip(row.ownerPid, row.ownerStartTime).map(ProcessIdentity.init),
                     launcher: zip(row.launcherPid, row.launcherStartTime).map(ProcessIdentity.init),
-                    cgroup: row.cgroup)
+                    cgroup: row.cgroup, sandbox: (try? row.sandbox.map { try decodeStoredJSON([String].self, $0) }) ?? [])
             }
+        }
+    }
+
+    /// Makes `owner` the process executing a run whose owner is gone (a run re-attached on
+    /// a cluster after a restart); false when the run has ended meanwhile.
+    public func adoptRun(id: String, owner: ProcessIdentity) async throws -> Bool {
+        try await database.write { db in
+            try db.execute(sql: "UPDATE run SET ownerPid = ?, ownerStartTime = ? WHERE id = ? AND \(RunPhaseSQL.started)",
+                           arguments: [owner.pid, owner.startTime, id])
+            return db.changesCount > 0
         }
     }
 

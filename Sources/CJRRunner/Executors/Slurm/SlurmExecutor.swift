@@ -9,8 +9,9 @@ import CJRStore
 /// file decides the outcome as locally; Slurm's state tells what the launcher could not
 /// (a node that failed, Slurm's own time limit, a cancel from outside cjr).
 ///
-/// Not yet: re-attaching to a job after cjr restarts (its run is marked interrupted, and
-/// the Slurm job runs on to its end).
+/// After cjr restarts (a crash: a graceful stop cancels its runs, as locally), a run whose
+/// Slurm job Slurm still knows is followed again, its log going on from where the stored
+/// log ends; one Slurm no longer knows is interrupted.
 struct SlurmExecutor: Executor {
     let launcher: String
     let client: SlurmClient
@@ -27,7 +28,7 @@ struct SlurmExecutor: Executor {
     func execute(_ spec: LaunchSpec, control: RunControl,
                  started: @escaping @Sendable (StartedLaunch) async -> Void,
                  output: @escaping @Sendable ([UInt8]) async throws -> Void) async throws -> ExecutionResult {
-        let outputFile = URL(fileURLWithPath: spec.statusFile).deletingLastPathComponent().appendingPathComponent("slurm-output.log")
+        let outputFile = URL(fileURLWithPath: spec.statusFile).deletingLastPathComponent().appendingPathComponent(Self.outputFileName)
         var arguments = ["--status-file", spec.statusFile, "--grace-ms", String(Int(spec.graceSeconds * 1000))]
         if let size = spec.terminalSize { arguments += ["--tty", "\(size.columns)x\(size.rows)"] }
         arguments += spec.sandboxArguments + ["--"] + spec.command
@@ -54,7 +55,15 @@ struct SlurmExecutor: Executor {
         await started(StartedLaunch(launcher: nil, cgroup: nil,
                                     protections: spec.protections + ["slurm:job=\(id)", "slurm:cpus=\(cpus),memory=\(megabytes)M"]))
 
-        var offset: UInt64 = 0
+        return try await follow(id, outputFile: outputFile, statusFile: URL(fileURLWithPath: spec.statusFile), offset: 0,
+                                control: control, output: output)
+    }
+
+    /// Follows job `id` to its end: its output file past `offset`, its state, a cancel
+    /// asked through `control`; then what the launcher and Slurm say of its end.
+    private func follow(_ id: Int, outputFile: URL, statusFile: URL, offset start: UInt64, control: RunControl,
+                        output: @escaping @Sendable ([UInt8]) async throws -> Void) async throws -> ExecutionResult {
+        var offset = start
         var cancelSent = false
         var last: SlurmClient.JobState?
         while true {
@@ -74,7 +83,7 @@ struct SlurmExecutor: Executor {
             try? await Task.sleep(for: .milliseconds(100))
             offset = try await Self.copy(outputFile, from: offset, to: output)
         }
-        var result = ExecutionResult(status: LauncherStatus(file: URL(fileURLWithPath: spec.statusFile)))
+        var result = ExecutionResult(status: LauncherStatus(file: statusFile))
         switch last?.state {
         case "NODE_FAIL"?, "BOOT_FAIL"?, "PREEMPTED"?, "DEADLINE"?:
             try? await output(Array("\n[cjr] Slurm ended job \(id) \(last?.state ?? "") on \(last?.nodes ?? "its node") (\(last?.reason ?? "")): the run was lost\n".utf8))
@@ -92,6 +101,24 @@ struct SlurmExecutor: Executor {
             try? await output(Array("\n[cjr] Slurm job \(id) ended \(last.state) with exit code \(last.exitCode >> 8) before cjr-launch reported\n".utf8))
         }
         return result
+    }
+
+    func canReattach(_ record: ActiveRunRecord) -> Bool { Self.jobId(in: record) != nil }
+
+    /// After a restart: the run's Slurm job, if Slurm still knows it (running, or ended
+    /// while cjr was down: its end is then read as if cjr had watched it).
+    func reattach(_ record: ActiveRunRecord, workspace: RunWorkspace, offset: UInt64, control: RunControl,
+                  output: @escaping @Sendable ([UInt8]) async throws -> Void) async throws -> ExecutionResult? {
+        guard let id = Self.jobId(in: record), (try? await client.job(id)) != nil else { return nil }
+        return try await follow(id, outputFile: workspace.root.appendingPathComponent(Self.outputFileName), statusFile: workspace.statusFile,
+                                offset: offset, control: control, output: output)
+    }
+
+    static let outputFileName = "slurm-output.log"
+
+    /// The Slurm job a run's record names (`slurm:job=ID`).
+    static func jobId(in record: ActiveRunRecord) -> Int? {
+        record.sandbox.first { $0.hasPrefix("slurm:job=") }.flatMap { Int($0.dropFirst("slurm:job=".count)) }
     }
 
     /// cjr restarted while the run executed on the cluster; nothing of it is on this machine.

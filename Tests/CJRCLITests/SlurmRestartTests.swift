@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+import CJRTestSupport
+
+/// A `cjr serve --executor slurm` killed with SIGKILL while its run executes on the
+/// cluster: the next start follows the Slurm job again, the log goes on without loss or
+/// repeat, and the run ends as it really did. (A real cluster: `scripts/slurm-cluster up`.)
+@Suite("Slurm: re-attaching after a restart", .enabled(if: ProcessInfo.processInfo.environment["CJR_SLURM_URL"] != nil))
+struct SlurmRestartTests {
+    static func arguments(shared: URL) -> [String] {
+        let environment = ProcessInfo.processInfo.environment
+        return ["--executor", "slurm", "--slurm-url", environment["CJR_SLURM_URL"] ?? "", "--slurm-user", environment["CJR_SLURM_USER"] ?? "root",
+                "--slurm-token-file", environment["CJR_SLURM_TOKEN_FILE"] ?? "", "--slurm-partition", environment["CJR_SLURM_PARTITION"] ?? "debug",
+                "--shared-dir", shared.path, "--default-resource-bundle", "cpu.micro", "--grace", "0.5"]
+    }
+
+    @Test("a crash mid-run: the next start follows the job again and records how it really ended")
+    func crashAndReattach() async throws {
+        let shared = URL(fileURLWithPath: ProcessInfo.processInfo.environment["CJR_SLURM_SHARED_DIR"] ?? "/tmp/cjr-slurm/shared")
+            .appendingPathComponent("restart-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: shared) }
+        let first = try ServeProcess(extraArguments: Self.arguments(shared: shared))
+        first.ownsData = false
+        defer { try? FileManager.default.removeItem(at: first.dataDirectory) }
+        let (job, run) = try await first.startScript("for i in 1 2 3 4 5 6; do echo \"line $i\"; sleep 1; done\nexit 7\n")
+        let deadline = Date().addingTimeInterval(60)
+        while !String(decoding: try await first.log(job, run), as: UTF8.self).contains("line 2\n"), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(first.stop(with: SIGKILL) != nil)
+
+        let second = try ServeProcess(extraArguments: Self.arguments(shared: shared), dataDirectory: first.dataDirectory)
+        let final = try await second.waitForRun(job, run, timeout: 90)
+        #expect(final["status"] as? String == "failed" && final["exitCode"] as? Int == 7, "\(final)")
+        let log = String(decoding: try await second.log(job, run), as: UTF8.self)
+        let lines = log.split(separator: "\n").filter { $0.hasPrefix("line ") }.map(String.init)
+        #expect(lines == (1...6).map { "line \($0)" }, "every line once, in order: \(log)")
+        #expect(log.contains("[cjr] cjr restarted while this run executed; following it again"), "\(log)")
+    }
+}
