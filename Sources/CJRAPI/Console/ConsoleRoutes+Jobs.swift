@@ -132,7 +132,7 @@ extension ConsoleRoutes {
                 DefinitionLine(name: $0.fieldName, type: $0.type.rawValue, defaultValue: ConsoleViews.text($0.defaultValue),
                                value: ConsoleViews.text(job.runtimeParameterValues[$0.fieldName]), help: $0.description ?? "")
             },
-            files: job.items.map { FileLine(id: $0.id, jobId: job.id, path: $0.filePath, size: ConsoleViews.size($0.size), entryPoint: $0.id == job.entryPoint) })
+            files: job.items.map { FileLine(id: $0.id, jobId: job.id, path: $0.filePath, size: ByteSize.text($0.size), entryPoint: $0.id == job.entryPoint) })
         return ConsolePages.html(view, "job", status: status)
     }
 
@@ -194,12 +194,12 @@ extension ConsoleRoutes {
         let item = try await store.jobItem(jobId: jobId, itemId: try context.parameters.require("item"))
         var text = "", note = ""
         if item.size > 1 << 20 {
-            note = "\(ConsoleViews.size(item.size)): too large to show here."
+            note = "\(ByteSize.text(item.size)): too large to show here."
         } else if let content = String(validating: try store.blobs.contents(ofHash: item.contentHash), as: UTF8.self) {
             text = content
             if text.isEmpty { note = "The file is empty." }
         } else {
-            note = "A binary file of \(ConsoleViews.size(item.size))."
+            note = "A binary file of \(ByteSize.text(item.size))."
         }
         let view = FileView(title: item.filePath, chrome: try await chrome(request, user: user, onJobs: true), jobId: jobId,
                             jobName: job.name, path: item.filePath, text: text, note: note, hasText: !text.isEmpty)

@@ -71,8 +71,7 @@ extension ConsoleRoutes {
             get throws {
                 var filter = RunListFilter()
                 if !status.isEmpty {
-                    guard let state = RunListFilter.State(rawValue: status) else { throw CJRError.invalid("status", "'\(status)' is not a run state") }
-                    filter.states = [state]
+                    filter.states = try RunListFilter.State.list(status, field: "status")
                 }
                 if !job.isEmpty { filter.jobId = job }
                 if !trigger.isEmpty {
@@ -223,7 +222,7 @@ extension ConsoleRoutes {
             title: "Run \(run.id)", chrome: try await chrome(request, user: user, onRuns: true), id: run.id, jobId: run.customJobId,
             jobName: jobName, error: error, hasError: !error.isEmpty, summary: ConsoleViews.RunLine(run, jobName: jobName), canRun: role >= .user,
             log: log, logOffset: state.committedBytes, logCut: start > 0, parameters: parameters,
-            files: run.items.map { FileLine(id: $0.id, jobId: run.customJobId, path: $0.filePath, size: ConsoleViews.size($0.size), entryPoint: $0.id == run.entryPoint) },
+            files: run.items.map { FileLine(id: $0.id, jobId: run.customJobId, path: $0.filePath, size: ByteSize.text($0.size), entryPoint: $0.id == run.entryPoint) },
             sandbox: run.sandbox ?? [])
         return ConsolePages.html(view, "run", status: status)
     }

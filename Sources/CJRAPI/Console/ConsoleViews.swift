@@ -72,16 +72,17 @@ enum ConsoleViews {
             case .succeeded:
                 return ("succeeded", "succeeded", "The entry point exited 0.")
             case .failed:
-                let why: (String, String) = switch reason {
-                case .exited?: ("exit \(run.exitCode ?? -1)", "The entry point exited \(run.exitCode ?? -1).")
-                case .signaled?: ("signal \(run.signal ?? 0)", "Signal \(run.signal ?? 0) ended the entry point.")
-                case .timeout?: ("timeout", "It ran past its timeout and was stopped.")
-                case .outOfMemory?: ("out of memory", "The kernel killed a process of it for exceeding its memory limit.")
-                case .processLimit?: ("process limit", "It tried to exceed its resource bundle's process limit.")
-                case .launchFailed?: ("could not start", "It could not be started; its log says why.")
-                default: ("failed", "It failed.")
+                guard let reason else { return ("failed", "failed", "It failed.") }
+                let sentence = switch reason {
+                case .exited: "The entry point exited \(run.exitCode ?? -1)."
+                case .signaled: "Signal \(run.signal ?? 0) ended the entry point."
+                case .timeout: "It ran past its timeout and was stopped."
+                case .outOfMemory: "The kernel killed a process of it for exceeding its memory limit."
+                case .processLimit: "It tried to exceed its resource bundle's process limit."
+                case .launchFailed: "It could not be started; its log says why."
+                case .canceled, .interrupted: "It failed."
                 }
-                return ("failed: \(why.0)", "failed", why.1)
+                return ("failed: \(reason.words(exitCode: run.exitCode, signal: run.signal))", "failed", sentence)
             case .canceled:
                 return ("canceled", "canceled", "Someone canceled it.")
             case .interrupted:
@@ -114,12 +115,6 @@ enum ConsoleViews {
         let whole = Int(seconds)
         if whole < 3_600 { return "\(whole / 60) min \(whole % 60) s" }
         return "\(whole / 3_600) h \(whole % 3_600 / 60) min"
-    }
-
-    static func size(_ bytes: Int64) -> String {
-        if bytes < 1_024 { return "\(bytes) B" }
-        if bytes < 1 << 20 { return String(format: "%.1f KiB", Double(bytes) / 1_024) }
-        return String(format: "%.1f MiB", Double(bytes) / Double(1 << 20))
     }
 
     /// A value as a form or a table shows it.

@@ -38,15 +38,7 @@ struct RunRoutes {
     @Sendable func listAcrossJobs(_ request: Request, context: APIRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
         var filter = RunListFilter(jobId: query["customJobId"].map { String($0) }, scheduledJobId: query["scheduledJobId"].map { String($0) })
-        if let raw = query["status"] {
-            filter.states = try raw.split(separator: ",").map { name in
-                guard let state = RunListFilter.State(rawValue: String(name)) else {
-                    let known = RunListFilter.State.allCases.map(\.rawValue)
-                    throw CJRError.invalid("status", "'\(name)' is not one of \(known.joined(separator: ", "))\(Suggestion.phrase(for: String(name), among: known))")
-                }
-                return state
-            }
-        }
+        if let raw = query["status"] { filter.states = try RunListFilter.State.list(String(raw), field: "status") }
         if let raw = query["idPrefix"] {
             let prefix = String(raw)
             guard (1...24).contains(prefix.count), prefix.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {

@@ -5,6 +5,20 @@ public struct RunListFilter: Sendable, Equatable {
     public enum State: String, Sendable, CaseIterable {
         case queued, running, canceling, succeeded, failed, interrupted, canceled
 
+        /// Comma-separated state names (`queued,running`); an unknown one is an error
+        /// naming `field`, with a "did you mean".
+        public static func list(_ text: String, field: String) throws(CJRError) -> [State] {
+            var states: [State] = []
+            for name in text.split(separator: ",").map(String.init) {
+                guard let state = State(rawValue: name) else {
+                    let known = allCases.map(\.rawValue)
+                    throw .invalid(field, "'\(name)' is not one of \(known.joined(separator: ", "))\(Suggestion.phrase(for: name, among: known))")
+                }
+                states.append(state)
+            }
+            return states
+        }
+
         /// The states of runs that have not ended.
         public static let unfinished: [State] = [.queued, .running, .canceling]
         /// The states of runs that have.

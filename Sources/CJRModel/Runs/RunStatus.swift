@@ -38,6 +38,20 @@ public enum RunEndReason: String, Sendable, Codable {
 }
 
 extension RunEndReason {
+    /// Why a run ended, in a word or two (`exit 3`, `timeout`, `out of memory`): what
+    /// `cjr ps` and the console show after `failed`.
+    public func words(exitCode: Int?, signal: Int?) -> String {
+        switch self {
+        case .exited: "exit \(exitCode ?? -1)"
+        case .signaled: "signal \(signal ?? 0)"
+        case .timeout: "timeout"
+        case .outOfMemory: "out of memory"
+        case .processLimit: "process limit"
+        case .launchFailed: "could not start"
+        case .canceled, .interrupted: rawValue
+        }
+    }
+
     /// What `cjr run` and `cjr runs start --wait` exit with for a run that ended this way:
     /// the job's own exit code when it has one (a limit's kill included), 124 on timeout,
     /// 130 when canceled or interrupted, 1 when it could not start.

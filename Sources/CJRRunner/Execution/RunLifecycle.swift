@@ -19,10 +19,7 @@ struct RunLifecycle: Sendable {
     static let pollInterval: Duration = .milliseconds(200)
 
     func execute(_ run: CustomJobRun, control: RunControl, apiEndpoint: String?) async -> RunOutcome {
-        let bundles = configuration.resourceBundles
-        let bundle = run.resources.resourceBundleId.flatMap(bundles.bundle(id:)) ?? bundles.defaultBundle
-        let log = LogRecorder(store: store, runId: run.id, maxBytes: min(configuration.maxLogBytes, bundle.maxLogBytes), logger: logger,
-                              terminalEcho: configuration.terminal?.echo)
+        let (bundle, log) = bundleAndLog(of: run)
         defer { control.markEnded() }
         let prepared: RunPreparation.Prepared
         do {
@@ -36,7 +33,7 @@ struct RunLifecycle: Sendable {
         }
         for note in prepared.notes { await log.note(note) }
         // Where the output begins in the log, for following it again after a restart.
-        await Self.recordLogBase(of: run, in: prepared.workspace, store: store, outputSoFar: 0)
+        if executor.outlivesServer { await Self.recordLogBase(of: run, in: prepared.workspace, store: store, outputSoFar: 0) }
 
         let result: ExecutionResult
         do {
@@ -60,6 +57,20 @@ struct RunLifecycle: Sendable {
             return RunOutcome(status: .failed, reason: .launchFailed)
         }
         await log.finish()
+        return await conclude(result, control: control, bundle: bundle, log: log)
+    }
+
+    /// The run's resource bundle, and the recorder of its log (capped by both).
+    private func bundleAndLog(of run: CustomJobRun) -> (ResourceBundle, LogRecorder) {
+        let bundles = configuration.resourceBundles
+        let bundle = run.resources.resourceBundleId.flatMap(bundles.bundle(id:)) ?? bundles.defaultBundle
+        let log = LogRecorder(store: store, runId: run.id, maxBytes: min(configuration.maxLogBytes, bundle.maxLogBytes), logger: logger,
+                              terminalEcho: configuration.terminal?.echo)
+        return (bundle, log)
+    }
+
+    /// Decides how a launch ended, says so in its log, and waits for the log to be stored.
+    private func conclude(_ result: ExecutionResult, control: RunControl, bundle: ResourceBundle, log: LogRecorder) async -> RunOutcome {
         let decision = RunDecision.decide(
             status: result.status, stopped: control.reason,
             outOfMemoryKills: result.outOfMemoryKills, processLimitHits: result.processLimitHits,
@@ -75,9 +86,7 @@ struct RunLifecycle: Sendable {
     /// from when it started, its end decided as if nothing had happened. One that cannot be
     /// found any more is interrupted.
     func resume(_ run: CustomJobRun, record: ActiveRunRecord, control: RunControl) async -> RunOutcome {
-        let bundles = configuration.resourceBundles
-        let bundle = run.resources.resourceBundleId.flatMap(bundles.bundle(id:)) ?? bundles.defaultBundle
-        let log = LogRecorder(store: store, runId: run.id, maxBytes: min(configuration.maxLogBytes, bundle.maxLogBytes), logger: logger)
+        let (bundle, log) = bundleAndLog(of: run)
         defer { control.markEnded() }
         let workspace = RunWorkspace(for: run.id, in: store.directory, under: configuration.workspaceRoot)
         defer { if !configuration.keepWorkspaces { workspace.remove() } }
@@ -108,14 +117,7 @@ struct RunLifecycle: Sendable {
             await log.note("interrupted: cjr restarted while this run executed, and its executor no longer knows it")
             return RunOutcome(status: .interrupted, reason: .interrupted)
         }
-        let decision = RunDecision.decide(
-            status: result.status, stopped: control.reason,
-            outOfMemoryKills: result.outOfMemoryKills, processLimitHits: result.processLimitHits,
-            context: RunDecision.Context(timeoutSeconds: configuration.timeoutSeconds, graceSeconds: configuration.graceSeconds,
-                                         bundle: bundle))
-        for note in decision.notes { await log.note(note) }
-        await waitUntilStored(log, control: control)
-        return decision.outcome
+        return await conclude(result, control: control, bundle: bundle, log: log)
     }
 
     static let logBaseFile = "log-base"

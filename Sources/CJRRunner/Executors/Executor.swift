@@ -15,8 +15,11 @@ protocol Executor: Sendable {
     /// After a restart: makes sure nothing of a run that a gone process executed is left.
     func reap(_ record: ActiveRunRecord) async
 
-    /// Whether a run a gone process executed can be followed again here (a cluster's job
-    /// outlives cjr; a local run's processes do not).
+    /// Whether its runs go on when cjr stops (a cluster's jobs; a local run's processes do
+    /// not): only then is what a restart needs to follow one again written down.
+    var outlivesServer: Bool { get }
+
+    /// Whether a run a gone process executed can be followed again here.
     func canReattach(_ record: ActiveRunRecord) -> Bool
 
     /// Follows such a run again, its output past `offset` (bytes of its output already in
@@ -26,6 +29,8 @@ protocol Executor: Sendable {
 }
 
 extension Executor {
+    var outlivesServer: Bool { false }
+
     func canReattach(_ record: ActiveRunRecord) -> Bool { false }
 
     func reattach(_ record: ActiveRunRecord, workspace: RunWorkspace, offset: UInt64, control: RunControl,

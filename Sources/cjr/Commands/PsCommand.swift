@@ -15,9 +15,10 @@ struct RunFilterOptions: ParsableArguments {
     static let recentEnds = 10
 
     func validate() throws {
-        for name in (status ?? "").split(separator: ",") where RunListFilter.State(rawValue: String(name)) == nil {
-            let known = RunListFilter.State.allCases.map(\.rawValue)
-            throw ValidationError("--status: '\(name)' is not one of \(known.joined(separator: ", "))\(Suggestion.phrase(for: String(name), among: known))")
+        do {
+            _ = try RunListFilter.State.list(status ?? "", field: "--status")
+        } catch {
+            throw ValidationError(error.message)
         }
     }
 }
@@ -79,15 +80,6 @@ struct PsCommand: AsyncParsableCommand {
     static func status(_ run: RunView) -> String {
         if let position = run.queuePosition, run.status == RunStatus.running.rawValue { return "queued (\((position + 1).ordinal))" }
         guard run.status == RunStatus.failed.rawValue, let reason = run.endReason.flatMap(RunEndReason.init(rawValue:)) else { return run.status }
-        let why = switch reason {
-        case .exited: "exit \(run.exitCode ?? -1)"
-        case .signaled: "signal \(run.signal ?? 0)"
-        case .timeout: "timeout"
-        case .outOfMemory: "out of memory"
-        case .processLimit: "process limit"
-        case .launchFailed: "could not start"
-        case .canceled, .interrupted: reason.rawValue
-        }
-        return "failed (\(why))"
+        return "failed (\(reason.words(exitCode: run.exitCode, signal: run.signal)))"
     }
 }

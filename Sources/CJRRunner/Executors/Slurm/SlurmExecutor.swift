@@ -103,6 +103,8 @@ struct SlurmExecutor: Executor {
         return result
     }
 
+    var outlivesServer: Bool { true }
+
     func canReattach(_ record: ActiveRunRecord) -> Bool { Self.jobId(in: record) != nil }
 
     /// After a restart: the run's Slurm job, if Slurm still knows it (running, or ended
