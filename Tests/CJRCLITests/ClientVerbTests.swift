@@ -147,7 +147,10 @@ struct ClientVerbTests {
     @Test("client commands find the server from --data-dir alone; a 401 names where the token came from; an empty CJR_TOKEN is one line")
     func serverDiscovery() async throws {
         let server = try ServeProcess()
-        #expect(server.log.contains("url=http://127.0.0.1:\(server.port)/ [cjr] web console"), "the start-up log names the console")
+        // Logged just after "listening on", which ServeProcess waits for: give it a moment.
+        let consoleLine = "url=http://127.0.0.1:\(server.port)/ [cjr] web console"
+        try await waitUntil(timeout: 10) { server.log.contains(consoleLine) }
+        #expect(server.log.contains(consoleLine), "the start-up log names the console")
         let listed = try cjr(["jobs", "list", "--data-dir", server.dataDirectory.path])
         #expect(listed.status == 0, "\(listed.stderr)")
         let wrong = try cjr(["jobs", "list", "--data-dir", server.dataDirectory.path], environment: ["CJR_TOKEN": "cjr_wrong"])
