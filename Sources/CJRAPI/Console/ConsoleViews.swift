@@ -58,7 +58,10 @@ enum ConsoleViews {
         static func status(of run: CustomJobRun) -> (String, String, String) {
             switch run.phase {
             case .queued:
-                let place = (run.queuePosition ?? 0) + 1
+                guard let position = run.queuePosition else {
+                    return ("queued", "queued", "A worker has it: being prepared, or waiting for the cluster to start it (its log says why).")
+                }
+                let place = position + 1
                 return ("queued (\(place.ordinal))", "queued", "Waiting for a free worker: \(place.ordinal) in line.")
             case .executing:
                 return ("running", "running", "Running.")

@@ -120,7 +120,8 @@ struct RunRoutes {
             return try JSONResponse.make(payload, status: .seeOther, headers: [.location: runURL])
         case .queued:
             payload.status = "INITIALIZED"
-            payload.message = "Waiting for a free worker (position \(run.queuePosition ?? 0) in the queue)."
+            payload.message = run.queuePosition.map { "Waiting for a free worker (position \($0) in the queue)." }
+                ?? "A worker has it: its files and environment are being prepared, or it waits in its executor's queue (a Slurm job PENDING; the run's log says why)."
         case .executing:
             payload.message = "Running."
         case .ending:

@@ -51,6 +51,9 @@ actor LogRecorder {
         buffer.reserveCapacity(Self.chunkBytes)
     }
 
+    /// Bytes of output kept in the log so far (cjr's notes aside).
+    var outputBytes: Int64 { kept }
+
     func append(_ output: [UInt8]) async {
         guard !output.isEmpty else { return }
         echo?(output)

@@ -15,6 +15,7 @@ final class RunControl: Sendable {
         var cgroup: String?
         var ended = false
         var abandoned = false
+        var runningSince: ContinuousClock.Instant?
     }
 
     private let state = Mutex(State())
@@ -44,6 +45,14 @@ final class RunControl: Sendable {
     }
 
     func markEnded() { state.withLock { $0.ended = true } }
+
+    /// The entry point runs (since `instant`): its timeout counts from then, not while a
+    /// cluster holds it in its own queue. The first call counts.
+    func markRunning(since instant: ContinuousClock.Instant = .now) {
+        state.withLock { state in if state.runningSince == nil { state.runningSince = instant } }
+    }
+
+    var runningSince: ContinuousClock.Instant? { state.withLock { $0.runningSince } }
 
     /// The launcher has exited and was reaped: its pid may be reused, so it is never
     /// signalled again.

@@ -39,15 +39,11 @@ struct RunLifecycle: Sendable {
         do {
             result = try await withThrowingTaskGroup(of: ExecutionResult?.self) { group in
                 group.addTask {
-                    try await monitor(run: run, control: control, log: log, deadline: ContinuousClock.now + .seconds(configuration.timeoutSeconds))
+                    try await monitor(run: run, control: control, log: log)
                     return nil
                 }
-                let result = try await executor.execute(prepared.spec, control: control, started: { launch in
-                    // A cluster's launch has no local process to record, but its protections.
-                    try? await store.recordLauncher(runId: run.id, launcher: launch.launcher, cgroup: launch.cgroup, sandbox: launch.protections)
-                }, output: { bytes in
-                    await log.append(bytes)
-                })
+                let result = try await executor.execute(prepared.spec, control: control,
+                                                        reports: reports(of: run, control: control, log: log, workspace: prepared.workspace))
                 group.cancelAll()
                 return result
             }
@@ -95,17 +91,20 @@ struct RunLifecycle: Sendable {
         let offset = max(0, committed - base)
         await log.note("cjr restarted while this run executed; following it again")
         await Self.recordLogBase(of: run, in: workspace, store: store, outputSoFar: offset)
-        let elapsed = run.startedAt.map { Timestamp.now().seconds - $0.seconds } ?? 0
-        let deadline = ContinuousClock.now + .seconds(max(0, Double(configuration.timeoutSeconds) - elapsed))
+        // The deadline counts from when it started; one still in its cluster's queue has none yet.
+        if let startedAt = run.startedAt {
+            control.markRunning(since: ContinuousClock.now - .microseconds(max(0, Timestamp.now().microseconds - startedAt.microseconds)))
+        }
         let result: ExecutionResult?
         do {
             result = try await withThrowingTaskGroup(of: ExecutionResult??.self) { group in
                 group.addTask {
-                    try await monitor(run: run, control: control, log: log, deadline: deadline)
+                    try await monitor(run: run, control: control, log: log)
                     return nil
                 }
                 let result = try await executor.reattach(record, workspace: workspace, offset: UInt64(offset), control: control,
-                                                         output: { bytes in await log.append(bytes) })
+                                                         reports: reports(of: run, control: control, log: log, workspace: workspace,
+                                                                          outputBefore: offset))
                 group.cancelAll()
                 return result
             }
@@ -140,12 +139,34 @@ struct RunLifecycle: Sendable {
         }
     }
 
-    /// Enforces the timeout and picks up cancels recorded in the store, until cancelled.
-    private func monitor(run: CustomJobRun, control: RunControl, log: LogRecorder, deadline: ContinuousClock.Instant) async throws {
+    /// What becomes of an executor's reports: a launch is recorded (a cluster's has no
+    /// local process, but its protections and its job) and its timeout starts once it runs;
+    /// output goes into the log; a note too, and where an executor's runs outlive cjr, the
+    /// log base moves past it (`outputBefore`: output already in the log before a restart).
+    private func reports(of run: CustomJobRun, control: RunControl, log: LogRecorder, workspace: RunWorkspace,
+                         outputBefore: Int64 = 0) -> LaunchReports {
+        LaunchReports(started: { [store] launch in
+            if launch.running { control.markRunning() }
+            try? await store.recordLaunch(runId: run.id, launcher: launch.launcher, cgroup: launch.cgroup, sandbox: launch.protections,
+                                          running: launch.running)
+        }, output: { bytes in
+            await log.append(bytes)
+        }, note: { [store, executor] text in
+            await log.note(text)
+            if executor.outlivesServer {
+                await Self.recordLogBase(of: run, in: workspace, store: store, outputSoFar: outputBefore + log.outputBytes)
+            }
+        })
+    }
+
+    /// Enforces the timeout (counted from when the entry point runs) and picks up cancels
+    /// recorded in the store, until cancelled.
+    private func monitor(run: CustomJobRun, control: RunControl, log: LogRecorder) async throws {
+        let timeout = Duration.seconds(configuration.timeoutSeconds)
         while !Task.isCancelled {
             try await Task.sleep(for: Self.pollInterval)
             await log.flushIfStale()
-            if ContinuousClock.now >= deadline { control.stop(.timeout) }
+            if let since = control.runningSince, ContinuousClock.now >= since + timeout { control.stop(.timeout) }
             if (try? await store.runStatus(id: run.id)) == .canceling { control.stop(.canceled) }
         }
     }

@@ -4,13 +4,10 @@ import CJRStore
 /// The lifecycle around it (preparing the run, its timeout and cancels, deciding and
 /// recording how it ended) is the same for every executor.
 protocol Executor: Sendable {
-    /// Starts `spec`, passes its output on as it comes (stdout and stderr interleaved, in
-    /// order), stops it when `control` says so (SIGTERM to every process, SIGKILL after the
-    /// grace period), and returns once nothing of it runs any more. `started` is called
-    /// once it runs, with what its record should say about it.
-    func execute(_ spec: LaunchSpec, control: RunControl,
-                 started: @escaping @Sendable (StartedLaunch) async -> Void,
-                 output: @escaping @Sendable ([UInt8]) async throws -> Void) async throws -> ExecutionResult
+    /// Starts `spec`, reports it as it goes (``LaunchReports``: what to record of it, its
+    /// output), stops it when `control` says so (SIGTERM to every process, SIGKILL after the
+    /// grace period), and returns once nothing of it runs any more.
+    func execute(_ spec: LaunchSpec, control: RunControl, reports: LaunchReports) async throws -> ExecutionResult
 
     /// After a restart: makes sure nothing of a run that a gone process executed is left.
     func reap(_ record: ActiveRunRecord) async
@@ -22,10 +19,10 @@ protocol Executor: Sendable {
     /// Whether a run a gone process executed can be followed again here.
     func canReattach(_ record: ActiveRunRecord) -> Bool
 
-    /// Follows such a run again, its output past `offset` (bytes of its output already in
-    /// the log) as it comes, until it ends; nil when it can no longer be found.
+    /// Follows such a run again, reporting its output past `offset` (bytes of its output
+    /// already in the log) as it comes, until it ends; nil when it can no longer be found.
     func reattach(_ record: ActiveRunRecord, workspace: RunWorkspace, offset: UInt64, control: RunControl,
-                  output: @escaping @Sendable ([UInt8]) async throws -> Void) async throws -> ExecutionResult?
+                  reports: LaunchReports) async throws -> ExecutionResult?
 }
 
 extension Executor {
@@ -34,14 +31,27 @@ extension Executor {
     func canReattach(_ record: ActiveRunRecord) -> Bool { false }
 
     func reattach(_ record: ActiveRunRecord, workspace: RunWorkspace, offset: UInt64, control: RunControl,
-                  output: @escaping @Sendable ([UInt8]) async throws -> Void) async throws -> ExecutionResult? { nil }
+                  reports: LaunchReports) async throws -> ExecutionResult? { nil }
 }
 
-/// A launch that runs: how to find it again after a restart, and its protections.
+/// Where an executor reports a launch as it goes.
+struct LaunchReports: Sendable {
+    /// What the run's record should say of the launch: once it runs, and before that too
+    /// when its executor queues it first (a cluster's queue: `running` false).
+    var started: @Sendable (StartedLaunch) async -> Void
+    /// Its output as it comes (stdout and stderr interleaved, in order).
+    var output: @Sendable ([UInt8]) async throws -> Void
+    /// A line of cjr's own for the log (`[cjr] …`), kept apart from the output.
+    var note: @Sendable (String) async -> Void
+}
+
+/// A launch: how to find it again after a restart, its protections, and whether its entry
+/// point runs yet (false while a cluster holds it in its own queue).
 struct StartedLaunch: Sendable {
     var launcher: ProcessIdentity?
     var cgroup: String?
     var protections: [String]
+    var running = true
 }
 
 /// What an executor saw of a launch that ended.

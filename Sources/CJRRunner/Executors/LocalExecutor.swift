@@ -15,9 +15,7 @@ struct LocalExecutor: Executor {
     let launcher: String
     let cgroups: RunCgroups
 
-    func execute(_ spec: LaunchSpec, control: RunControl,
-                 started: @escaping @Sendable (StartedLaunch) async -> Void,
-                 output: @escaping @Sendable ([UInt8]) async throws -> Void) async throws -> ExecutionResult {
+    func execute(_ spec: LaunchSpec, control: RunControl, reports: LaunchReports) async throws -> ExecutionResult {
         let cgroupSet = cgroups.create(runId: spec.runId, bundle: spec.bundle)
         let cgroup = cgroupSet.tree
         var protections = spec.protections
@@ -58,9 +56,9 @@ struct LocalExecutor: Executor {
                     let after = protections.firstIndex(of: "mount-namespace").map { $0 + 1 } ?? protections.count
                     protections.insert("uid:\(UInt64(base) + UInt64(pid))", at: after)
                 }
-                await started(StartedLaunch(launcher: ProcessInspector.identity(of: pid), cgroup: cgroup, protections: protections))
+                await reports.started(StartedLaunch(launcher: ProcessInspector.identity(of: pid), cgroup: cgroup, protections: protections))
                 for try await chunk in execution.standardOutput {
-                    try await output(chunk.withUnsafeBytes { Array($0) })
+                    try await reports.output(chunk.withUnsafeBytes { Array($0) })
                 }
                 // The launcher's stdin is cjr's liveness pipe; leaving it open until here
                 // means the launcher only sees EOF if cjr itself goes away.

@@ -2,10 +2,10 @@ import Foundation
 import CJRModel
 
 /// Finds `cjr-launch`, which SwiftPM builds next to `cjr` (and next to the test bundle).
-enum LauncherBinary {
+public enum LauncherBinary {
     static let name = "cjr-launch"
 
-    static func locate(override: String?) throws -> String {
+    public static func locate(override: String?) throws -> String {
         var candidates: [String] = []
         if let override { candidates.append(override) }
         if let environment = ProcessInfo.processInfo.environment["CJR_LAUNCHER"] { candidates.append(environment) }

@@ -13,7 +13,7 @@ import GRDB
 enum FairQueueSQL {
     static func position(_ db: Database, seq: Int64, userId: String) throws -> Int {
         try Int.fetchOne(db, sql: """
-            WITH queued AS (SELECT COALESCE(userId, '') AS userId, seq FROM run WHERE \(RunPhaseSQL.queued)),
+            WITH queued AS (SELECT COALESCE(userId, '') AS userId, seq FROM run WHERE \(RunPhaseSQL.waiting)),
                  lanes AS (SELECT userId, COUNT(*) AS n, MIN(seq) AS first,
                                   (SELECT MAX(started) FROM run AS served WHERE served.userId = queued.userId) AS lastServed
                            FROM queued GROUP BY userId),

@@ -74,9 +74,9 @@ extension RunStore {
 }
 
 extension RunStore {
-    /// Runs waiting for a worker, whoever's (the console's pool gauge).
+    /// Runs waiting for a worker in cjr's queue, whoever's (the console's pool gauge).
     public func queuedRunCount() async throws -> Int {
-        try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE \(RunPhaseSQL.queued)") ?? 0 }
+        try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE \(RunPhaseSQL.waiting)") ?? 0 }
     }
 
     /// The latest `limit` runs of each job, newest first (the console's strip of outcomes).

@@ -23,22 +23,34 @@ public struct ActiveRunRecord: Sendable, Equatable {
     public var cgroup: String?
     /// What the executor recorded when it started the run (a Slurm job: `slurm:job=ID`).
     public var sandbox: [String] = []
+    /// Whether its entry point was running (false: claimed, in its executor's queue).
+    public var started = true
 }
 
 /// The run phases as SQL conditions on the `run` table: the one place the store spells them.
+///
+/// A run is *claimed* when a worker takes it from cjr's queue (its owner is recorded) and
+/// *started* when its entry point runs. Locally the two are moments apart; a cluster may
+/// hold a claimed run in its own queue (Slurm's PENDING) for as long as it likes, and the
+/// run shows as queued until then.
 enum RunPhaseSQL {
-    /// Waiting for a worker.
+    /// Not executing yet: in cjr's queue, or claimed and waiting for its executor.
     static let queued = "status = 'running' AND started IS NULL"
-    /// A worker runs it.
+    /// In cjr's queue, waiting for a worker.
+    static let waiting = "status = 'running' AND ownerPid IS NULL AND started IS NULL"
+    /// Its entry point runs.
     static let executing = "status = 'running' AND started IS NOT NULL"
-    /// Started and not ended (executing or ending): what recovery looks at.
-    static let started = "status IN ('running', 'canceling') AND started IS NOT NULL"
+    /// Claimed and not ended (waiting for its executor, executing or ending): what
+    /// recovery looks at.
+    static let claimed = "status IN ('running', 'canceling') AND (ownerPid IS NOT NULL OR started IS NOT NULL)"
     /// Not ended: queued, executing or ending.
     static let unfinished = "status IN ('running', 'canceling')"
 
     static func phase(of row: RunRow) -> RunPhase {
         RunPhase(status: RunStatus(rawValue: row.status) ?? .failed, started: row.started != nil)
     }
+
+    static func isWaiting(_ row: RunRow) -> Bool { row.status == RunStatus.running.rawValue && row.ownerPid == nil && row.started == nil }
 }
 
 extension RunStore {
@@ -147,7 +159,7 @@ extension RunStore {
                     throw CJRError(.forbidden, "Only the user who started run \(runId) may change its runtimeParameterValues; it runs as them.",
                                    field: "runtimeParameterValues")
                 }
-                guard RunPhaseSQL.phase(of: row) == .queued else {
+                guard RunPhaseSQL.isWaiting(row) else {
                     throw CJRError.invalid("runtimeParameterValues", "run \(runId) has already started; its values are fixed")
                 }
                 // On top of what the run already holds (its snapshot plus earlier overrides).
@@ -178,7 +190,7 @@ extension RunStore {
     /// Runs waiting for a worker, oldest first, each with the user who started it.
     public func queuedRuns() async throws -> [(id: String, userId: String)] {
         try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, COALESCE(userId, '') AS userId FROM run WHERE \(RunPhaseSQL.queued) ORDER BY seq")
+            try Row.fetchAll(db, sql: "SELECT id, COALESCE(userId, '') AS userId FROM run WHERE \(RunPhaseSQL.waiting) ORDER BY seq")
                 .map { ($0["id"], $0["userId"]) }
         }
     }
@@ -194,14 +206,15 @@ extension RunStore {
         }
     }
 
-    /// Marks a queued run as started by `owner`, unless another process claimed it first or
-    /// it was canceled meanwhile. Returns the run when this caller owns it. The run of a user
+    /// Makes `owner` the executor of a waiting run, unless another process claimed it first
+    /// or it was canceled meanwhile. Returns the run when this caller owns it; it counts as
+    /// started once ``recordLaunch(runId:launcher:cgroup:sandbox:running:)`` says it runs. The run of a user
     /// disabled since it was queued never starts: it ends `canceled`, its log saying why.
     public func claimRun(id: String, owner: ProcessIdentity) async throws -> CustomJobRun? {
         let now = Timestamp.now().microseconds
         return try await database.write { db in
             let startedByDisabled = try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM run JOIN user ON user.id = run.userId WHERE run.id = ? AND user.disabled IS NOT NULL AND \(RunPhaseSQL.queued)
+                SELECT COUNT(*) FROM run JOIN user ON user.id = run.userId WHERE run.id = ? AND user.disabled IS NOT NULL AND \(RunPhaseSQL.waiting)
                 """, arguments: [id]) ?? 0 > 0
             if startedByDisabled {
                 try db.execute(sql: "UPDATE run SET status = 'canceled', endReason = 'canceled', ended = ? WHERE id = ?", arguments: [now, id])
@@ -213,40 +226,52 @@ extension RunStore {
                 return nil
             }
             try db.execute(sql: """
-                UPDATE run SET started = ?, ownerPid = ?, ownerStartTime = ?
-                WHERE id = ? AND \(RunPhaseSQL.queued)
-                """, arguments: [now, owner.pid, owner.startTime, id])
+                UPDATE run SET ownerPid = ?, ownerStartTime = ?
+                WHERE id = ? AND \(RunPhaseSQL.waiting)
+                """, arguments: [owner.pid, owner.startTime, id])
             guard db.changesCount == 1, let row = try RunRow.filter(Column("id") == id).fetchOne(db) else { return nil }
             return try Self.loadRun(db, row: row)
         }
     }
 
-    /// Records the launcher process (and cgroup) of a started run, for recovery after a crash.
-    public func recordLauncher(runId: String, launcher: ProcessIdentity?, cgroup: String?, sandbox: [String] = []) async throws {
+    /// Records what an executor launched for a claimed run (its launcher process and cgroup,
+    /// its protections), for recovery after a crash; `running`: its entry point runs now (a
+    /// cluster may first hold it in its own queue), which sets `startedAt` once.
+    public func recordLaunch(runId: String, launcher: ProcessIdentity?, cgroup: String?, sandbox: [String] = [],
+                             running: Bool = true) async throws {
         let protections = try storedJSON(sandbox)
+        let now = Timestamp.now().microseconds
         try await database.write { db in
-            try db.execute(sql: "UPDATE run SET launcherPid = ?, launcherStartTime = ?, cgroup = ?, sandbox = ? WHERE id = ?",
-                           arguments: [launcher?.pid, launcher?.startTime, cgroup, protections, runId])
+            try db.execute(sql: """
+                UPDATE run SET launcherPid = ?, launcherStartTime = ?, cgroup = ?, sandbox = ?,
+                               started = CASE WHEN ? THEN COALESCE(started, ?) ELSE started END
+                WHERE id = ?
+                """, arguments: [launcher?.pid, launcher?.startTime, cgroup, protections, running, now, runId])
         }
+        if running { signals.signal(runId) }
     }
 
     /// Records how a run ended, and deletes its API token. A run that ended already keeps
-    /// its first outcome.
+    /// its first outcome. One that never started counts as started when it ended (its
+    /// launch failed, say), unless it was canceled: then it never started, as when canceled
+    /// in cjr's queue.
     public func finishRun(id: String, outcome: RunOutcome) async throws {
         let now = Timestamp.now().microseconds
+        let started: Int64? = outcome.status == .canceled ? nil : now
         try await database.write { db in
             try db.execute(sql: """
                 UPDATE run SET status = ?, endReason = ?, exitCode = ?, signal = ?, ended = ?, started = COALESCE(started, ?)
                 WHERE id = ? AND \(RunPhaseSQL.unfinished)
-                """, arguments: [outcome.status.rawValue, outcome.reason.rawValue, outcome.exitCode, outcome.signal, now, now, id])
+                """, arguments: [outcome.status.rawValue, outcome.reason.rawValue, outcome.exitCode, outcome.signal, now, started, id])
             try Self.deleteRunToken(db, runId: id)
         }
         signals.signal(id)
         signals.forget(id)
     }
 
-    /// Asks for a run to be canceled. A queued run is canceled at once (and `true` says it
-    /// never started); a started one becomes `canceling`. An ended run is a 422. `userId`
+    /// Asks for a run to be canceled. A run in cjr's queue is canceled at once (and `true`
+    /// says it never reached a worker); a claimed one becomes `canceling`, and its worker
+    /// stops it (or withdraws it from its cluster's queue). An ended run is a 422. `userId`
     /// (a USER of the job) asks; nil: cjr itself.
     @discardableResult
     public func requestCancel(jobId: String, runId: String, by userId: String?) async throws -> (run: CustomJobRun, wasQueued: Bool) {
@@ -254,11 +279,10 @@ extension RunStore {
         let answer: (run: CustomJobRun, wasQueued: Bool) = try await database.write { db in
             if let userId { try Self.authorize(db, .use, jobId: jobId, userId: userId) }
             var row = try Self.runRow(db, jobId: jobId, runId: runId)
-            let phase = RunPhaseSQL.phase(of: row)
-            if phase == .ended {
+            if RunPhaseSQL.phase(of: row) == .ended {
                 throw CJRError(.invalidInput, "Run \(runId) has already ended (\(row.status)); there is nothing to cancel.", field: "customJobRunId")
             }
-            let wasQueued = phase == .queued
+            let wasQueued = RunPhaseSQL.isWaiting(row)
             if wasQueued {
                 row.status = RunStatus.canceled.rawValue
                 row.endReason = RunEndReason.canceled.rawValue
@@ -273,15 +297,16 @@ extension RunStore {
         return answer
     }
 
-    /// Runs that were started and have not ended, for crash recovery.
+    /// Runs that were claimed and have not ended, for crash recovery.
     public func activeRunRecords() async throws -> [ActiveRunRecord] {
         try await database.read { db in
-            try RunRow.filter(sql: RunPhaseSQL.started).order(Column("seq")).fetchAll(db).map { row in
+            try RunRow.filter(sql: RunPhaseSQL.claimed).order(Column("seq")).fetchAll(db).map { row in
                 ActiveRunRecord(
                     runId: row.id, status: RunStatus(rawValue: row.status) ?? .running,
                     owner: zip(row.ownerPid, row.ownerStartTime).map(ProcessIdentity.init),
                     launcher: zip(row.launcherPid, row.launcherStartTime).map(ProcessIdentity.init),
-                    cgroup: row.cgroup, sandbox: (try? row.sandbox.map { try decodeStoredJSON([String].self, $0) }) ?? [])
+                    cgroup: row.cgroup, sandbox: (try? row.sandbox.map { try decodeStoredJSON([String].self, $0) }) ?? [],
+                    started: row.started != nil)
             }
         }
     }
@@ -290,7 +315,7 @@ extension RunStore {
     /// a cluster after a restart); false when the run has ended meanwhile.
     public func adoptRun(id: String, owner: ProcessIdentity) async throws -> Bool {
         try await database.write { db in
-            try db.execute(sql: "UPDATE run SET ownerPid = ?, ownerStartTime = ? WHERE id = ? AND \(RunPhaseSQL.started)",
+            try db.execute(sql: "UPDATE run SET ownerPid = ?, ownerStartTime = ? WHERE id = ? AND \(RunPhaseSQL.claimed)",
                            arguments: [owner.pid, owner.startTime, id])
             return db.changesCount > 0
         }
@@ -332,7 +357,7 @@ extension RunStore {
         let json = StoredJSONCache()
         return try rows.map { row in
             var position: Int?
-            if RunPhaseSQL.phase(of: row) == .queued, let seq = row.seq {
+            if RunPhaseSQL.isWaiting(row), let seq = row.seq {
                 position = try FairQueueSQL.position(db, seq: seq, userId: row.userId ?? "")
             }
             return try row.model(items: (items[row.id] ?? []).map(\.model), queuePosition: position, json: json)

@@ -11,10 +11,13 @@ struct DoctorCommand: AsyncParsableCommand {
         discussion: """
             cjr uses the strongest of each that is available; every run's record lists what it actually got. \
             As root, checking the cgroups creates cjr's parent cgroups (cjr/) and delegates controllers to them, \
-            as the server does at start.
+            as the server does at start. With --executor slurm and the cluster's options (as for cjr serve) it checks \
+            the cluster too: slurmrestd and its API version, the token, the partition, the shared directory, and a test \
+            job that must find the shared directory, cjr-launch and the seccomp policies on its node.
             """)
 
     @OptionGroup var dataDirectory: DataDirectoryOption
+    @OptionGroup var slurm: SlurmOptions
 
     /// Where the data directory is and the room it has (the nearest existing folder's, before
     /// the first start creates it).
@@ -40,5 +43,13 @@ struct DoctorCommand: AsyncParsableCommand {
         for (name, value) in host.report() + [("data directory", storage)] {
             print(name.padding(toLength: 19, withPad: " ", startingAt: 0) + value)
         }
+        guard let settings = slurm.settings else { return }
+        print("\nSlurm cluster")
+        let findings = await SlurmCheck.report(settings, launcher: try? LauncherBinary.locate(override: nil), policies: host.policies?.directory)
+        for finding in findings {
+            let mark = finding.ok.map { $0 ? "ok " : "NO " } ?? "?  "
+            print(mark + finding.name.padding(toLength: 17, withPad: " ", startingAt: 0) + finding.detail)
+        }
+        if findings.contains(where: { $0.ok == false }) { throw ExitCode.failure }
     }
 }

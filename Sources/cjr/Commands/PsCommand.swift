@@ -69,16 +69,17 @@ struct PsCommand: AsyncParsableCommand {
     static func table(_ runs: [RunView]) -> String {
         var table = TextTable("ID", "JOB", "STATUS", "EXIT", "TIME", "CREATED", "DESCRIPTION")
         for run in runs {
-            let time = run.queuePosition != nil ? "-" : String(format: "%.1f s", run.duration)
+            let time = run.startedAt == nil ? "-" : String(format: "%.1f s", run.duration)
             table.add(run.id, run.customJobName ?? run.customJobId, status(run), run.exitCode.map(String.init) ?? "-", time,
                       shortTime(run.created), run.description ?? "")
         }
         return table.rendered
     }
 
-    /// `queued (3rd)`, `running`, `failed (exit 3)`, `failed (timeout)`, …
+    /// `queued (3rd)`, `queued` (in a cluster's queue), `running`, `failed (exit 3)`, `failed (timeout)`, …
     static func status(_ run: RunView) -> String {
         if let position = run.queuePosition, run.status == RunStatus.running.rawValue { return "queued (\((position + 1).ordinal))" }
+        if run.startedAt == nil, run.status == RunStatus.running.rawValue { return "queued" }
         guard run.status == RunStatus.failed.rawValue, let reason = run.endReason.flatMap(RunEndReason.init(rawValue:)) else { return run.status }
         return "failed (\(reason.words(exitCode: run.exitCode, signal: run.signal)))"
     }

@@ -68,23 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-connections-per-client"), help: "Open connections one client address may hold; past it, 503.")
     var maxConnectionsPerClient = 256
 
-    @Option(name: .customLong("executor"), help: "Where runs execute: local (this machine) or slurm (a Slurm cluster, through slurmrestd).")
-    var executor = "local"
-
-    @Option(name: .customLong("slurm-url"), help: "With --executor slurm: slurmrestd's URL, e.g. http://127.0.0.1:6820.")
-    var slurmURL: String?
-
-    @Option(name: .customLong("slurm-user"), help: "With --executor slurm: the user jobs run as (X-SLURM-USER-NAME).")
-    var slurmUser = "root"
-
-    @Option(name: .customLong("slurm-token-file"), help: "With --executor slurm: a file holding the JWT (`scontrol token`), read at each request.")
-    var slurmTokenFile: String?
-
-    @Option(name: .customLong("slurm-partition"), help: "With --executor slurm: the partition runs go to (default: the cluster's).")
-    var slurmPartition: String?
-
-    @Option(name: .customLong("shared-dir"), help: "With --executor slurm: a directory every node sees at the same path; runs' working directories and output live there.")
-    var sharedDirectory: String?
+    @OptionGroup var slurm: SlurmOptions
 
     @Option(name: .customLong("catch-up"), help: "Schedules due while the server was down: 'one' run each when it starts, or 'none' (wait for the next time).")
     var catchUp = ScheduleCatchUp.one.rawValue
@@ -110,24 +94,6 @@ struct ServeCommand: AsyncParsableCommand {
         guard headerTimeout > 0 else { throw ValidationError("--header-timeout must be positive") }
         guard maxConnectionsPerClient >= 1 else { throw ValidationError("--max-connections-per-client must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
-        switch executor {
-        case "local":
-            break
-        case "slurm":
-            guard let slurmURL, slurmURL.hasPrefix("http://") || slurmURL.hasPrefix("https://") else {
-                throw ValidationError("--executor slurm needs --slurm-url, slurmrestd's http(s):// URL")
-            }
-            guard let slurmTokenFile, FileManager.default.isReadableFile(atPath: slurmTokenFile) else {
-                throw ValidationError("--executor slurm needs --slurm-token-file, a readable file holding a JWT (`scontrol token`)")
-            }
-            var isDirectory: ObjCBool = false
-            guard let sharedDirectory, FileManager.default.fileExists(atPath: sharedDirectory, isDirectory: &isDirectory), isDirectory.boolValue,
-                  FileManager.default.isWritableFile(atPath: sharedDirectory) else {
-                throw ValidationError("--executor slurm needs --shared-dir, a writable directory every node sees at the same path")
-            }
-        default:
-            throw ValidationError("--executor must be local or slurm, got '\(executor)'")
-        }
         guard ScheduleCatchUp(rawValue: catchUp) != nil else { throw ValidationError("--catch-up must be one or none, got '\(catchUp)'") }
     }
 
@@ -162,10 +128,13 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.headerTimeoutSeconds = headerTimeout
         configuration.maxConnectionsPerClient = maxConnectionsPerClient
         configuration.scheduleCatchUp = ScheduleCatchUp(rawValue: catchUp) ?? .one
-        if executor == "slurm", let slurmURL, let slurmTokenFile, let sharedDirectory {
-            configuration.runner.slurm = SlurmSettings(url: slurmURL, user: slurmUser, tokenFile: URL(fileURLWithPath: slurmTokenFile),
-                                                       partition: slurmPartition,
-                                                       sharedDirectory: URL(fileURLWithPath: sharedDirectory).standardizedFileURL)
+        if let settings = slurm.settings {
+            // Refused at start, on one clear line, rather than at each run.
+            do {
+                configuration.runner.slurm = try await SlurmCheck.connect(settings).settings
+            } catch {
+                throw Self.refuse("--executor slurm: \(error.description) (`cjr doctor --executor slurm …` checks the rest)")
+            }
         }
         configuration.runner.resourceBundles = try resourceBundles.load()
         if let profile {

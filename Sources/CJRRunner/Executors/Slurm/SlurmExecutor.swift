@@ -21,13 +21,16 @@ struct SlurmExecutor: Executor {
         client = SlurmClient(settings: settings)
     }
 
-    static let pollInterval: Duration = .milliseconds(250)
+    /// How often the shared directory is looked at (the output, the launcher's status).
+    static let filePollInterval: Duration = .milliseconds(50)
+    /// How often slurmrestd is asked for the job's state.
+    static let statePollInterval: Duration = .milliseconds(250)
+    /// How long a job waits in Slurm's queue before its log says why.
+    static let pendingNoteAfter: Duration = .seconds(1)
     static let finalStates: Set<String> = ["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY",
                                            "BOOT_FAIL", "DEADLINE", "PREEMPTED"]
 
-    func execute(_ spec: LaunchSpec, control: RunControl,
-                 started: @escaping @Sendable (StartedLaunch) async -> Void,
-                 output: @escaping @Sendable ([UInt8]) async throws -> Void) async throws -> ExecutionResult {
+    func execute(_ spec: LaunchSpec, control: RunControl, reports: LaunchReports) async throws -> ExecutionResult {
         let outputFile = URL(fileURLWithPath: spec.statusFile).deletingLastPathComponent().appendingPathComponent(Self.outputFileName)
         var arguments = ["--status-file", spec.statusFile, "--grace-ms", String(Int(spec.graceSeconds * 1000))]
         if let size = spec.terminalSize { arguments += ["--tty", "\(size.columns)x\(size.rows)"] }
@@ -35,58 +38,95 @@ struct SlurmExecutor: Executor {
         let script = "#!/bin/sh\nexec " + ([launcher] + arguments).map(Self.quoted).joined(separator: " ") + "\n"
         let cpus = max(1, Int(spec.bundle.cpuCount.rounded(.up)))
         let megabytes = max(1, Int(spec.bundle.memoryBytes >> 20))
-        var job: [String: Any] = [
-            "name": "cjr-\(spec.runId)",
+        let job = SlurmJobRequest(
+            name: "cjr-\(spec.runId)", script: script, workingDirectory: spec.workingDirectory, outputFile: outputFile.path,
+            environment: spec.environment,
             // Whole minutes, rounded up: cjr's own deadline stops the run at the exact second.
-            "time_limit": max(1, (spec.timeoutSeconds + 59) / 60),
-            "current_working_directory": spec.workingDirectory,
-            "standard_output": outputFile.path, "standard_error": outputFile.path,
-            // The job's whole environment (Slurm adds its SLURM_* variables); never empty.
-            "environment": spec.environment.isEmpty ? ["PATH": "/usr/bin:/bin"] : spec.environment,
-            "cpus_per_task": cpus, "memory_per_node": megabytes,
-        ]
-        if let partition = client.settings.partition { job["partition"] = partition }
+            timeLimitMinutes: max(1, (spec.timeoutSeconds + 59) / 60),
+            cpusPerTask: cpus, memoryMegabytes: megabytes, partition: client.settings.partition)
         let id: Int
         do {
-            id = try await client.submit(script: script, job: job)
+            id = try await client.submit(job)
         } catch {
             throw LaunchFailure(message: "Slurm did not take the run: \(error)")
         }
-        await started(StartedLaunch(launcher: nil, cgroup: nil,
-                                    protections: spec.protections + ["slurm:job=\(id)", "slurm:cpus=\(cpus),memory=\(megabytes)M"]))
-
-        return try await follow(id, outputFile: outputFile, statusFile: URL(fileURLWithPath: spec.statusFile), offset: 0,
-                                control: control, output: output)
+        let launch = StartedLaunch(launcher: nil, cgroup: nil,
+                                   protections: spec.protections + ["slurm:job=\(id)", "slurm:cpus=\(cpus),memory=\(megabytes)M"],
+                                   running: false)
+        // Recorded at once (the job, for a restart), but it is queued until Slurm runs it.
+        await reports.started(launch)
+        return try await follow(id, launch: launch, outputFile: outputFile, statusFile: URL(fileURLWithPath: spec.statusFile), offset: 0,
+                                control: control, reports: reports)
     }
 
-    /// Follows job `id` to its end: its output file past `offset`, its state, a cancel
-    /// asked through `control`; then what the launcher and Slurm say of its end.
-    private func follow(_ id: Int, outputFile: URL, statusFile: URL, offset start: UInt64, control: RunControl,
-                        output: @escaping @Sendable ([UInt8]) async throws -> Void) async throws -> ExecutionResult {
+    /// Follows job `id` to its end: its state (reported started once it leaves Slurm's
+    /// queue), its output file past `offset`, a cancel asked through `control`; then what
+    /// the launcher and Slurm say of its end. `launch` is what was recorded when it was submitted.
+    private func follow(_ id: Int, launch: StartedLaunch, outputFile: URL, statusFile: URL, offset start: UInt64, control: RunControl,
+                        reports: LaunchReports) async throws -> ExecutionResult {
         var offset = start
         var cancelSent = false
-        var last: SlurmClient.JobState?
+        var last: SlurmJobState?
+        var pendingReason = ""
+        var pendingSince: ContinuousClock.Instant?
+        var running = launch.running
+        var nextStatePoll = ContinuousClock.now
+        func reportRunning() async {
+            guard !running else { return }
+            running = true
+            var now = launch
+            now.running = true
+            await reports.started(now)
+        }
+        // The shared directory is watched often (cheap); Slurm is asked less often (each
+        // question is a slurmctld RPC).
         while true {
-            offset = try await Self.copy(outputFile, from: offset, to: output)
+            offset = try await Self.copy(outputFile, from: offset, to: reports.output)
             if control.reason != nil && !cancelSent {
                 cancelSent = true
                 try? await client.cancel(id)
             }
-            if let state = try? await client.job(id) {
+            // slurmstepd creates the output file when the job starts on its node (one
+            // canceled in the queue never has one).
+            if FileManager.default.fileExists(atPath: outputFile.path) { await reportRunning() }
+            // The launcher has reported: its output is complete. An exit is the whole
+            // story once Slurm has been asked whether it canceled or timed the job out (it
+            // says so before the launcher ends); after a signal, Slurm's end is awaited, which
+            // may tell more (OUT_OF_MEMORY).
+            if case .exited? = LauncherStatus(file: statusFile) {
+                if let state = try? await client.job(id) { last = state }
+                break
+            }
+            if ContinuousClock.now >= nextStatePoll, let state = try? await client.job(id) {
+                nextStatePoll = .now + Self.statePollInterval
                 last = state
+                if state.state == "PENDING" {
+                    // Why Slurm holds it (Resources, Priority, a partition down…), said once
+                    // per reason when it waits long enough to matter, not for a scheduling cycle.
+                    let since = pendingSince ?? .now
+                    pendingSince = since
+                    if state.reason != pendingReason, .now - since >= Self.pendingNoteAfter, !state.reason.isEmpty, state.reason != "None" {
+                        pendingReason = state.reason
+                        await reports.note("Slurm job \(id) is pending: \(state.reason)")
+                    }
+                } else if state.state == "RUNNING" {
+                    await reportRunning()
+                }
                 if Self.finalStates.contains(state.state) { break }
             }
-            try? await Task.sleep(for: Self.pollInterval)
+            try? await Task.sleep(for: Self.filePollInterval)
         }
-        // Slurm writes the file from the node: take what arrives in the next moments too.
-        for _ in 0..<4 {
+        // Slurm wrote the file from the node; over a network filesystem the end may show
+        // here a moment later: while the launcher's status is missing, give it that moment.
+        for _ in 0..<4 where LauncherStatus(file: statusFile) == nil {
             try? await Task.sleep(for: .milliseconds(100))
-            offset = try await Self.copy(outputFile, from: offset, to: output)
+            offset = try await Self.copy(outputFile, from: offset, to: reports.output)
         }
+        offset = try await Self.copy(outputFile, from: offset, to: reports.output)
         var result = ExecutionResult(status: LauncherStatus(file: statusFile))
         switch last?.state {
         case "NODE_FAIL"?, "BOOT_FAIL"?, "PREEMPTED"?, "DEADLINE"?:
-            try? await output(Array("\n[cjr] Slurm ended job \(id) \(last?.state ?? "") on \(last?.nodes ?? "its node") (\(last?.reason ?? "")): the run was lost\n".utf8))
+            await reports.note("Slurm ended job \(id) \(last?.state ?? "") on \(last?.nodes ?? "its node") (\(last?.reason ?? "")): the run was lost")
             control.stop(.interrupted)
         case "TIMEOUT"?:
             control.stop(.timeout)
@@ -98,7 +138,7 @@ struct SlurmExecutor: Executor {
             break
         }
         if result.status == nil, let last, control.reason == nil {
-            try? await output(Array("\n[cjr] Slurm job \(id) ended \(last.state) with exit code \(last.exitCode >> 8) before cjr-launch reported\n".utf8))
+            await reports.note("Slurm job \(id) ended \(last.state) with exit code \(last.exitCode >> 8) before cjr-launch reported")
         }
         return result
     }
@@ -110,10 +150,11 @@ struct SlurmExecutor: Executor {
     /// After a restart: the run's Slurm job, if Slurm still knows it (running, or ended
     /// while cjr was down: its end is then read as if cjr had watched it).
     func reattach(_ record: ActiveRunRecord, workspace: RunWorkspace, offset: UInt64, control: RunControl,
-                  output: @escaping @Sendable ([UInt8]) async throws -> Void) async throws -> ExecutionResult? {
+                  reports: LaunchReports) async throws -> ExecutionResult? {
         guard let id = Self.jobId(in: record), (try? await client.job(id)) != nil else { return nil }
-        return try await follow(id, outputFile: workspace.root.appendingPathComponent(Self.outputFileName), statusFile: workspace.statusFile,
-                                offset: offset, control: control, output: output)
+        let launch = StartedLaunch(launcher: nil, cgroup: nil, protections: record.sandbox, running: record.started)
+        return try await follow(id, launch: launch, outputFile: workspace.root.appendingPathComponent(Self.outputFileName),
+                                statusFile: workspace.statusFile, offset: offset, control: control, reports: reports)
     }
 
     static let outputFileName = "slurm-output.log"

@@ -11,6 +11,8 @@ public struct SlurmSettings: Sendable, Equatable {
     public var partition: String?
     /// A directory every node sees at the same path: runs' working directories and output.
     public var sharedDirectory: URL
+    /// The version of slurmrestd's API spoken (``SlurmCheck/connect(_:)`` finds it).
+    public var apiVersion = SlurmDialects.all[0].version
 
     public init(url: String, user: String, tokenFile: URL, partition: String?, sharedDirectory: URL) {
         self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
