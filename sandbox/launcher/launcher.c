@@ -193,7 +193,9 @@ static void write_status_text(const char *path, const char *text) {
     if (fd < 0) return;
     ssize_t ignored = write(fd, text, strlen(text));
     (void)ignored;
-    fsync(fd);
+    // No fsync: cjr reads the status as soon as the launcher has exited (from the page
+    // cache, or over a network filesystem after close), and after a crash of the host the
+    // run is settled from the store, not from this file. The run's durable record is the store.
     close(fd);
 }
 

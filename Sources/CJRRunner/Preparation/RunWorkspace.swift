@@ -25,20 +25,43 @@ struct RunWorkspace {
     /// with `#!` are made executable, so scripts can call each other directly.
     static func materialize(_ run: CustomJobRun, store: RunStore, under workspaces: URL? = nil) throws -> RunWorkspace {
         let workspace = RunWorkspace(for: run.id, in: store.directory, under: workspaces)
-        let manager = FileManager.default
-        try? manager.removeItem(at: workspace.root)
+        // Direct mkdir(2)s: a run's directories are new, and FileManager's
+        // createDirectory(withIntermediateDirectories:) stats every component of the path first.
+        if mkdir(workspace.root.path, 0o700) != 0 {
+            switch errno {
+            case EEXIST: // left by a crash: start afresh
+                workspace.remove()
+            case ENOENT: // the first run under this root
+                try FileManager.default.createDirectory(at: workspace.root.deletingLastPathComponent(), withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            default:
+                throw POSIXFailure(operation: "create \(workspace.root.path)")
+            }
+            guard mkdir(workspace.root.path, 0o700) == 0 else { throw POSIXFailure(operation: "create \(workspace.root.path)") }
+        }
+        var made: Set<String> = []
         for directory in [workspace.jobDirectory, workspace.home, workspace.temporary] {
-            try manager.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            guard mkdir(directory.path, 0o700) == 0 else { throw POSIXFailure(operation: "create \(directory.path)") }
+            made.insert(directory.path)
         }
         for item in run.items {
             // Paths were validated on upload; check again that none leaves the job directory.
             let path = try JobFilePath(validating: item.filePath)
             let target = workspace.jobDirectory.appendingPathComponent(path.value)
-            try manager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try makeParents(of: target, made: &made)
             let source = store.blobs.path(forHash: item.contentHash)
             try store.blobs.copyVerified(hash: item.contentHash, to: target.path, mode: Self.startsWithShebang(source) ? 0o755 : 0o644)
         }
         return workspace
+    }
+
+    /// The directories above `file` inside the job directory, each made once.
+    private static func makeParents(of file: URL, made: inout Set<String>) throws {
+        let parent = file.deletingLastPathComponent()
+        guard !made.contains(parent.path) else { return }
+        try makeParents(of: parent, made: &made)
+        guard mkdir(parent.path, 0o755) == 0 || errno == EEXIST else { throw POSIXFailure(operation: "create \(parent.path)") }
+        made.insert(parent.path)
     }
 
     init(root: URL) { self.root = root }

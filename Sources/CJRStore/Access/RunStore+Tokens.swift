@@ -221,8 +221,10 @@ extension RunStore {
 
     /// 32 random bytes as hex with a recognisable prefix (secret scanners and people alike).
     static func makeSecret() -> String {
+        // Four 64-bit draws (a getrandom call each), not 32 one-byte ones.
         var generator = SystemRandomNumberGenerator()
-        return "cjr_" + ObjectID.hex((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+        let words = (0..<4).map { _ in generator.next() }
+        return "cjr_" + ObjectID.hex(words.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } })
     }
 
     /// Tokens are 256-bit random secrets, so a plain SHA-256 is a safe verifier.

@@ -53,6 +53,23 @@ enum Migrations {
             try db.execute(sql: "UPDATE run SET trigger = 'schedule' WHERE scheduledJobId IS NOT NULL")
             try db.execute(sql: "UPDATE run SET trigger = 'cli' WHERE description LIKE 'cjr run %'")
         }
+        migrator.registerMigration("v10: each job's run count, kept by triggers") { db in
+            // A job's runs list says how many runs it has: counted here once, then kept in the
+            // same transaction as every insert and delete, instead of walking the job's runs
+            // (90,000 of them: 2.4 ms) for every page.
+            try db.alter(table: "job") { table in
+                table.add(column: "runCount", .integer).notNull().defaults(to: 0)
+            }
+            try db.execute(sql: """
+                UPDATE job SET runCount = (SELECT COUNT(*) FROM run WHERE run.jobId = job.id);
+                CREATE TRIGGER run_counted AFTER INSERT ON run BEGIN
+                    UPDATE job SET runCount = runCount + 1 WHERE id = NEW.jobId;
+                END;
+                CREATE TRIGGER run_uncounted AFTER DELETE ON run BEGIN
+                    UPDATE job SET runCount = runCount - 1 WHERE id = OLD.jobId;
+                END;
+                """)
+        }
         return migrator
     }
 

@@ -138,7 +138,10 @@ extension RunStore {
             _ = try Self.liveJobRow(db, id: jobId)
             var request = RunRow.filter(Column("jobId") == jobId)
             if let scheduledJobId { request = request.filter(Column("scheduledJobId") == scheduledJobId) }
-            let total = try request.fetchCount(db)
+            // All of a job's runs: the count the triggers keep (migration v10).
+            let total = scheduledJobId == nil
+                ? try Int.fetchOne(db, sql: "SELECT runCount FROM job WHERE id = ?", arguments: [jobId]) ?? 0
+                : try request.fetchCount(db)
             let rows = try request.order(Column("seq").desc).limit(page.limit, offset: page.offset).fetchAll(db)
             return Page(items: try Self.loadRuns(db, rows: rows), totalCount: total, request: page)
         }
