@@ -7,22 +7,37 @@ import CJRModel
 public enum JSONResponse {
     static let contentType = "application/json"
 
-    static let encoder: JSONEncoder = {
+    /// What the API's JSON is defined as; ``SortedJSONEncoder`` writes the same bytes faster.
+    static let foundationEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }()
 
+    /// `value` as the API's JSON. Debug builds (every test) also encode it with
+    /// ``foundationEncoder`` and stop at the first byte that differs.
+    static func encode(_ value: some Encodable) throws -> [UInt8] {
+        let bytes = try SortedJSONEncoder().encode(value)
+        #if DEBUG
+        let reference = try foundationEncoder.encode(value)
+        if !reference.elementsEqual(bytes) {
+            fatalError("SortedJSONEncoder differs from JSONEncoder for \(type(of: value)):\n"
+                + "\(String(decoding: bytes.prefix(2000), as: UTF8.self))\nJSONEncoder:\n\(String(decoding: reference.prefix(2000), as: UTF8.self))")
+        }
+        #endif
+        return bytes
+    }
+
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
-        let data = try encoder.encode(value)
+        let bytes = try encode(value)
         var fields = headers
         fields[.contentType] = contentType
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     /// A run exactly as `GET …/runs/{id}/` answers it, for `cjr run --json`.
     public static func runRecord(_ run: CustomJobRun) throws -> Data {
-        try encoder.encode(RunPayload(run))
+        Data(try encode(RunPayload(run)))
     }
 
     static func message(_ text: String, status: HTTPResponse.Status) -> Response {

@@ -119,7 +119,7 @@ struct FileContentPayload: Encodable, Sendable {
             throw CJRError(.invalidInput, "File is not utf-8 encoded: \(item.filePath) is binary; it is stored and used as is.")
         }
         let path = blobs.path(forHash: item.contentHash)
-        let rest = try JSONResponse.encoder.encode(["fileName": item.fileName, "filePath": item.filePath, "id": item.id])
+        let rest = try JSONResponse.encode(["fileName": item.fileName, "filePath": item.filePath, "id": item.id])
         let tail = ByteBuffer(bytes: Array(#"","#.utf8) + rest.dropFirst()) // `","fileName":…}`
         let headers: HTTPFields = [.contentType: JSONResponse.contentType]
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
@@ -159,30 +159,6 @@ struct UTF8Check {
 
     /// Whether everything fed was UTF-8, with nothing left incomplete.
     var isComplete: Bool { isValid && carry.isEmpty }
-}
-
-/// JSON string escaping as Foundation's JSONEncoder does it with `.withoutEscapingSlashes`:
-/// `"` and `\` escaped, control characters as `\n`, `\t`… or `\u00XX`, the rest as is.
-enum JSONEscape {
-    static func escaped(_ bytes: Data) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count + bytes.count / 16)
-        let hex = Array("0123456789abcdef".utf8)
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "\""): output += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): output += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case 0x08: output += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
-            case 0x0C: output += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
-            case 0x0A: output += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case 0x0D: output += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case 0x09: output += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0..<0x20: output += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
-            default: output.append(byte)
-            }
-        }
-        return output
-    }
 }
 
 /// `CustomJobLimitsResponse`.

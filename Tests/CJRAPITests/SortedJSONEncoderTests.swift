@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+@testable import CJRAPI
+
+/// ``SortedJSONEncoder`` against the definition of the API's JSON, `JSONEncoder` with
+/// `[.sortedKeys, .withoutEscapingSlashes]`: the same bytes for awkward values, for
+/// containers used out of order, and for random trees. (Debug builds also check every
+/// response the API sends in every other test.)
+@Suite("The API's JSON encoder")
+struct SortedJSONEncoderTests {
+    func expectSame<Value: Encodable>(_ value: Value, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let reference = try JSONResponse.foundationEncoder.encode(value)
+        let bytes = try SortedJSONEncoder().encode(value)
+        #expect(String(decoding: bytes, as: UTF8.self) == String(decoding: reference, as: UTF8.self), sourceLocation: sourceLocation)
+    }
+
+    @Test("strings: every control character, quotes, backslashes, slashes, DEL, non-ASCII")
+    func strings() throws {
+        try expectSame((0..<0x20).map { String(UnicodeScalar(UInt8($0))) })
+        try expectSame(["\"quoted\" \\ back/slash \u{7f} é 😀 \u{2028} \u{FEFF}", "", "plain"])
+        try expectSame(["ключ": "значение", "a\nb": "tab\there", "\"": "\\"])
+    }
+
+    @Test("numbers: integral doubles without .0, exponents, extremes, Float, every integer width")
+    func numbers() throws {
+        var doubles: [Double] = [0, -0.0, 1, 1.5, 0.1, 1e-7, 1e21, 1e22, 1e16, 9_007_199_254_740_992, 9_007_199_254_740_994,
+                                 123_456_789.123, 2.5e-5, .leastNonzeroMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 0.30000000000000004]
+        var generator = SystemRandomNumberGenerator()
+        while doubles.count < 2_000 {
+            let candidate = Double(bitPattern: generator.next())
+            if candidate.isFinite { doubles.append(candidate) }
+        }
+        try expectSame(doubles)
+        try expectSame([Float(0.1), 1e-7, 3, 16_777_216, 1e10, .greatestFiniteMagnitude])
+        try expectSame([Int.min, Int.max, 0, -1])
+        try expectSame(Widths())
+        #expect(throws: EncodingError.self) { try SortedJSONEncoder().encode([Double.nan]) }
+        #expect(throws: EncodingError.self) { try SortedJSONEncoder().encode(["x": Double.infinity]) }
+    }
+
+    @Test("objects: keys in byte order, nil left out or written as null, empty values, nested and super encoders used out of order")
+    func objects() throws {
+        try expectSame(["a": 1, "B": 2, "b": 3, "A1": 4, "a10": 5, "a2": 6, "_x": 7, "Z": 8, "é": 9, "a_b": 10, "aB": 11, "ab": 12])
+        try expectSame(Mixed(name: "n", absent: nil, explicit: nil, list: [[], [1], [2, 3]], nested: ["k": ["z": 1, "a": 2]]))
+        try expectSame(Mixed(name: "", absent: 4, explicit: "set", list: [], nested: [:]))
+        try expectSame([Empty(), Empty()])
+        try expectSame(OutOfOrder())
+        try expectSame("a fragment")
+        try expectSame(42)
+    }
+
+    @Test("random trees of objects, arrays and leaves encode as JSONEncoder encodes them")
+    func randomTrees() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            try expectSame(Tree.random(depth: 4, using: &generator))
+        }
+    }
+
+    struct Widths: Encodable {
+        var a = Int8.min, b = Int16.min, c = Int32.min, d = Int64.min, e = UInt.max, f = UInt8.max, g = UInt16.max, h = UInt32.max, i = UInt64.max
+        var j = true, k = false
+    }
+
+    struct Empty: Encodable {}
+
+    struct Mixed: Encodable {
+        var name: String
+        var absent: Int?
+        @ExplicitNull var explicit: String?
+        var list: [[Int]]
+        var nested: [String: [String: Int]]
+    }
+
+    /// A custom encoding that opens nested containers and a super encoder, fills them
+    /// after writing later members, and writes a key twice in no particular order.
+    struct OutOfOrder: Encodable {
+        enum Keys: String, CodingKey { case zeta, alpha, middle, list, parent }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(1, forKey: .zeta)
+            var middle = container.nestedContainer(keyedBy: Keys.self, forKey: .middle)
+            var list = container.nestedUnkeyedContainer(forKey: .list)
+            let parent = container.superEncoder(forKey: .parent)
+            try container.encode("first", forKey: .alpha)
+            try middle.encode(true, forKey: .zeta)
+            try middle.encodeNil(forKey: .alpha)
+            try list.encode(1)
+            var inner = list.nestedUnkeyedContainer()
+            try list.encode("after")
+            try inner.encode(2.5)
+            var single = parent.singleValueContainer()
+            try single.encode(["p": 1])
+        }
+    }
+
+    indirect enum Tree: Encodable {
+        case object([String: Tree]), array([Tree]), string(String), number(Double), integer(Int), flag(Bool), null
+
+        static func random(depth: Int, using generator: inout SystemRandomNumberGenerator) -> Tree {
+            let choice = Int.random(in: 0..<(depth > 0 ? 7 : 5), using: &generator)
+            switch choice {
+            case 0: return .string(String((0..<Int.random(in: 0..<8, using: &generator)).map { _ in
+                    Character(UnicodeScalar([0x0A, 0x22, 0x2F, 0x41, 0x5C, 0x61, 0x7F, 0xE9, 0x1F600, 0x01].randomElement(using: &generator)!)!) }))
+            case 1: return .number(Double.random(in: -1e6...1e6, using: &generator) * (Bool.random(using: &generator) ? 1 : 1e-9))
+            case 2: return .integer(Int.random(in: .min ... .max, using: &generator))
+            case 3: return .flag(Bool.random(using: &generator))
+            case 4: return .null
+            case 5:
+                var members: [String: Tree] = [:]
+                for _ in 0..<Int.random(in: 0..<5, using: &generator) {
+                    let key = String((0..<Int.random(in: 0..<4, using: &generator)).map { _ in "aAzZ_0é\"".randomElement(using: &generator)! })
+                    members[key] = random(depth: depth - 1, using: &generator)
+                }
+                return .object(members)
+            default:
+                return .array((0..<Int.random(in: 0..<5, using: &generator)).map { _ in random(depth: depth - 1, using: &generator) })
+            }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var single = encoder.singleValueContainer()
+            switch self {
+            case .object(let members): try single.encode(members)
+            case .array(let elements): try single.encode(elements)
+            case .string(let text): try single.encode(text)
+            case .number(let number): try single.encode(number)
+            case .integer(let number): try single.encode(number)
+            case .flag(let flag): try single.encode(flag)
+            case .null: try single.encodeNil()
+            }
+        }
+    }
+}
