@@ -128,12 +128,22 @@ struct StoreTests {
             }
             let (first, second) = (try await listed(jobs[0]), try await listed(jobs[1]))
             #expect(first == 4 && second == 3)
+            // Across jobs (`customJobRuns/`, the console): the sum of the visible live jobs' counts.
+            func listedAcross(jobId: String? = nil) async throws -> Int {
+                var filter = RunListFilter()
+                filter.jobId = jobId
+                return try await store.runs(matching: filter, visibleTo: admin, page: PageRequest(offset: 0, limit: 1)).totalCount
+            }
+            let (all, one) = (try await listedAcross(), try await listedAcross(jobId: jobs[1].id))
+            #expect(all == 7 && one == 3)
             _ = try await store.prune(endedBefore: nil, keep: 1)
             for job in jobs {
                 let (shown, actual) = (try await listed(job), try await counted(job))
                 #expect(shown == actual && actual == 1)
             }
             try await store.deleteJob(id: jobs[0].id, by: admin)
+            let afterDelete = try await listedAcross()
+            #expect(afterDelete == 1, "a deleted job's runs leave the list across jobs")
             try await store.purgeJob(id: jobs[0].id, by: admin)
             #expect(try await listed(jobs[1]) == 1)
             _ = try await store.createRun(jobId: jobs[1].id, description: nil, overrides: nil, startedBy: admin)

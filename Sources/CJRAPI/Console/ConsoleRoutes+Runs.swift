@@ -109,10 +109,11 @@ extension ConsoleRoutes {
         let query = RunQuery(request)
         let table = try await runsTable(query, user: user)
         // The newest jobs for the filter (a job page links to its own runs whatever its age).
-        var jobs = try await store.jobs(matching: JobFilter(), visibleTo: user.id, page: PageRequest(offset: 0, limit: Self.jobChoices)).items
+        var jobs = try await store.jobNames(visibleTo: user.id, limit: Self.jobChoices)
         if !query.job.isEmpty, !jobs.contains(where: { $0.id == query.job }),
            (try? await context.authorize(.read, job: query.job, in: store)) != nil {
-            jobs.insert(try await store.job(id: query.job), at: 0)
+            let job = try await store.job(id: query.job)
+            jobs.insert((job.id, job.name), at: 0)
         }
         let view = RunsView(
             chrome: try await chrome(request, user: user, onRuns: true),

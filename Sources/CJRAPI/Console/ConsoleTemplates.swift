@@ -19,7 +19,30 @@ enum ConsoleTemplates {
     }()
 
     static func render(_ view: Any, _ template: String) -> String {
-        library.render(view, withTemplate: template) ?? "template \(template) is missing"
+        library.render(prepared(view), withTemplate: template) ?? "template \(template) is missing"
+    }
+
+    /// `value` with each of the console's view structs turned into a dictionary of its
+    /// stored properties, once. Mustache looks a struct's names up by reflecting it anew for
+    /// every name at every level of its context stack (most of a long runs page's time);
+    /// in a dictionary it is one lookup. Other values (strings, numbers, Bools, nil) stay
+    /// as they are, so sections and escaping work as before.
+    static func prepared(_ value: Any) -> Any {
+        let mirror = Mirror(reflecting: value)
+        switch mirror.displayStyle {
+        case .struct? where _typeName(type(of: value), qualified: true).hasPrefix("CJRAPI."):
+            var fields: [String: Any] = [:]
+            for child in mirror.children {
+                if let label = child.label { fields[label] = prepared(child.value) }
+            }
+            return fields
+        case .collection?:
+            return mirror.children.map { prepared($0.value) }
+        case .optional?:
+            return mirror.children.first.map { prepared($0.value) } ?? value
+        default:
+            return value
+        }
     }
 
     static let sources: [String: String] = [

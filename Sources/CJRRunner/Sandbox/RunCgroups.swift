@@ -39,7 +39,7 @@ public struct RunCgroups: Sendable {
         for hierarchy in [root + "/unified", root] where exists(hierarchy + "/cgroup.procs") && exists(hierarchy + "/cgroup.controllers") {
             for base in candidates(hierarchy, own: own[""]) {
                 guard makeDirectory(base + "/cjr") else { continue }
-                let probe = base + "/cjr/probe-\(getpid())"
+                let probe = base + "/cjr/" + probeName()
                 guard mkdir(probe, 0o755) == 0 else { continue }
                 let usable = exists(probe + "/cgroup.kill")
                 rmdir(probe)
@@ -55,7 +55,7 @@ public struct RunCgroups: Sendable {
             let hierarchy = root + "/" + controller
             guard exists(hierarchy + "/tasks") else { continue }
             for base in candidates(hierarchy, own: own[controller]) where makeDirectory(base + "/cjr") {
-                let probe = base + "/cjr/probe-\(getpid())"
+                let probe = base + "/cjr/" + probeName()
                 guard mkdir(probe, 0o755) == 0 else { continue }
                 rmdir(probe)
                 v1Parents[controller] = base + "/cjr"
@@ -63,6 +63,13 @@ public struct RunCgroups: Sendable {
             }
         }
         return RunCgroups(parent: parent, v2Controllers: v2Controllers, v1Parents: v1Parents)
+    }
+
+    /// A cgroup name no other detection uses at the same time: two in one process (servers
+    /// started side by side, as the tests do) once shared `probe-PID`, and the one whose
+    /// mkdir met the other's directory took the hierarchy for unusable.
+    private static func probeName() -> String {
+        "probe-\(getpid())-\(UInt64.random(in: .min ... .max))"
     }
 
     /// Where a `cjr/` parent may go in `hierarchy`: its top, then this process's own cgroup.

@@ -69,6 +69,16 @@ extension RunStore {
         }
     }
 
+    /// The newest `limit` live jobs `userId` has a role on, by id and name only (a choice
+    /// of jobs: no count of them all, none of their files or definitions).
+    public func jobNames(visibleTo userId: String, limit: Int) async throws -> [(id: String, name: String)] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, name FROM job WHERE deleted IS NULL AND \(AccessSQL.visibleJob) ORDER BY seq DESC LIMIT ?
+                """, arguments: AccessSQL.arguments(userId) + [limit]).map { ($0["id"], $0["name"]) }
+        }
+    }
+
     /// Soft-deleted jobs `userId` has a role on, most recently created first.
     public func deletedJobs(visibleTo userId: String, page: PageRequest) async throws -> Page<CustomJob> {
         try await database.read { db in
