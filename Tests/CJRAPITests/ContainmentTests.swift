@@ -198,6 +198,12 @@ struct ContainmentTests {
             let served = try await api.get("/customJobs/\(jobId)/items/\(itemId)/")
             #expect(served.status == .internalServerError)
             #expect(!String(buffer: served.body).contains("echo tampered"))
+            // As the log says: uploading the file again mends the stored copy.
+            var form = MultipartBody()
+            form.file(path: "run.sh", content: Array("echo original\n".utf8))
+            _ = try await api.sendForm(.patch, "/customJobs/\(jobId)/", form)
+            let (mended, mendedLog) = try await api.runToEnd(jobId: jobId)
+            #expect(mended["status"].string == "succeeded" && mendedLog == "original\n", "\(mended) \(mendedLog)")
         }
     }
 

@@ -46,6 +46,22 @@ struct StoreTests {
         }
     }
 
+    @Test("content stored again is kept as it is (no second write), and a stored copy changed on disk is replaced")
+    func storedAgain() async throws {
+        try await withStore { store in
+            let first = try store.blobs.store(Array("same content".utf8))
+            let path = store.blobs.path(forHash: first.hash)
+            let inode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? UInt64)
+            let again = try store.blobs.store(Array("same content".utf8))
+            #expect(again == first)
+            #expect(try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? UInt64 == inode, "kept, not rewritten")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: store.directory.staging.path).isEmpty, "the staged copy is gone")
+            try "changed".write(toFile: path, atomically: false, encoding: .utf8)
+            _ = try store.blobs.store(Array("same content".utf8))
+            #expect(try store.blobs.contents(ofHash: first.hash) == Data("same content".utf8), "the changed copy was replaced")
+        }
+    }
+
     @Test("a discarded upload leaves no staged file")
     func discard() async throws {
         try await withStore { store in

@@ -182,14 +182,21 @@ public final class BlobWriter {
         }
     }
 
-    /// Flushes the content to disk and moves it to its content-addressed place.
+    /// Flushes the content to disk and moves it to its content-addressed place. Content
+    /// already stored intact (the same files uploaded again, as every `cjr run` of an
+    /// unchanged folder does) is kept and the staged copy dropped, with no fsync; a stored
+    /// copy that no longer matches its hash is replaced.
     public func finish() throws -> StoredBlob {
         try flush()
         let hash = ObjectID.hex(hasher.finalize())
+        let target = store.path(forHash: hash)
+        if access(target, F_OK) == 0, (try? store.verify(hash: hash) { _ in }) != nil {
+            discard()
+            return StoredBlob(hash: hash, size: size)
+        }
         if fsync(descriptor) != 0 { throw POSIXFailure(operation: "fsync upload") }
         close(descriptor)
         descriptor = -1
-        let target = store.path(forHash: hash)
         let shard = (target as NSString).deletingLastPathComponent
         if mkdir(shard, 0o700) != 0 && errno != EEXIST { throw POSIXFailure(operation: "mkdir \(shard)") }
         if rename(stagingPath, target) != 0 { throw POSIXFailure(operation: "store blob \(hash)") }
