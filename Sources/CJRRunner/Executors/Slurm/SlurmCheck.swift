@@ -26,7 +26,9 @@ public enum SlurmCheck {
             var candidate = settings
             candidate.apiVersion = dialect.version
             do {
-                let answer = try await SlurmClient(settings: candidate).request(.GET, dialect.path("ping"), timeout: .seconds(10))
+                // A short deadline: a live slurmrestd answers in milliseconds, and a refused
+                // connection is otherwise retried until the client's 10 s connect timeout.
+                let answer = try await SlurmClient(settings: candidate).request(.GET, dialect.path("ping"), timeout: .seconds(3))
                 let release = ((answer["meta"] as? [String: Any])?["Slurm"] as? [String: Any])?["release"] as? String ?? "unknown"
                 if let ping = (answer["pings"] as? [[String: Any]])?.first?["ping"] as? String, ping != "UP" {
                     throw Failure(description: "slurmrestd at \(settings.url) answers, but its controller (slurmctld) is \(ping)")
