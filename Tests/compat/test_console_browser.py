@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -63,9 +63,14 @@ def run_status(server, job_id, run_id):
 
 
 def wait_until(what, condition, timeout=60, every=0.1):
+    """Polls `condition` until it holds. An element missing or replaced is "not yet": the
+    page may be between two documents (a form posted, its redirect loading) or redrawing."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        value = condition()
+        try:
+            value = condition()
+        except (NoSuchElementException, StaleElementReferenceException):
+            value = None
         if value:
             return value
         time.sleep(every)
