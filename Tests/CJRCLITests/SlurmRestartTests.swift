@@ -38,4 +38,51 @@ struct SlurmRestartTests {
         #expect(lines == (1...6).map { "line \($0)" }, "every line once, in order: \(log)")
         #expect(log.contains("[cjr] cjr restarted while this run executed; following it again"), "\(log)")
     }
+
+    @Test("a crash while the run waits in Slurm's queue: the next start follows it, and it starts, runs and ends as usual")
+    func crashWhilePending() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let shared = URL(fileURLWithPath: environment["CJR_SLURM_SHARED_DIR"] ?? "/tmp/cjr-slurm/shared")
+            .appendingPathComponent("pending-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: shared) }
+        // `held` is DOWN: Slurm takes jobs there and keeps them PENDING until it is UP.
+        var arguments = Self.arguments(shared: shared)
+        arguments[arguments.firstIndex(of: "--slurm-partition")! + 1] = "held"
+        defer { _ = try? Self.slurm("scontrol", ["update", "PartitionName=held", "State=DOWN"]) }
+        let first = try ServeProcess(extraArguments: arguments)
+        first.ownsData = false
+        defer { try? FileManager.default.removeItem(at: first.dataDirectory) }
+        let (job, run) = try await first.startScript("echo ran on $SLURMD_NODENAME\n")
+        let deadline = Date().addingTimeInterval(60)
+        while !String(decoding: try await first.log(job, run), as: UTF8.self).contains("is pending"), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let pending = try await first.run(job, run)
+        #expect(pending["startedAt"] is NSNull && pending["status"] as? String == "running", "\(pending)")
+        #expect(first.stop(with: SIGKILL) != nil)
+
+        let second = try ServeProcess(extraArguments: arguments, dataDirectory: first.dataDirectory)
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await second.run(job, run)["startedAt"] is NSNull, "still in Slurm's queue after the restart")
+        _ = try Self.slurm("scontrol", ["update", "PartitionName=held", "State=UP"])
+        let final = try await second.waitForRun(job, run, timeout: 90)
+        #expect(final["status"] as? String == "succeeded" && !(final["startedAt"] is NSNull), "\(final)")
+        let log = String(decoding: try await second.log(job, run), as: UTF8.self)
+        #expect(log.contains("is pending: PartitionDown") && log.contains("following it again"), "\(log)")
+        #expect(log.contains("ran on n1\n") || log.contains("ran on n2\n"), "\(log)")
+    }
+
+    /// A Slurm command's output (`SLURM_CONF` comes from the cluster's env file).
+    static func slurm(_ command: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/" + command)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return output
+    }
 }
