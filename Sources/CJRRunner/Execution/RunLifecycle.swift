@@ -37,15 +37,9 @@ struct RunLifecycle: Sendable {
 
         let result: ExecutionResult
         do {
-            result = try await withThrowingTaskGroup(of: ExecutionResult?.self) { group in
-                group.addTask {
-                    try await monitor(run: run, control: control, log: log)
-                    return nil
-                }
-                let result = try await executor.execute(prepared.spec, control: control,
-                                                        reports: reports(of: run, control: control, log: log, workspace: prepared.workspace))
-                group.cancelAll()
-                return result
+            result = try await monitored(run, control: control, log: log) {
+                try await executor.execute(prepared.spec, control: control,
+                                           reports: reports(of: run, control: control, log: log, workspace: prepared.workspace))
             }
         } catch {
             await log.note((error as? LaunchFailure)?.message ?? "could not start the entry point: \(error)")
@@ -97,16 +91,9 @@ struct RunLifecycle: Sendable {
         }
         let result: ExecutionResult?
         do {
-            result = try await withThrowingTaskGroup(of: ExecutionResult??.self) { group in
-                group.addTask {
-                    try await monitor(run: run, control: control, log: log)
-                    return nil
-                }
-                let result = try await executor.reattach(record, workspace: workspace, offset: UInt64(offset), control: control,
-                                                         reports: reports(of: run, control: control, log: log, workspace: workspace,
-                                                                          outputBefore: offset))
-                group.cancelAll()
-                return result
+            result = try await monitored(run, control: control, log: log) {
+                try await executor.reattach(record, workspace: workspace, offset: UInt64(offset), control: control,
+                                            reports: reports(of: run, control: control, log: log, workspace: workspace, outputBefore: offset))
             }
         } catch {
             result = nil
@@ -157,6 +144,18 @@ struct RunLifecycle: Sendable {
                 await Self.recordLogBase(of: run, in: workspace, store: store, outputSoFar: outputBefore + log.outputBytes)
             }
         })
+    }
+
+    /// `body` (the executor's part) while ``monitor(run:control:log:)`` watches the run; the
+    /// monitor ends with it.
+    private func monitored<Value: Sendable>(_ run: CustomJobRun, control: RunControl, log: LogRecorder,
+                                            _ body: () async throws -> Value) async throws -> Value {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await monitor(run: run, control: control, log: log) }
+            let value = try await body()
+            group.cancelAll()
+            return value
+        }
     }
 
     /// Enforces the timeout (counted from when the entry point runs) and picks up cancels

@@ -19,15 +19,14 @@ struct LocalExecutor: Executor {
         let cgroupSet = cgroups.create(runId: spec.runId, bundle: spec.bundle)
         let cgroup = cgroupSet.tree
         var protections = spec.protections
-        var arguments = ["--watch-stdin", "--status-file", spec.statusFile, "--grace-ms", String(Int(spec.graceSeconds * 1000))]
-        if let size = spec.terminalSize { arguments += ["--tty", "\(size.columns)x\(size.rows)"] }
+        var arguments = ["--watch-stdin"] + spec.launcherOptions
         if let cgroup {
             arguments += ["--cgroup", cgroup]
             protections.append("cgroup:\(cgroup)")
         }
         for directory in cgroupSet.joins { arguments += ["--join", directory] }
         protections += cgroupSet.limits.isEmpty ? ["limits:not-enforced"] : cgroupSet.limits
-        arguments += spec.sandboxArguments + ["--"] + spec.command
+        arguments += spec.launcherTail
         let recorded = protections
         // Blank room for the launcher's status line, taken now: it is written over in
         // place, so the run's end is known even if the disk fills up while it runs.

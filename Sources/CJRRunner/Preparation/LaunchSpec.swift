@@ -25,4 +25,16 @@ struct LaunchSpec: Sendable {
     var graceSeconds: Double
     /// A pseudo-terminal of this size for stdout and stderr (`cjr run --tty`).
     var terminalSize: (columns: Int, rows: Int)?
+
+    /// The `cjr-launch` options every executor passes: where to report, the grace period,
+    /// the terminal. An executor adds its own (cgroups, `--watch-stdin`) before
+    /// ``launcherTail``.
+    var launcherOptions: [String] {
+        var options = ["--status-file", statusFile, "--grace-ms", String(Int(graceSeconds * 1000))]
+        if let terminalSize { options += ["--tty", "\(terminalSize.columns)x\(terminalSize.rows)"] }
+        return options
+    }
+
+    /// The sandbox's options and the command: the end of every launcher command line.
+    var launcherTail: [String] { sandboxArguments + ["--"] + command }
 }

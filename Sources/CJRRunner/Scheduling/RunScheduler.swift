@@ -23,8 +23,8 @@ public actor RunScheduler: Service {
     private var executing: [String: RunControl] = [:]
     /// The user of each executing run, for the per-user limit.
     private var userOfRun: [String: String] = [:]
-    /// Runs to start, handed from the actor to ``run()``, whose task group executes them.
-    /// Runs to start, or to follow again after a restart (`resume`: what the store recorded).
+    /// Runs to start, or to follow again after a restart (`resume`: what the store
+    /// recorded), handed from the actor to ``run()``, whose task group executes them.
     private let starts: AsyncStream<(id: String, control: RunControl, resume: ActiveRunRecord?)>
     private let startsContinuation: AsyncStream<(id: String, control: RunControl, resume: ActiveRunRecord?)>.Continuation
     private var accepting = true

@@ -47,10 +47,6 @@ struct SlurmClient: Sendable {
         return partition
     }
 
-    func ping() async throws -> [String: Any] {
-        try await request(.GET, dialect.path("ping"))
-    }
-
     func request(_ method: HTTPMethod, _ path: String, body: [String: Any]? = nil,
                  timeout: TimeAmount = .seconds(30)) async throws -> [String: Any] {
         var request = HTTPClientRequest(url: "\(settings.url)/\(path)")

@@ -32,10 +32,7 @@ struct SlurmExecutor: Executor {
 
     func execute(_ spec: LaunchSpec, control: RunControl, reports: LaunchReports) async throws -> ExecutionResult {
         let outputFile = URL(fileURLWithPath: spec.statusFile).deletingLastPathComponent().appendingPathComponent(Self.outputFileName)
-        var arguments = ["--status-file", spec.statusFile, "--grace-ms", String(Int(spec.graceSeconds * 1000))]
-        if let size = spec.terminalSize { arguments += ["--tty", "\(size.columns)x\(size.rows)"] }
-        arguments += spec.sandboxArguments + ["--"] + spec.command
-        let script = "#!/bin/sh\nexec " + ([launcher] + arguments).map(Self.quoted).joined(separator: " ") + "\n"
+        let script = "#!/bin/sh\nexec " + ([launcher] + spec.launcherOptions + spec.launcherTail).map(Self.quoted).joined(separator: " ") + "\n"
         let cpus = max(1, Int(spec.bundle.cpuCount.rounded(.up)))
         let megabytes = max(1, Int(spec.bundle.memoryBytes >> 20))
         let job = SlurmJobRequest(
@@ -81,14 +78,16 @@ struct SlurmExecutor: Executor {
         // The shared directory is watched often (cheap); Slurm is asked less often (each
         // question is a slurmctld RPC).
         while true {
-            offset = try await Self.copy(outputFile, from: offset, to: reports.output)
+            // slurmstepd creates the output file when the job starts on its node (one
+            // canceled in the queue never has one).
+            if let next = try await Self.copy(outputFile, from: offset, to: reports.output) {
+                offset = next
+                await reportRunning()
+            }
             if control.reason != nil && !cancelSent {
                 cancelSent = true
                 try? await client.cancel(id)
             }
-            // slurmstepd creates the output file when the job starts on its node (one
-            // canceled in the queue never has one).
-            if FileManager.default.fileExists(atPath: outputFile.path) { await reportRunning() }
             // The launcher has reported: its output is complete. An exit is the whole
             // story once Slurm has been asked whether it canceled or timed the job out (it
             // says so before the launcher ends); after a signal, Slurm's end is awaited, which
@@ -120,9 +119,9 @@ struct SlurmExecutor: Executor {
         // here a moment later: while the launcher's status is missing, give it that moment.
         for _ in 0..<4 where LauncherStatus(file: statusFile) == nil {
             try? await Task.sleep(for: .milliseconds(100))
-            offset = try await Self.copy(outputFile, from: offset, to: reports.output)
+            offset = try await Self.copy(outputFile, from: offset, to: reports.output) ?? offset
         }
-        offset = try await Self.copy(outputFile, from: offset, to: reports.output)
+        _ = try await Self.copy(outputFile, from: offset, to: reports.output)
         var result = ExecutionResult(status: LauncherStatus(file: statusFile))
         switch last?.state {
         case "NODE_FAIL"?, "BOOT_FAIL"?, "PREEMPTED"?, "DEADLINE"?:
@@ -167,9 +166,9 @@ struct SlurmExecutor: Executor {
     /// cjr restarted while the run executed on the cluster; nothing of it is on this machine.
     func reap(_ record: ActiveRunRecord) async {}
 
-    /// Hands on what `file` has past `offset`; returns the new offset.
-    static func copy(_ file: URL, from offset: UInt64, to output: @Sendable ([UInt8]) async throws -> Void) async throws -> UInt64 {
-        guard let handle = try? FileHandle(forReadingFrom: file) else { return offset }
+    /// Hands on what `file` has past `offset`; returns the new offset, nil while there is no file.
+    static func copy(_ file: URL, from offset: UInt64, to output: @Sendable ([UInt8]) async throws -> Void) async throws -> UInt64? {
+        guard let handle = try? FileHandle(forReadingFrom: file) else { return nil }
         defer { try? handle.close() }
         try handle.seek(toOffset: offset)
         var position = offset
