@@ -288,8 +288,7 @@ struct ClientVerbTests {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         try await Task.sleep(for: .seconds(2))
-        kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
+        #expect(await process.stop(with: SIGINT, within: 30), "cjr runs start --wait did not end 30 s after Ctrl-C")
         let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 130)
         #expect(said.contains("stopped waiting; run ") && said.contains("goes on (`cjr runs cancel \(blockerJob) "), "\(said)")

@@ -164,8 +164,7 @@ struct ServerRunTests {
             process.standardError = FileHandle.nullDevice
             try process.run()
             try await Task.sleep(for: .milliseconds(delay))
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
+            #expect(await process.stop(with: SIGTERM, within: 30), "cjr run did not end 30 s after SIGTERM")
             statuses.append("\(delay) ms: \(process.terminationStatus)")
         }
         let database = data.appendingPathComponent("cjr.sqlite").path

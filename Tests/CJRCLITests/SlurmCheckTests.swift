@@ -52,20 +52,26 @@ struct SlurmCheckTests {
         rest.standardOutput = FileHandle.nullDevice
         rest.standardError = FileHandle.nullDevice
         try rest.run()
-        defer {
-            rest.terminate()
-            rest.waitUntilExit()
-        }
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
-        var output = ""
-        var status: Int32 = 0
-        // slurmrestd listens a moment after it starts.
-        for _ in 0..<50 {
-            (status, output) = try CJRBinary.run(["serve", "--port", "0", "--data-dir", scratch.url.path] + Self.options(url: "http://127.0.0.1:6829"))
-            if !output.contains("cannot reach") { break }
-            try await Task.sleep(for: .milliseconds(100))
+        // slurmrestd listens a moment after it starts; it is stopped whatever happens (a
+        // defer cannot await, and a blocking wait there would hold a thread other tests need).
+        let answer: Result<(status: Int32, output: String), any Error>
+        do {
+            let serve = ["serve", "--port", "0", "--data-dir", scratch.url.path] + Self.options(url: "http://127.0.0.1:6829")
+            var attempt = try CJRBinary.run(serve)
+            var tries = 1
+            while attempt.output.contains("cannot reach") && tries < 50 {
+                try await Task.sleep(for: .milliseconds(100))
+                attempt = try CJRBinary.run(serve)
+                tries += 1
+            }
+            answer = .success(attempt)
+        } catch {
+            answer = .failure(error)
         }
+        await rest.stop()
+        let (status, output) = try answer.get()
         #expect(status == 1 && output.contains("offers API version v0.0.37; cjr speaks v0.0.38") && output.contains("-s openapi/v0.0.38"), "\(output)")
     }
 }

@@ -235,8 +235,7 @@ struct UnprivilegedUserTests {
         }
         // The victim lives on, untouched; Ctrl-C ends it as its user would.
         #expect(processesMarked(marker) == [victimPid], "the victim was killed")
-        kill(victimProcess.processIdentifier, SIGINT)
-        victimProcess.waitUntilExit()
+        #expect(await victimProcess.stop(with: SIGINT, within: 30), "cjr run did not end 30 s after Ctrl-C")
         let victimOutput = String(decoding: FileManager.default.contents(atPath: outputFile.path) ?? Data(), as: UTF8.self)
         #expect(victimProcess.terminationStatus == 130, "\(victimOutput)")
         #expect(processesMarked(marker).isEmpty)

@@ -11,12 +11,15 @@ struct LauncherContractTests {
 
     /// Runs the launcher with `arguments` in a scratch directory (the working directory);
     /// returns its exit code, its stderr and what its status file says.
-    private func launch(_ arguments: [String], scratch: ScratchDirectory) throws -> (code: Int32, stderr: String, status: LauncherStatus?) {
+    /// `wrapper` runs first and execs the launcher (its path is the wrapper's last argument).
+    private func launch(_ arguments: [String], scratch: ScratchDirectory, wrapper: [String] = []) throws
+        -> (code: Int32, stderr: String, status: LauncherStatus?) {
         let statusFile = scratch.url.appendingPathComponent("status")
         try? FileManager.default.removeItem(at: statusFile)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.launcher)
-        process.arguments = ["--status-file", statusFile.path, "--grace-ms", "200"] + arguments
+        let command = wrapper + [Self.launcher, "--status-file", statusFile.path, "--grace-ms", "200"] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.currentDirectoryURL = scratch.url.appendingPathComponent("job")
         let errors = Pipe()
         process.standardError = errors
@@ -69,6 +72,33 @@ struct LauncherContractTests {
         #expect(missing.code == 126)
         #expect(missing.status == .setupFailed)
         #expect(missing.stderr.hasPrefix("cjr-launch: cannot contain the run: ") && missing.stderr.contains("/nonexistent/job: No such file or directory"), "\(missing.stderr)")
+    }
+
+    @Test("the entry point starts with no signal blocked or ignored, whatever the launcher inherited")
+    func signalsStartClean() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let job = scratch.url.appendingPathComponent("job")
+        try FileManager.default.createDirectory(at: job, withIntermediateDirectories: true)
+        // A caller that blocks SIGTERM and SIGUSR2 and ignores SIGPIPE, SIGHUP and SIGINT
+        // (as `nohup`, a shell's `trap ''` or a runtime's signal thread leave them).
+        let caller = ["/usr/bin/python3", "-c", """
+            import os, signal, sys
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGUSR2})
+            for sig in (signal.SIGPIPE, signal.SIGHUP, signal.SIGINT): signal.signal(sig, signal.SIG_IGN)
+            os.execv(sys.argv[1], sys.argv[1:])
+            """]
+        // cp reads its own status (not a shell: dash clears the mask itself).
+        let report = ["--", "/bin/cp", "/proc/self/status", "signals"]
+        let contained = SandboxHost.detect(launcher: Self.launcher).containment != .unavailable
+        for mode in contained ? [[], ["--contain", "--bind", job.path]] : [[]] {
+            try? FileManager.default.removeItem(at: job.appendingPathComponent("signals"))
+            let result = try launch(mode + report, scratch: scratch, wrapper: caller)
+            #expect(result.code == 0, "\(mode): \(result.stderr)")
+            let status = (try? String(contentsOf: job.appendingPathComponent("signals"), encoding: .utf8)) ?? "nothing written"
+            let signals = status.split(separator: "\n").filter { $0.hasPrefix("SigBlk:") || $0.hasPrefix("SigIgn:") }
+            #expect(signals == ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"], "\(mode): \(status)")
+        }
     }
 
     @Test("a bad policy line stops the launcher before anything runs: exit 125, FILE:LINE and what is wrong")

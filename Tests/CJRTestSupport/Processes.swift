@@ -52,3 +52,20 @@ private func processes(matching: (_ environment: String, _ commandLine: String) 
         return matching(text("environ"), text("cmdline"))
     }
 }
+
+extension Process {
+    /// Sends `signal`, then waits for the exit without holding a thread of the shared pool
+    /// (a blocked thread stalls every other test on a 2-core machine), SIGKILL after
+    /// `seconds`. True when the process ended by itself within them.
+    @discardableResult
+    public func stop(with signal: Int32 = SIGTERM, within seconds: Double = 10) async -> Bool {
+        guard isRunning else { return true }
+        kill(processIdentifier, signal)
+        let deadline = Date().addingTimeInterval(seconds)
+        while isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        guard isRunning else { return true }
+        kill(processIdentifier, SIGKILL)
+        while isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        return false
+    }
+}

@@ -323,6 +323,18 @@ static void format_status(char *text, size_t size, int status) {
 
 /// The job's own setup and exec, in the process that becomes the entry point: stdin from
 /// /dev/null, its identity (with --contain), then the filter, as the very last step.
+/// The entry point starts as a process on the platform does, whatever the launcher
+/// inherited from its caller: no signal blocked, none ignored (exec keeps both). The raw
+/// system call, because glibc refuses the two real-time signals it keeps for itself.
+static void reset_signals(void) {
+    struct { void (*handler)(int); unsigned long flags; void (*restorer)(void); unsigned long mask; } standard = {SIG_DFL, 0, NULL, 0};
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) syscall(SYS_rt_sigaction, sig, &standard, NULL, sizeof standard.mask);
+    }
+    unsigned long none = 0;
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none);
+}
+
 static void exec_entry_point(char **program, const struct contain_options *contain, bool contained,
                              const struct sock_fprog *filter) {
     int null = open("/dev/null", O_RDONLY);
@@ -333,6 +345,7 @@ static void exec_entry_point(char **program, const struct contain_options *conta
         if (dup2(tty_slave, 1) < 0 || dup2(tty_slave, 2) < 0) child_fail("cannot attach the terminal", strerror(errno));
         close(tty_slave);
     }
+    reset_signals();
     char why[512];
     if (contained && !contain_enter_identity(contain, why, sizeof why)) child_fail("cannot take the run's identity", why);
     if (filter->filter && !isolation_install_filter(filter, why, sizeof why)) {
@@ -350,7 +363,7 @@ static void exec_entry_point(char **program, const struct contain_options *conta
 /// Signals from inside the run are ignored (the kernel already keeps SIGKILL from it), and
 /// if the launcher dies, so does this process (PR_SET_PDEATHSIG, and the lifeline pipe).
 static void run_init(char **program, struct contain_options *contain, const char **joins, int join_count,
-                     const struct sock_fprog *filter, int lifeline, int status_fd, const sigset_t *previous) {
+                     const struct sock_fprog *filter, int lifeline, int status_fd) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     struct pollfd alive = {.fd = lifeline, .events = POLLIN};
     if (poll(&alive, 1, 0) > 0) _exit(125); // the launcher died before PDEATHSIG was set
@@ -377,7 +390,6 @@ static void run_init(char **program, struct contain_options *contain, const char
     pid_t job = fork();
     if (job < 0) child_fail("cannot fork the entry point", strerror(errno));
     if (job == 0) {
-        sigprocmask(SIG_SETMASK, previous, NULL);
         setsid();
         exec_entry_point(program, contain, true, filter);
     }
@@ -467,12 +479,12 @@ int main(int argc, char **argv) {
     // Nothing cjr's process left open reaches the job.
     syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 
-    sigset_t handled, previous;
+    sigset_t handled;
     sigemptyset(&handled);
     for (int sig = 1; sig < NSIG; sig++) {
         if (sig == SIGCHLD || sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT) sigaddset(&handled, sig);
     }
-    if (sigprocmask(SIG_BLOCK, &handled, &previous) != 0) die("sigprocmask");
+    if (sigprocmask(SIG_BLOCK, &handled, NULL) != 0) die("sigprocmask");
     int signals = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
     if (signals < 0) die("signalfd");
 
@@ -512,9 +524,8 @@ int main(int argc, char **argv) {
         if (contained) {
             close(lifeline[1]);
             close(status_pipe[0]);
-            run_init(program, &contain, join_dirs, join_count, &filter, lifeline[0], status_pipe[1], &previous);
+            run_init(program, &contain, join_dirs, join_count, &filter, lifeline[0], status_pipe[1]);
         }
-        sigprocmask(SIG_SETMASK, &previous, NULL);
         // Its own session (and so process group): no terminal reaches the job even when the
         // launcher could not leave its caller's session.
         setsid();
