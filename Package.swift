@@ -79,14 +79,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // The process supervisor every run executes under (C, Linux): see sandbox/README.md.
-        // Plain C at run time: without Swift's start-up object (-nostartfiles) nothing refers
-        // to the Swift runtime, and with -static-stdlib nothing of it is linked, so a launch
-        // does not load libswiftCore (about 1 ms per run; BENCHMARKS.md).
+        // Plain C, linked statically: without Swift's start-up object (-nostartfiles) nothing
+        // refers to the Swift runtime, so -static-executable links only libc and libseccomp
+        // into it. A launch loads and relocates no shared library (0.8-1 ms of CPU less per
+        // run than dynamic linking; BENCHMARKS.md), and a Slurm node needs no libseccomp.
         .executableTarget(
             name: "cjr-launch",
             path: "sandbox/launcher",
             cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-Werror", "-O2"])],
-            linkerSettings: [.linkedLibrary("seccomp"), .unsafeFlags(["-nostartfiles", "-static-stdlib"])]
+            linkerSettings: [.linkedLibrary("seccomp"), .unsafeFlags(["-nostartfiles", "-static-executable"])]
         ),
         // A small C program the sandbox tests run inside jobs: tries sockets and syscalls
         // and says whether the kernel (or the filter) let it.

@@ -101,6 +101,21 @@ struct LauncherContractTests {
         }
     }
 
+    /// A launch maps no shared library (no `PT_INTERP`: the kernel starts it directly), and
+    /// a Slurm node needs none of cjr's build dependencies to run it.
+    @Test("the launcher is one static executable: no dynamic loader, no shared library")
+    func staticallyLinked() throws {
+        let elf = try Data(contentsOf: URL(fileURLWithPath: Self.launcher))
+        func integer<T: FixedWidthInteger>(_ type: T.Type, at offset: Int) -> Int {
+            Int(elf[offset..<offset + MemoryLayout<T>.size].reversed().reduce(T(0)) { $0 << 8 | T($1) })
+        }
+        try #require(elf.count > 64 && elf.prefix(4) == Data([0x7F, 0x45, 0x4C, 0x46]) && elf[4] == 2, "not a 64-bit ELF file")
+        let (table, entrySize, count) = (integer(UInt64.self, at: 0x20), integer(UInt16.self, at: 0x36), integer(UInt16.self, at: 0x38))
+        let types = (0..<count).map { integer(UInt32.self, at: table + $0 * entrySize) }
+        #expect(types.contains(1), "no loadable segment: not an executable")
+        #expect(!types.contains(3), "PT_INTERP: cjr-launch needs the dynamic loader (Package.swift links it statically)")
+    }
+
     @Test("a bad policy line stops the launcher before anything runs: exit 125, FILE:LINE and what is wrong")
     func policyErrors() throws {
         let scratch = try ScratchDirectory()
