@@ -23,7 +23,7 @@ struct CredentialsCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List your credentials (never their values).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List your credentials (never their values).")
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
@@ -39,6 +39,7 @@ struct CredentialsCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a credential.",
             discussion: """
                 Each field is --field NAME=VALUE; NAME=- (or a field left out) is read from stdin, one line per field \
@@ -99,7 +100,7 @@ struct CredentialsCommand: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete one of your credentials, by ID or name.")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete one of your credentials, by ID or name.")
         @Argument(help: "The credential's ID or name.") var credential: String
         @OptionGroup var client: ClientOptions
 

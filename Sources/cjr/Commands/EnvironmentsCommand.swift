@@ -13,7 +13,7 @@ struct EnvironmentsCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List environments and their versions.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List environments and their versions.")
 
         @OptionGroup var dataDirectory: DataDirectoryOption
         @OptionGroup var output: JSONOutputOption
@@ -53,6 +53,7 @@ struct EnvironmentsCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a version to an environment, creating the environment if it is new.",
             discussion: "Jobs that name the environment without a version get its latest version."
         )

@@ -14,7 +14,7 @@ struct JobsCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the server's custom jobs, newest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the server's custom jobs, newest first.")
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
@@ -32,7 +32,7 @@ struct JobsCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one custom job: settings, files and runtime parameters.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one custom job: settings, files and runtime parameters.")
         @Argument(help: "The job: its name, its ID or a unique start of it.") var job: String
         @OptionGroup var client: ClientOptions
 
@@ -49,6 +49,7 @@ struct JobsCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Create a custom job from a folder (every file in it) or from a gallery template.")
         @Argument(help: "The job folder.") var directory: String?
         @Option(help: "Create from this gallery template instead (see `cjr templates`).") var template: String?
@@ -102,6 +103,7 @@ struct JobsCommand: AsyncParsableCommand {
 
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "update",
             abstract: "Make a job's files match a folder: upload every file, delete the job's files the folder no longer has.")
         @Argument(help: "The job: its name, its ID or a unique start of it.") var job: String
         @Argument(help: "The job folder.") var directory: String
@@ -146,7 +148,7 @@ struct JobsCommand: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a custom job (its unfinished runs are canceled first).")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a custom job (its unfinished runs are canceled first).")
         @Argument(help: "The job: its name, its ID or a unique start of it.") var job: String
         @OptionGroup var client: ClientOptions
 

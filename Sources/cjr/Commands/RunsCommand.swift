@@ -14,6 +14,7 @@ struct RunsCommand: AsyncParsableCommand {
 
     struct Start: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "start",
             abstract: "Start a run of a job.",
             discussion: """
                 With --wait, streams the run's output until it ends and exits like `cjr run`: the job's exit code, \
@@ -90,6 +91,7 @@ struct RunsCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List a job's runs, newest first; without a job, runs across jobs as `cjr ps` does.")
         @Argument(help: "The job: its name, its ID or a unique start of it (default: every job, as `cjr ps`).") var job: String?
         @OptionGroup var filters: RunFilterOptions
@@ -103,7 +105,7 @@ struct RunsCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one run.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one run.")
         @OptionGroup var target: RunArguments
         @OptionGroup var client: ClientOptions
 
@@ -118,7 +120,7 @@ struct RunsCommand: AsyncParsableCommand {
     }
 
     struct Cancel: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Cancel a run: its processes get SIGTERM, then SIGKILL after the grace period.")
+        static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a run: its processes get SIGTERM, then SIGKILL after the grace period.")
         @OptionGroup var target: RunArguments
         @OptionGroup var client: ClientOptions
 
@@ -140,7 +142,7 @@ struct RunsCommand: AsyncParsableCommand {
     }
 
     struct Logs: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a run's output (stdout and stderr, in order).")
+        static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print a run's output (stdout and stderr, in order).")
         @OptionGroup var target: RunArguments
         @Flag(name: .shortAndLong, help: "Keep printing new output until the run ends.") var follow = false
         @OptionGroup var client: ClientOptions

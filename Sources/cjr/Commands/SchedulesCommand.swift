@@ -14,7 +14,7 @@ struct SchedulesCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a job's schedules with their next run.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List a job's schedules with their next run.")
         @Argument(help: "The job: its name, its ID or a unique start of it.") var job: String
         @OptionGroup var client: ClientOptions
 
@@ -36,6 +36,7 @@ struct SchedulesCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Run a job on a schedule.",
             discussion: """
                 The schedule is cron text: minute hour day-of-month month day-of-week, each *, a value, a range \
@@ -84,7 +85,7 @@ struct SchedulesCommand: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a schedule; the runs it started stay.")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a schedule; the runs it started stay.")
         @Argument(help: "The job: its name, its ID or a unique start of it.") var job: String
         @Argument(help: "The schedule's ID.") var scheduleId: String
         @OptionGroup var client: ClientOptions

@@ -13,7 +13,7 @@ struct TokensCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List tokens (never their secrets), newest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List tokens (never their secrets), newest first.")
         @OptionGroup var dataDirectory: DataDirectoryOption
         @Option(name: .customLong("user"), help: "Only this user's tokens.") var username: String?
         @Flag(help: "Include revoked tokens.") var all = false
@@ -44,6 +44,7 @@ struct TokensCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Create a token and print it; it is shown this once (only its hash is stored).")
         @OptionGroup var dataDirectory: DataDirectoryOption
         @Option(name: .customLong("user"), help: "Whose token (default: admin).") var username = RunStore.adminUsername
@@ -72,7 +73,7 @@ struct TokensCommand: AsyncParsableCommand {
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a token: it is refused from the next request on.")
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a token: it is refused from the next request on.")
         @OptionGroup var dataDirectory: DataDirectoryOption
         @Argument(help: "Token id (or a unique start of it, at least 4 characters).") var id: String
 

@@ -14,7 +14,7 @@ struct UsersCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List users with their organization and groups.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List users with their organization and groups.")
         @OptionGroup var dataDirectory: DataDirectoryOption
         @OptionGroup var output: JSONOutputOption
 
@@ -45,6 +45,7 @@ struct UsersCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a user (then `cjr tokens create --user NAME` gives them a token).",
             discussion: "An organization or group that does not exist yet is created.")
         @OptionGroup var dataDirectory: DataDirectoryOption
@@ -63,6 +64,7 @@ struct UsersCommand: AsyncParsableCommand {
 
     struct Disable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "disable",
             abstract: "Disable a user: their tokens, and those of their runs, are refused from the next request.",
             discussion: "Logs they follow stop at the next poll; their queued runs end canceled instead of starting. "
                 + "Their jobs, runs and roles stay; `cjr users enable` lets them in again.")
@@ -76,7 +78,7 @@ struct UsersCommand: AsyncParsableCommand {
     }
 
     struct Enable: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Enable a disabled user again (their unrevoked tokens work again).")
+        static let configuration = CommandConfiguration(commandName: "enable", abstract: "Enable a disabled user again (their unrevoked tokens work again).")
         @OptionGroup var dataDirectory: DataDirectoryOption
         @Argument(help: "Username.") var username: String
 
@@ -87,7 +89,7 @@ struct UsersCommand: AsyncParsableCommand {
     }
 
     struct Move: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Move a user to another organization (created if new).")
+        static let configuration = CommandConfiguration(commandName: "move", abstract: "Move a user to another organization (created if new).")
         @OptionGroup var dataDirectory: DataDirectoryOption
         @Argument(help: "Username.") var username: String
         @Option(name: .customLong("org"), help: "The organization.") var organization: String
@@ -110,7 +112,7 @@ struct GroupsCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List groups and their members.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List groups and their members.")
         @OptionGroup var dataDirectory: DataDirectoryOption
         @OptionGroup var output: JSONOutputOption
 
@@ -132,7 +134,7 @@ struct GroupsCommand: AsyncParsableCommand {
     }
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an empty group.")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create an empty group.")
         @OptionGroup var dataDirectory: DataDirectoryOption
         @Argument(help: "Group name.") var name: String
 
@@ -143,7 +145,7 @@ struct GroupsCommand: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a group; the roles it held on jobs go with it.")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a group; the roles it held on jobs go with it.")
         @OptionGroup var dataDirectory: DataDirectoryOption
         @Argument(help: "Group name.") var name: String
 
