@@ -17,6 +17,9 @@ public struct RunnerConfiguration: Sendable {
     public var keepWorkspaces: Bool
     /// The `cjr-launch` binary; nil finds it next to the running executable.
     public var launcherPath: String?
+    /// Where the host probe's answers are kept between starts (`cjr run`: every start is a
+    /// new process); nil probes at every start.
+    public var hostProbeCache: URL?
     /// Also inject the DRUM convention (`MLOPS_RUNTIME_PARAM_<name>` JSON) for every parameter.
     public var drumVariables: Bool
     /// Run jobs whose requested isolation this cjr cannot enforce (today: egress `none`)

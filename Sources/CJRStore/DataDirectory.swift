@@ -25,6 +25,8 @@ public struct DataDirectory: Sendable {
     public var logs: URL { root.appendingPathComponent("logs") }
     public func logFile(runId: String) -> URL { logs.appendingPathComponent("\(runId).log") }
     public var tokenFile: URL { root.appendingPathComponent("api-token") }
+    /// `cjr run`'s cache of the host probe's answers (see `HostProbeCache`).
+    public var hostProbe: URL { root.appendingPathComponent("host-probe") }
 
     /// Creates the folders, private to the user (0700, also when they existed): they hold
     /// job code and secrets.

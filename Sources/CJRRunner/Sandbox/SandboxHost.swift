@@ -72,20 +72,24 @@ public struct SandboxHost: Sendable {
     }
 
     /// Asks `cjr-launch --probe` (a few forked children, ~3 ms) and looks at the cgroups.
-    public static func detect(launcher: String, policies: SandboxPolicies? = .locate(), cgroups: RunCgroups = .detect()) -> SandboxHost {
-        var answers: [String: String] = [:]
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: launcher)
-        process.arguments = ["--probe"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        if (try? process.run()) != nil {
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            for line in output.split(separator: "\n") {
-                let parts = line.split(separator: "=", maxSplits: 1)
-                if parts.count == 2 { answers[String(parts[0])] = String(parts[1]) }
+    /// With `cache`, the probe's answers are kept in that file and reused while nothing
+    /// they follow from changes (``HostProbeCache``).
+    public static func detect(launcher: String, policies: SandboxPolicies? = .locate(), cgroups: RunCgroups = .detect(),
+                              cache: URL? = nil) -> SandboxHost {
+        let cached = cache.map { (store: HostProbeCache(file: $0), fingerprint: HostProbeCache.fingerprint(launcher: launcher)) }
+        var answers = cached.flatMap { $0.store.answers(for: $0.fingerprint) } ?? [:]
+        if answers.isEmpty {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: launcher)
+            process.arguments = ["--probe"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            if (try? process.run()) != nil {
+                let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                process.waitUntilExit()
+                answers = HostProbeCache.parse(output)
+                if process.terminationStatus == 0, let cached { cached.store.keep(output, for: cached.fingerprint) }
             }
         }
         return SandboxHost(seccomp: answers["seccomp"] == "yes",

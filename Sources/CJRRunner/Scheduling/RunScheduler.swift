@@ -42,7 +42,7 @@ public actor RunScheduler: Service {
         self.logger = logger
         owner = ProcessInspector.current
         let launcher = try LauncherBinary.locate(override: configuration.launcherPath)
-        self.sandbox = sandbox ?? SandboxHost.detect(launcher: launcher)
+        self.sandbox = sandbox ?? SandboxHost.detect(launcher: launcher, cache: configuration.hostProbeCache)
         (starts, startsContinuation) = AsyncStream.makeStream()
         executor = configuration.slurm.map { SlurmExecutor(launcher: launcher, settings: $0) as any Executor }
             ?? LocalExecutor(launcher: launcher, cgroups: self.sandbox.cgroups)

@@ -111,6 +111,7 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         configuration.runner.adoptsQueuedRuns = false
+        configuration.runner.hostProbeCache = dataDirectory.directory.hostProbe // each cjr run is a new process
         configuration.firesSchedules = false // schedules are the server's
         if let profile { configuration.runner.resourceBundles = try profile.bundles(adding: .builtIn) }
         let instance = try CJRInstance(configuration: configuration, logger: logger)

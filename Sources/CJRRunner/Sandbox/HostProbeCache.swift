@@ -1,0 +1,67 @@
+import Foundation
+
+/// `cjr-launch --probe`'s answers kept in a file for as long as nothing they follow from
+/// has changed, so that `cjr run` does not fork namespaces to learn what it learned a
+/// moment ago. The file's first line is a fingerprint of everything the probe depends on:
+/// the boot, the launcher binary, cjr's identity, namespaces, capabilities and seccomp
+/// state, and the sysctls that switch namespaces on and off. Any change, and the host is
+/// probed again. (A cache, not a record: written without fsync; a torn or foreign file
+/// is simply a miss.)
+struct HostProbeCache {
+    let file: URL
+
+    /// The cached answers, if the file was written under the same `fingerprint`.
+    func answers(for fingerprint: String) -> [String: String]? {
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.first.map(String.init) == fingerprint, lines.last == "end" else { return nil }
+        return Self.parse(lines.dropFirst().dropLast().joined(separator: "\n"))
+    }
+
+    /// Keeps `output` (the probe's lines) under `fingerprint`; written aside and renamed
+    /// into place, so a reader sees the old file or the new one.
+    func keep(_ output: String, for fingerprint: String) {
+        let temporary = file.deletingLastPathComponent().appendingPathComponent(".\(file.lastPathComponent).\(getpid())")
+        let text = fingerprint + "\n" + output.trimmingCharacters(in: .newlines) + "\nend"
+        guard FileManager.default.createFile(atPath: temporary.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else { return }
+        if rename(temporary.path, file.path) != 0 { unlink(temporary.path) }
+    }
+
+    /// `name=value` lines.
+    static func parse(_ output: String) -> [String: String] {
+        var answers: [String: String] = [:]
+        for line in output.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { answers[String(parts[0])] = String(parts[1]) }
+        }
+        return answers
+    }
+
+    /// Everything the probe's answers follow from, on one line.
+    static func fingerprint(launcher: String) -> String {
+        func read(_ path: String) -> String {
+            (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "-"
+        }
+        var parts = ["v1", read("/proc/sys/kernel/random/boot_id")]
+        var info = stat()
+        if stat(launcher, &info) == 0 {
+            parts.append("\(launcher):\(info.st_dev):\(info.st_ino):\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec):\(info.st_ctim.tv_sec).\(info.st_ctim.tv_nsec)")
+        } else {
+            parts.append("\(launcher):missing")
+        }
+        parts.append("\(geteuid()):\(getegid())")
+        for namespace in ["user", "mnt", "pid", "net", "ipc", "cgroup"] {
+            parts.append((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/\(namespace)")) ?? "-")
+        }
+        let status = read("/proc/self/status").split(separator: "\n").filter { line in
+            ["NoNewPrivs:", "Seccomp:", "Seccomp_filters:", "CapEff:", "CapBnd:"].contains { line.hasPrefix($0) }
+        }
+        parts += status.map { $0.replacingOccurrences(of: "\t", with: "") }
+        for sysctl in ["kernel/unprivileged_userns_clone", "kernel/apparmor_restrict_unprivileged_userns", "user/max_user_namespaces",
+                       "user/max_net_namespaces", "user/max_mnt_namespaces", "user/max_pid_namespaces", "kernel/seccomp/actions_avail"] {
+            parts.append(read("/proc/sys/" + sysctl))
+        }
+        parts.append(read("/proc/self/attr/current")) // an AppArmor or SELinux confinement of cjr itself
+        return parts.joined(separator: " ").replacingOccurrences(of: "\n", with: " ")
+    }
+}
