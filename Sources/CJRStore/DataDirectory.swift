@@ -25,6 +25,8 @@ public struct DataDirectory: Sendable {
     public var logs: URL { root.appendingPathComponent("logs") }
     public func logFile(runId: String) -> URL { logs.appendingPathComponent("\(runId).log") }
     public var tokenFile: URL { root.appendingPathComponent("api-token") }
+    /// Touched by each sweep of leftovers (see `RunStore.LeftoverSweep`).
+    public var sweepStamp: URL { root.appendingPathComponent("swept") }
     /// `cjr run`'s cache of the host probe's answers (see `HostProbeCache`).
     public var hostProbe: URL { root.appendingPathComponent("host-probe") }
 

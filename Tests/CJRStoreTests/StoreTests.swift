@@ -23,6 +23,39 @@ struct StoreTests {
         }
     }
 
+    @Test("leftovers are swept at a server's open, by other opens once a day: an unreferenced old blob and the log of no run")
+    func leftoverSweep() async throws {
+        try await withStore { store in
+            let directory = store.directory
+            let hash = String(repeating: "ab", count: 32)
+            let blob = URL(fileURLWithPath: store.blobs.path(forHash: hash))
+            let log = directory.logFile(runId: "ffffffffffffffffffffffff")
+            func leaveLeftovers() throws {
+                try FileManager.default.createDirectory(at: blob.deletingLastPathComponent(), withIntermediateDirectories: true)
+                for file in [blob, log] {
+                    try Data("left".utf8).write(to: file)
+                    try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3_600)], ofItemAtPath: file.path)
+                }
+            }
+            func present() -> [Bool] { [blob, log].map { FileManager.default.fileExists(atPath: $0.path) } }
+
+            // The store's first open swept and left its stamp: another open does not list.
+            #expect(FileManager.default.fileExists(atPath: directory.sweepStamp.path))
+            try leaveLeftovers()
+            _ = try RunStore(directory: directory, sweep: .whenDue)
+            #expect(present() == [true, true], "swept again within the day")
+            _ = try RunStore(directory: directory, sweep: .atOpen)
+            #expect(present() == [false, false], "a server's open sweeps")
+
+            // A day later, any open sweeps, and stamps again.
+            try leaveLeftovers()
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-90_000)], ofItemAtPath: directory.sweepStamp.path)
+            _ = try RunStore(directory: directory, sweep: .whenDue)
+            #expect(present() == [false, false], "the daily sweep is due")
+            #expect(!RunStore.sweepIsDue(stamp: directory.sweepStamp))
+        }
+    }
+
     @Test("the database runs in WAL mode")
     func walMode() async throws {
         try await withStore { store in

@@ -27,6 +27,9 @@ public struct APIConfiguration: Sendable {
     public var gallery = TemplateGallery()
     /// Whether this server fires schedules (`cjr run`'s private server does not).
     public var firesSchedules = true
+    /// Sweep the data directory's leftovers at start (a server) or only when a day has
+    /// passed since the last sweep (`cjr run`, which starts for every run).
+    public var leftoverSweep = RunStore.LeftoverSweep.atOpen
     /// Firings missed while the server was down: one catch-up run per schedule, or none.
     public var scheduleCatchUp = ScheduleCatchUp.one
     /// The time schedules are computed and fired by: the wall clock, or a test's.

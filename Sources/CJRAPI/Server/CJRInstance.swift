@@ -16,7 +16,8 @@ public struct CJRInstance: Sendable {
 
     public init(configuration: APIConfiguration, logger: Logger = Logger(label: "cjr")) throws {
         self.configuration = configuration
-        store = try RunStore(directory: configuration.dataDirectory, resourceBundles: configuration.runner.resourceBundles, logger: logger)
+        store = try RunStore(directory: configuration.dataDirectory, resourceBundles: configuration.runner.resourceBundles,
+                             sweep: configuration.leftoverSweep, logger: logger)
         if try store.bootstrapAdmin() != nil {
             logger.notice("created the admin API token", metadata: ["file": "\(configuration.dataDirectory.tokenFile.path)"])
         }

@@ -17,7 +17,17 @@ public final class RunStore: Sendable {
     public let resourceBundles: ResourceBundles
     let database: DatabasePool
 
-    public init(directory: DataDirectory, resourceBundles: ResourceBundles = .builtIn,
+    /// When opening the store sweeps what a crash or a failed request left behind: blob
+    /// files no row references (older than ten minutes) and logs of runs that do not exist.
+    /// The sweep lists every blob and log file, so its cost grows with history.
+    public enum LeftoverSweep: Sendable {
+        /// Now (a server's start, `cjr prune`).
+        case atOpen
+        /// If none was done in the last day (every other command: `cjr run`, `cjr logs`…).
+        case whenDue
+    }
+
+    public init(directory: DataDirectory, resourceBundles: ResourceBundles = .builtIn, sweep: LeftoverSweep = .whenDue,
                 logger: Logger = Logger(label: "cjr.store")) throws {
         try directory.prepare()
         self.directory = directory
@@ -32,10 +42,21 @@ public final class RunStore: Sendable {
         }
         database = try DatabasePool(path: directory.database.path, configuration: configuration)
         try Migrations.migrator(for: directory).migrate(database)
-        let referenced = try database.read { db in try Set(String.fetchAll(db, sql: "SELECT hash FROM blob")) }
-        blobs.sweep(keeping: referenced)
-        try sweepLogs()
+        if sweep == .atOpen || Self.sweepIsDue(stamp: directory.sweepStamp) {
+            let referenced = try database.read { db in try Set(String.fetchAll(db, sql: "SELECT hash FROM blob")) }
+            blobs.sweep(keeping: referenced)
+            try sweepLogs()
+            let stamp = open(directory.sweepStamp.path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            if stamp >= 0 { futimens(stamp, nil); close(stamp) }
+        }
         logger.debug("store opened", metadata: ["path": "\(directory.database.path)"])
+    }
+
+    /// A day since the last sweep (the stamp's modification time), or none yet.
+    static func sweepIsDue(stamp: URL) -> Bool {
+        var info = stat()
+        guard stat(stamp.path, &info) == 0 else { return true }
+        return Double(info.st_mtim.tv_sec) < Date().timeIntervalSince1970 - 86_400
     }
 
     /// The names of the migrations applied, in order.

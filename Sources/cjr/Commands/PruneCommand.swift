@@ -29,7 +29,7 @@ struct PruneCommand: AsyncParsableCommand {
         let age = try (olderThan ?? (keep == nil ? "7d" : nil)).map(TokensCommand.Create.seconds(of:))
         // An age beyond the epoch means everything (and must not overflow).
         let cutoff = age.map { Timestamp(microseconds: Timestamp.now().microseconds - min($0, Timestamp.now().microseconds / 1_000_000) * 1_000_000) }
-        let store = try RunStore(directory: dataDirectory.directory)
+        let store = try RunStore(directory: dataDirectory.directory, sweep: .atOpen)
         let report = try await store.prune(endedBefore: cutoff, keep: keep)
         let freed = report.logBytes + report.blobBytes
         print("removed \(report.runs) run\(report.runs == 1 ? "" : "s") (\(Self.size(report.logBytes)) of logs), "

@@ -113,20 +113,15 @@ struct RunCommand: AsyncParsableCommand {
         configuration.runner.adoptsQueuedRuns = false
         configuration.runner.hostProbeCache = dataDirectory.directory.hostProbe // each cjr run is a new process
         configuration.firesSchedules = false // schedules are the server's
+        configuration.leftoverSweep = .whenDue // a sweep lists every blob and log: daily is enough
         if let profile { configuration.runner.resourceBundles = try profile.bundles(adding: .builtIn) }
         let instance = try CJRInstance(configuration: configuration, logger: logger)
         let store = instance.store
         // `cjr run` acts as the data directory's admin: its jobs and runs are the admin's.
         let admin = try store.adminUserId()
 
-        let (job, overrides): (CustomJob, [RuntimeParameterOverride])
-        do {
-            (job, overrides) = try await prepare(folder: folder, store: store, userId: admin)
-        } catch let error as CJRError {
-            try? FileHandle.standardError.write(contentsOf: Data(Preflight.describe(error, folder: folder.path).utf8))
-            throw ExitCode(FolderGate.refusedExitCode)
-        }
-
+        // The server starts while the folder is stored (its threads and socket cost a few
+        // milliseconds, the folder's hashing too); the run is created once both are done.
         let scheduler = instance.scheduler
         let (listening, ready) = AsyncStream<Int>.makeStream()
         let app = APIServer.makeApplication(instance: instance, logger: logger) { port in ready.yield(port) }
@@ -134,6 +129,16 @@ struct RunCommand: AsyncParsableCommand {
         let serving = Task {
             defer { ready.finish() }
             try await group.run()
+        }
+
+        let (job, overrides): (CustomJob, [RuntimeParameterOverride])
+        do {
+            (job, overrides) = try await prepare(folder: folder, store: store, userId: admin)
+        } catch let error as CJRError {
+            await group.triggerGracefulShutdown()
+            try? await serving.value
+            try? FileHandle.standardError.write(contentsOf: Data(Preflight.describe(error, folder: folder.path).utf8))
+            throw ExitCode(FolderGate.refusedExitCode)
         }
         var announced: Int?
         for await port in listening { announced = port; break }
