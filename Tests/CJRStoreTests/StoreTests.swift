@@ -17,7 +17,7 @@ struct StoreTests {
     func migrations() async throws {
         try await withStore { store in
             let applied = try store.appliedMigrations()
-            #expect(applied.map { $0.prefix { $0 != ":" } } == (1...10).map { "v\($0)" })
+            #expect(applied.map { $0.prefix { $0 != ":" } } == (1...11).map { "v\($0)" })
             let reopened = try RunStore(directory: store.directory)
             #expect(try reopened.appliedMigrations() == store.appliedMigrations())
         }
@@ -153,6 +153,70 @@ struct StoreTests {
             let hashes = try await queue.read { try Set(String.fetchAll($0, sql: "SELECT hash FROM blob")) }
             #expect(hashes == [shared.hash])
             #expect(try await queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM jobItem") } == 1)
+        }
+    }
+
+    @Test("a jobs list's count, kept between requests, follows every change to what it counts, and runs do not make it count again")
+    func jobCountsFollowVisibility() async throws {
+        try await withStore { store in
+            let admin = try store.adminUserId()
+            let ann = try store.addUser("ann", organization: "acme", groups: []).user.id
+            _ = try store.createGroup("team")
+            let script = try store.blobs.store(Array("exit 0\n".utf8))
+            let upload = UploadedFile(path: try JobFilePath(validating: "run.sh"), contentHash: script.hash, size: script.size)
+            let a = try await store.createJob(JobChanges(name: "alpha", uploads: [upload]), ownerId: admin)
+            let b = try await store.createJob(JobChanges(name: "beta", uploads: [upload]), ownerId: admin)
+            func live(_ search: String? = nil) async throws -> Int {
+                try await store.jobs(matching: JobFilter(search: search), visibleTo: ann, page: PageRequest(limit: 1)).totalCount
+            }
+            func deleted() async throws -> Int { try await store.deletedJobs(visibleTo: ann, page: PageRequest(limit: 1)).totalCount }
+            func share(_ job: CustomJob, _ type: ShareRecipientType, _ name: String, _ role: JobRole?) async throws {
+                try await store.updateSharedRoles(jobId: job.id, [SharedRoleChange(recipient: .name(name), recipientType: type, role: role)], by: admin)
+            }
+            let queue = try DatabaseQueue(path: store.directory.database.path)
+            func generation() async throws -> Int64 {
+                try await queue.read { try Int64.fetchOne($0, sql: "SELECT value FROM jobListGeneration") ?? -1 }
+            }
+
+            #expect(try await live() == 0)
+            try await share(a, .user, "ann", .observer)
+            #expect(try await live() == 1, "a role given to the user")
+            try await share(b, .group, "team", .user)
+            #expect(try await live() == 1)
+            try store.setMembership(group: "team", username: "ann", member: true)
+            #expect(try await live() == 2, "the user joined a group with a role")
+            try store.setMembership(group: "team", username: "ann", member: false)
+            #expect(try await live() == 1, "and left it")
+            try store.setMembership(group: "team", username: "ann", member: true)
+            #expect(try await live() == 2)
+            try store.deleteGroup("team")
+            #expect(try await live() == 1, "the group was deleted (its members and roles go with it)")
+            try await share(b, .organization, "acme", .observer)
+            #expect(try await live() == 2, "a role given to the user's organization")
+            _ = try store.setOrganization(of: "ann", to: "elsewhere")
+            #expect(try await live() == 1, "the user moved to another organization")
+
+            #expect(try await live("alp") == 1)
+            _ = try await store.updateJob(id: a.id, JobChanges(name: "omega"), by: admin)
+            #expect(try await live("alp") == 0, "a renamed job leaves a search")
+
+            // Runs come and go without moving what the lists count.
+            let before = try await generation()
+            let run = try await store.createRun(jobId: a.id, description: nil, overrides: nil, startedBy: admin)
+            _ = try await store.requestCancel(jobId: a.id, runId: run.id, by: admin)
+            #expect(try await generation() == before)
+            #expect(try await live() == 1)
+
+            #expect(try await deleted() == 0)
+            try await store.deleteJob(id: a.id, by: admin)
+            #expect(try await live() == 0, "a deleted job leaves the live list")
+            #expect(try await deleted() == 1, "for the deleted one")
+            try await share(b, .user, "ann", .owner)
+            #expect(try await live() == 1)
+            try await share(b, .user, "ann", nil)
+            #expect(try await live() == 0, "a role taken away")
+            try await store.purgeJob(id: a.id, by: admin)
+            #expect(try await deleted() == 0, "a purged job is gone")
         }
     }
 

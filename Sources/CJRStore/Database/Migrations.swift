@@ -70,7 +70,31 @@ enum Migrations {
                 END;
                 """)
         }
+        migrator.registerMigration("v11: a generation of what the jobs lists count, kept by triggers") { db in
+            try createJobListGeneration(db)
+        }
         return migrator
+    }
+
+    /// One number that every change to what a jobs list counts moves on: a job created,
+    /// deleted, renamed or retyped; a role given, changed or taken; a group's members; a
+    /// user's organization. Runs leave it be. A list's count is kept in memory beside the
+    /// number it was taken at (``JobCountCache``), and counted again only once it moved.
+    private static func createJobListGeneration(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE jobListGeneration (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+            INSERT INTO jobListGeneration VALUES (1, 0);
+            """)
+        let changes = [
+            ("job_created", "INSERT ON job"), ("job_removed", "DELETE ON job"),
+            ("job_changed", "UPDATE OF deleted, name, description, jobType ON job"),
+            ("role_given", "INSERT ON jobRole"), ("role_taken", "DELETE ON jobRole"), ("role_changed", "UPDATE ON jobRole"),
+            ("member_added", "INSERT ON groupMember"), ("member_removed", "DELETE ON groupMember"),
+            ("member_changed", "UPDATE ON groupMember"), ("organization_changed", "UPDATE OF organizationId ON user"),
+        ]
+        for (name, event) in changes {
+            try db.execute(sql: "CREATE TRIGGER jobList_\(name) AFTER \(event) BEGIN UPDATE jobListGeneration SET value = value + 1; END")
+        }
     }
 
     /// Writes each run's log chunks, in order, to its file, then drops the chunk table. A

@@ -13,6 +13,8 @@ public final class RunStore: Sendable {
     public let blobs: BlobStore
     /// Wakes readers waiting on a run when this process changes it.
     public let signals = RunSignals()
+    /// Jobs lists' counts, reused until what they count changes.
+    let jobCounts = JobCountCache()
     /// The bundles a job's `resourceBundleId` may name.
     public let resourceBundles: ResourceBundles
     let database: DatabasePool

@@ -65,7 +65,10 @@ extension RunStore {
             if !filter.jobTypes.isEmpty {
                 request = request.filter(filter.jobTypes.map(\.rawValue).contains(Column("jobType")))
             }
-            return try Self.loadPage(db, request: request, page: page)
+            // Whether a job has a running run changes with every run: counted each time.
+            let countKey = filter.onlyRunning ? nil
+                : "live\u{0}\(userId)\u{0}\(filter.search ?? "")\u{0}\(filter.jobTypes.map(\.rawValue).sorted().joined(separator: ","))"
+            return try loadPage(db, request: request, page: page, countKey: countKey)
         }
     }
 
@@ -82,8 +85,8 @@ extension RunStore {
     /// Soft-deleted jobs `userId` has a role on, most recently created first.
     public func deletedJobs(visibleTo userId: String, page: PageRequest) async throws -> Page<CustomJob> {
         try await database.read { db in
-            try Self.loadPage(db, request: JobRow.filter(Column("deleted") != nil)
-                .filter(sql: AccessSQL.visibleJob, arguments: AccessSQL.arguments(userId)), page: page)
+            try loadPage(db, request: JobRow.filter(Column("deleted") != nil)
+                .filter(sql: AccessSQL.visibleJob, arguments: AccessSQL.arguments(userId)), page: page, countKey: "deleted\u{0}\(userId)")
         }
     }
 
@@ -147,10 +150,11 @@ extension RunStore {
         return try assemble(db, rows: [row])[0]
     }
 
-    private static func loadPage(_ db: Database, request: QueryInterfaceRequest<JobRow>, page: PageRequest) throws -> Page<CustomJob> {
-        let total = try request.fetchCount(db)
+    /// A page of `request`'s jobs; its total kept under `countKey` (see ``JobCountCache``).
+    private func loadPage(_ db: Database, request: QueryInterfaceRequest<JobRow>, page: PageRequest, countKey: String?) throws -> Page<CustomJob> {
+        let total = try countKey.map { key in try jobCounts.count(db, key: key) { try request.fetchCount(db) } } ?? request.fetchCount(db)
         let rows = try request.order(Column("seq").desc).limit(page.limit, offset: page.offset).fetchAll(db)
-        return Page(items: try assemble(db, rows: rows), totalCount: total, request: page)
+        return Page(items: try Self.assemble(db, rows: rows), totalCount: total, request: page)
     }
 
     /// Builds full jobs for `rows` with one query per child table, whatever the page size.
