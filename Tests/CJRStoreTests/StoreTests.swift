@@ -17,7 +17,7 @@ struct StoreTests {
     func migrations() async throws {
         try await withStore { store in
             let applied = try store.appliedMigrations()
-            #expect(applied.map { $0.prefix { $0 != ":" } } == (1...11).map { "v\($0)" })
+            #expect(applied.map { $0.prefix { $0 != ":" } } == (1...12).map { "v\($0)" })
             let reopened = try RunStore(directory: store.directory)
             #expect(try reopened.appliedMigrations() == store.appliedMigrations())
         }

@@ -73,6 +73,11 @@ enum Migrations {
         migrator.registerMigration("v11: a generation of what the jobs lists count, kept by triggers") { db in
             try createJobListGeneration(db)
         }
+        migrator.registerMigration("v12: live jobs by description") { db in
+            // `cjr run` finds its folder's job by its description ("Made by cjr run from …"):
+            // one index step instead of a walk of every live job (10,000: 2-3 ms a start).
+            try db.create(index: "job_by_description", on: "job", columns: ["description"], condition: Column("deleted") == nil)
+        }
         return migrator
     }
 
