@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CJRModel
 @testable import CJRAPI
 
 /// ``SortedJSONEncoder`` against the definition of the API's JSON, `JSONEncoder` with
@@ -45,8 +46,44 @@ struct SortedJSONEncoderTests {
         try expectSame(Mixed(name: "", absent: 4, explicit: "set", list: [], nested: [:]))
         try expectSame([Empty(), Empty()])
         try expectSame(OutOfOrder())
+        // Keys that arrive in order are written in place; one out of order among them, or a
+        // nested encoder, makes its object be rewritten, and only that object.
+        let leaf = InOrder.Leaf(a: "x", b: 1, c: nil)
+        try expectSame(InOrder(alpha: [leaf, InOrder.Leaf(a: "", b: -2, c: [1, 2])], beta: ["k": leaf], gamma: Mixed(name: "m", absent: 1, explicit: nil, list: [[1]], nested: [:]),
+                               delta: [[leaf], []], epsilon: OutOfOrder()))
         try expectSame("a fragment")
         try expectSame(42)
+    }
+
+    @Test("runs and jobs, with items, parameters and every optional set or not, are written in place: no object is rewritten")
+    func hotPayloadsInPlace() throws {
+        let item = FileItem(id: "i", filePath: "dir/run.sh", fileName: "run.sh", contentHash: "h", size: 3, created: .now())
+        let definitions = [RuntimeParameterDefinition(fieldName: "A", type: .string, defaultValue: .string("x"), description: "d"),
+                           RuntimeParameterDefinition(fieldName: "N", type: .numeric, minValue: 1, maxValue: 9, allowEmpty: false)]
+        let resources = CustomJobResources(egressNetworkPolicy: .none, resourceBundleId: "cpu.small")
+        for ended in [false, true] {
+            let run = CustomJobRun(id: "r", customJobId: "j", jobStatusId: "s", description: "d", status: ended ? .failed : .running,
+                                   entryPoint: "i", environmentId: "e", environmentVersionId: "v", resources: resources, items: [item, item],
+                                   runtimeParameterDefinitions: definitions, runtimeParameterValues: ["N": .numeric(3)],
+                                   scheduledJobId: ended ? "sj" : nil, created: .now(), startedAt: .now(), endedAt: ended ? .now() : nil,
+                                   exitCode: ended ? 3 : nil, endReason: ended ? .exited : nil, queuePosition: ended ? nil : 2,
+                                   sandbox: ended ? ["seccomp:default"] : nil)
+            let job = CustomJob(id: "j", name: "n", description: "", jobType: .default, entryPoint: ended ? "i" : nil, environmentId: "e",
+                                environmentVersionId: "v", resources: resources, created: .now(), updated: .now(), items: [item],
+                                runtimeParameterDefinitions: definitions, lastRun: ended ? "2026-01-01T00:00:00Z" : nil)
+            for payload in [AnyEncodable(RunPayload(run)), AnyEncodable(JobPayload(job)), AnyEncodable([RunPayload(run), RunPayload(run)])] {
+                let sink = JSONSink()
+                try sink.write(payload.value, codingPath: [])
+                #expect(sink.rewrites == 0, "\(String(decoding: sink.bytes, as: UTF8.self))")
+                try expectSame(payload)
+            }
+        }
+    }
+
+    struct AnyEncodable: Encodable {
+        let value: any Encodable
+        init(_ value: any Encodable) { self.value = value }
+        func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
     }
 
     @Test("random trees of objects, arrays and leaves encode as JSONEncoder encodes them")
@@ -63,6 +100,15 @@ struct SortedJSONEncoderTests {
     }
 
     struct Empty: Encodable {}
+
+    struct InOrder: Encodable {
+        struct Leaf: Encodable { var a: String; var b: Int; var c: [Int]? }
+        var alpha: [Leaf]
+        var beta: [String: Leaf]
+        var gamma: Mixed
+        var delta: [[Leaf]]
+        var epsilon: OutOfOrder
+    }
 
     struct Mixed: Encodable {
         var name: String

@@ -3,15 +3,18 @@ import Hummingbird
 import CJRModel
 import CJRStore
 
-/// `WorkspaceItemResponse`.
+/// `WorkspaceItemResponse`. `commitSha`, `ref` and the `repository…` fields are set only
+/// for files pulled from repositories, which cjr does not do.
+///
+/// The payloads of runs and jobs declare their members in key order: the API's encoder
+/// then writes them where they fall instead of sorting each object (see `SortedJSONEncoder`).
 struct ItemPayload: Encodable, Sendable {
-    var id: String
+    @ExplicitNull var commitSha: String?
+    var created: String
     var fileName: String
     var filePath: String
     var fileSource: String
-    var created: String
-    // Set only for files pulled from repositories, which cjr does not do.
-    @ExplicitNull var commitSha: String?
+    var id: String
     @ExplicitNull var ref: String?
     @ExplicitNull var repositoryFilePath: String?
     @ExplicitNull var repositoryLocation: String?
@@ -40,16 +43,16 @@ struct ResourcesPayload: Encodable, Sendable {
 /// `RuntimeParameterUnified`: a definition with its default, override and current value.
 /// The three values are left out when absent: the reference types them as non-nullable.
 struct RuntimeParameterPayload: Encodable, Sendable {
-    var fieldName: String
-    var type: String
     var allowEmpty: Bool
     @ExplicitNull var credentialType: String?
-    @ExplicitNull var description: String?
-    @ExplicitNull var minValue: Double?
-    @ExplicitNull var maxValue: Double?
-    var defaultValue: RuntimeParameterValue?
-    var overrideValue: RuntimeParameterValue?
     var currentValue: RuntimeParameterValue?
+    var defaultValue: RuntimeParameterValue?
+    @ExplicitNull var description: String?
+    var fieldName: String
+    @ExplicitNull var maxValue: Double?
+    @ExplicitNull var minValue: Double?
+    var overrideValue: RuntimeParameterValue?
+    var type: String
 
     init(_ definition: RuntimeParameterDefinition, override: RuntimeParameterValue?) {
         fieldName = definition.fieldName
@@ -67,19 +70,19 @@ struct RuntimeParameterPayload: Encodable, Sendable {
 
 /// `CustomJobResponse`.
 struct JobPayload: Encodable, Sendable {
-    var id: String
-    var name: String
-    var description: String
-    var jobType: String
     var created: String
-    var updated: String
+    var description: String
     @ExplicitNull var entryPoint: String?
     @ExplicitNull var environmentId: String?
     @ExplicitNull var environmentVersionId: String?
-    @ExplicitNull var lastRun: String?
+    var id: String
     var items: [ItemPayload]
+    var jobType: String
+    @ExplicitNull var lastRun: String?
+    var name: String
     var resources: ResourcesPayload
     var runtimeParameters: [RuntimeParameterPayload]
+    var updated: String
 
     init(_ job: CustomJob) {
         id = job.id

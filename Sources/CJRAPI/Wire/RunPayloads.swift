@@ -3,28 +3,28 @@ import CJRModel
 /// `CustomJobRunResponse`, plus what cjr records beyond the reference: when the run
 /// started and ended, how (exit code, signal, reason), its queue position and log size.
 struct RunPayload: Encodable, Sendable {
-    var id: String
+    var created: String
     var customJobId: String
     var description: String
-    var created: String
-    var status: String
     var duration: Double
-    var entryPoint: String
-    @ExplicitNull var jobStatusId: String?
-    var items: [ItemPayload]
-    var resources: ResourcesPayload
-    var runtimeParameters: [RuntimeParameterPayload]
-    @ExplicitNull var scheduledJobId: String?
-    @ExplicitNull var startedAt: String?
-    @ExplicitNull var endedAt: String?
-    @ExplicitNull var exitCode: Int?
-    @ExplicitNull var signal: Int?
     @ExplicitNull var endReason: String?
-    @ExplicitNull var queuePosition: Int?
+    @ExplicitNull var endedAt: String?
+    var entryPoint: String
+    @ExplicitNull var exitCode: Int?
+    var id: String
+    var items: [ItemPayload]
+    @ExplicitNull var jobStatusId: String?
     var logSize: Int64
     var logTruncated: Bool
+    @ExplicitNull var queuePosition: Int?
+    var resources: ResourcesPayload
+    var runtimeParameters: [RuntimeParameterPayload]
     /// What contained the run (cjr's own field): seccomp profiles, network namespace, cgroup.
     @ExplicitNull var sandbox: [String]?
+    @ExplicitNull var scheduledJobId: String?
+    @ExplicitNull var signal: Int?
+    @ExplicitNull var startedAt: String?
+    var status: String
     /// What started it (cjr's own field): api, console, schedule or cli.
     var trigger: String
 

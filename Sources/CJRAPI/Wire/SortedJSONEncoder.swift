@@ -23,6 +23,8 @@ struct SortedJSONEncoder {
 /// The buffer every container of one encoding writes into.
 final class JSONSink {
     var bytes: [UInt8] = []
+    /// How many containers had to be rewritten in key order (the slow path; tests watch it).
+    var rewrites = 0
 
     init() { bytes.reserveCapacity(4096) }
 
@@ -114,9 +116,11 @@ enum JSONEscape {
 }
 
 /// The encoder one value encodes itself into. Whatever container it opens writes into the
-/// sink at once; an object's members are recorded as ranges and put in key order by
-/// ``finish()``. Containers and encoders handed out for later (nested, super) write into
-/// their own sink and are placed when their parent finishes.
+/// sink at once, brackets, keys and commas included, and each member's value is recorded
+/// as a range. Members that came in key order (as the API's payloads declare them) are
+/// then already in place; otherwise ``finish()`` rewrites the object in key order.
+/// Containers and encoders handed out for later (nested, super) write into their own sink
+/// and are placed when their parent finishes (which rewrites it).
 final class JSONNode: Encoder {
     enum Shape { case none, object, array, single }
 
@@ -134,6 +138,8 @@ final class JSONNode: Encoder {
     private var start = 0
     private var members: [(key: String, part: Part)] = []
     private var elements: [Part] = []
+    /// What was written is final as it stands: members in key order, nothing deferred.
+    private var inPlace = true
 
     init(sink: JSONSink, codingPath: [any CodingKey]) {
         self.sink = sink
@@ -158,27 +164,39 @@ final class JSONNode: Encoder {
         guard shape == .none else { return }
         shape = wanted
         start = sink.bytes.count
+        sink.bytes.append(wanted == .object ? 123 : 91)
     }
 
     /// Called before a single value is written: it is this node's whole content.
     func beginSingle() { if shape == .none { shape = .single } }
 
-    /// Writes a member's value (`write`): its bytes are the range it takes in the sink.
+    /// Writes a member, `write` its value: the value's bytes are the range it takes in the sink.
     func addMember(_ key: String, _ write: () throws -> Void) rethrows {
+        if let last = members.last?.key, !Self.precedes(last, key) { inPlace = false }
+        if !members.isEmpty { sink.bytes.append(44) }
+        sink.writeString(key)
+        sink.bytes.append(58)
         let begin = sink.bytes.count
         try write()
         members.append((key, .range(begin..<sink.bytes.count)))
     }
 
-    func addMember(_ key: String, deferred node: JSONNode) { members.append((key, .deferred(node))) }
+    func addMember(_ key: String, deferred node: JSONNode) {
+        inPlace = false
+        members.append((key, .deferred(node)))
+    }
 
     func addElement(_ write: () throws -> Void) rethrows {
+        if !elements.isEmpty { sink.bytes.append(44) }
         let begin = sink.bytes.count
         try write()
         elements.append(.range(begin..<sink.bytes.count))
     }
 
-    func addElement(deferred node: JSONNode) { elements.append(.deferred(node)) }
+    func addElement(deferred node: JSONNode) {
+        inPlace = false
+        elements.append(.deferred(node))
+    }
 
     var elementCount: Int { elements.count }
 
@@ -190,6 +208,10 @@ final class JSONNode: Encoder {
             return
         case .none:
             sink.bytes.append(contentsOf: [123, 125])
+        case .object where inPlace:
+            sink.bytes.append(125)
+        case .array where inPlace:
+            sink.bytes.append(93)
         case .object:
             let sorted = members.sorted { Self.precedes($0.key, $1.key) }
             try rebuild(open: 123, close: 125, parts: sorted.map { member in (member.key, member.part) })
@@ -210,9 +232,11 @@ final class JSONNode: Encoder {
         }
     }
 
-    /// Replaces what the container wrote (its members, back to back) with them in `parts`'
-    /// order, keys written for objects, commas between.
+    /// Replaces what the container wrote with its members in `parts`' order (the values
+    /// where they were written, deferred ones from their own sinks), keys written for
+    /// objects, commas between.
     private func rebuild(open: UInt8, close: UInt8, parts: [(key: String?, part: Part)]) throws {
+        sink.rewrites += 1
         let written = Array(sink.bytes[start...])
         sink.bytes.removeSubrange(start...)
         sink.bytes.append(open)
