@@ -220,6 +220,31 @@ struct StoreTests {
         }
     }
 
+    @Test("every page of the runs and jobs lists, read from either end, is the slice of the whole list newest first")
+    func pagesFromEitherEnd() async throws {
+        try await withStore { store in
+            let admin = try store.adminUserId()
+            let script = try store.blobs.store(Array("exit 0\n".utf8))
+            let upload = UploadedFile(path: try JobFilePath(validating: "run.sh"), contentHash: script.hash, size: script.size)
+            var jobs: [CustomJob] = []
+            for index in 0..<9 { jobs.append(try await store.createJob(JobChanges(name: "job \(index)", uploads: [upload]), ownerId: admin)) }
+            var runs: [String] = []
+            for _ in 0..<23 { runs.append(try await store.createRun(jobId: jobs[0].id, description: nil, overrides: nil, startedBy: admin).id) }
+            try await store.deleteJob(id: jobs[4].id, by: admin)
+            let newestRuns = Array(runs.reversed())
+            let newestJobs = jobs.filter { $0.id != jobs[4].id }.reversed().map(\.id)
+            for limit in [1, 2, 5, 10, 30] {
+                for offset in 0...25 {
+                    let page = PageRequest(offset: offset, limit: limit)
+                    let listedRuns = try await store.runs(jobId: jobs[0].id, scheduledJobId: nil, page: page).items.map(\.id)
+                    #expect(listedRuns == Array(newestRuns.dropFirst(offset).prefix(limit)), "runs, offset \(offset), limit \(limit)")
+                    let listedJobs = try await store.jobs(matching: JobFilter(), visibleTo: admin, page: page).items.map(\.id)
+                    #expect(listedJobs == Array(newestJobs.dropFirst(offset).prefix(limit)), "jobs, offset \(offset), limit \(limit)")
+                }
+            }
+        }
+    }
+
     @Test("a job's runs list counts exactly its runs as they are created, ended, pruned and purged (the count the triggers keep)")
     func runCountFollowsRuns() async throws {
         try await withStore { store in

@@ -153,7 +153,7 @@ extension RunStore {
     /// A page of `request`'s jobs; its total kept under `countKey` (see ``JobCountCache``).
     private func loadPage(_ db: Database, request: QueryInterfaceRequest<JobRow>, page: PageRequest, countKey: String?) throws -> Page<CustomJob> {
         let total = try countKey.map { key in try jobCounts.count(db, key: key) { try request.fetchCount(db) } } ?? request.fetchCount(db)
-        let rows = try request.order(Column("seq").desc).limit(page.limit, offset: page.offset).fetchAll(db)
+        let rows = try request.newestFirst(db, page: page, total: total)
         return Page(items: try Self.assemble(db, rows: rows), totalCount: total, request: page)
     }
 

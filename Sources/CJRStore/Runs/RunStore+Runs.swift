@@ -142,7 +142,7 @@ extension RunStore {
             let total = scheduledJobId == nil
                 ? try Int.fetchOne(db, sql: "SELECT runCount FROM job WHERE id = ?", arguments: [jobId]) ?? 0
                 : try request.fetchCount(db)
-            let rows = try request.order(Column("seq").desc).limit(page.limit, offset: page.offset).fetchAll(db)
+            let rows = try request.newestFirst(db, page: page, total: total)
             return Page(items: try Self.loadRuns(db, rows: rows), totalCount: total, request: page)
         }
     }
