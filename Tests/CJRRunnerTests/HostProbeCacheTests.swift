@@ -19,6 +19,10 @@ struct HostProbeCacheTests {
         let first = SandboxHost.detect(launcher: launcher, cache: file)
         #expect(first.seccomp == probed.seccomp && first.containment == probed.containment
             && first.networkNamespace == probed.networkNamespace && first.userNamespaces == probed.userNamespaces)
+        guard probed.seccomp, probed.containment != .unavailable, probed.networkNamespace != .unavailable, probed.userNamespaces else {
+            #expect(!FileManager.default.fileExists(atPath: file.path), "a host lacking a protection is probed every time")
+            return
+        }
         let kept = try String(contentsOf: file, encoding: .utf8)
         #expect(kept.hasPrefix(HostProbeCache.fingerprint(launcher: launcher) + "\n") && kept.hasSuffix("\nend"), "\(kept)")
 
@@ -26,6 +30,11 @@ struct HostProbeCacheTests {
         let flipped = probed.seccomp ? ("seccomp=yes", "seccomp=no") : ("seccomp=no", "seccomp=yes")
         try kept.replacingOccurrences(of: flipped.0, with: flipped.1).write(to: file, atomically: true, encoding: .utf8)
         #expect(SandboxHost.detect(launcher: launcher, cache: file).seccomp == !probed.seccomp)
+
+        // Kept an hour at most.
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-HostProbeCache.lifetime - 60)], ofItemAtPath: file.path)
+        #expect(SandboxHost.detect(launcher: launcher, cache: file).seccomp == probed.seccomp, "an hour-old file is a miss")
+        try kept.replacingOccurrences(of: flipped.0, with: flipped.1).write(to: file, atomically: true, encoding: .utf8)
 
         // A rebuilt launcher (another inode, size or time) is probed again.
         try FileManager.default.removeItem(atPath: launcher)
@@ -37,6 +46,17 @@ struct HostProbeCacheTests {
         try "\(fingerprint)\n\(flipped.1)\n".write(to: file, atomically: true, encoding: .utf8)
         #expect(SandboxHost.detect(launcher: launcher, cache: file).seccomp == probed.seccomp)
         #expect(try String(contentsOf: file, encoding: .utf8).hasSuffix("\nend"), "the fresh answers replaced the torn file")
+    }
+
+    @Test("only answers where every protection is there are kept: a \"no\" may be passing, or mended unseen")
+    func keepable() {
+        let all = ["seccomp": "yes", "netns": "root", "userns": "yes", "contain": "root"]
+        #expect(HostProbeCache.isKeepable(all))
+        #expect(HostProbeCache.isKeepable(all.merging(["netns": "userns", "contain": "userns"]) { $1 }))
+        for key in all.keys {
+            #expect(!HostProbeCache.isKeepable(all.merging([key: "no"]) { $1 }), "\(key)=no")
+            #expect(!HostProbeCache.isKeepable(all.filter { $0.key != key }), "\(key) missing")
+        }
     }
 
     @Test("the fingerprint follows the launcher and cjr's own confinement")

@@ -242,6 +242,13 @@ struct StoreTests {
                     #expect(listedJobs == Array(newestJobs.dropFirst(offset).prefix(limit)), "jobs, offset \(offset), limit \(limit)")
                 }
             }
+            // Any whole offset is a page past the end, Int.max included (no overflow).
+            for offset in [Int.max, Int.max - 1, Int(Int32.max)] {
+                let page = PageRequest(offset: offset, limit: PageRequest.maxLimit)
+                #expect(try await store.runs(jobId: jobs[0].id, scheduledJobId: nil, page: page).items.isEmpty)
+                #expect(try await store.jobs(matching: JobFilter(), visibleTo: admin, page: page).items.isEmpty)
+                #expect(try await store.deletedJobs(visibleTo: admin, page: page).items.isEmpty)
+            }
         }
     }
 

@@ -161,6 +161,8 @@ final class JSONNode: Encoder {
     }
 
     private func open(_ wanted: Shape) {
+        // Keyed and unkeyed containers on one encoder: JSONEncoder stops there too.
+        precondition(shape == .none || shape == wanted, "an encoder used for both an object and an array")
         guard shape == .none else { return }
         shape = wanted
         start = sink.bytes.count

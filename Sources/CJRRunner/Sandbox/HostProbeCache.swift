@@ -5,17 +5,32 @@ import Foundation
 /// moment ago. The file's first line is a fingerprint of everything the probe depends on:
 /// the boot, the launcher binary, cjr's identity, namespaces, capabilities and seccomp
 /// state, and the sysctls that switch namespaces on and off. Any change, and the host is
-/// probed again. (A cache, not a record: written without fsync; a torn or foreign file
-/// is simply a miss.)
+/// probed again.
+///
+/// Only answers where everything is available are kept, and for an hour at most: a "no"
+/// may be passing (a fork refused near `pids.max`, user namespaces exhausted for a
+/// moment) or mended by what no fingerprint sees (an AppArmor profile loaded for the
+/// launcher), and must not outlive its cause. A kept "yes" that stops holding shows at
+/// the next launch, which fails saying why. (A cache, not a record: written without
+/// fsync; a torn or foreign file is simply a miss.)
 struct HostProbeCache {
     let file: URL
+    static let lifetime: TimeInterval = 3_600
 
-    /// The cached answers, if the file was written under the same `fingerprint`.
+    /// The cached answers, if the file was written under the same `fingerprint` within
+    /// the last ``lifetime``.
     func answers(for fingerprint: String) -> [String: String]? {
-        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
+        var info = stat()
+        guard stat(file.path, &info) == 0, Double(info.st_mtim.tv_sec) > Date().timeIntervalSince1970 - Self.lifetime,
+              let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.first.map(String.init) == fingerprint, lines.last == "end" else { return nil }
         return Self.parse(lines.dropFirst().dropLast().joined(separator: "\n"))
+    }
+
+    /// Whether answers are worth keeping: every protection the probe asks about is there.
+    static func isKeepable(_ answers: [String: String]) -> Bool {
+        ["seccomp", "netns", "userns", "contain"].allSatisfy { answers[$0].map { $0 != "no" } ?? false }
     }
 
     /// Keeps `output` (the probe's lines) under `fingerprint`; written aside and renamed

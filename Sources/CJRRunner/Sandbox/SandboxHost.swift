@@ -89,7 +89,9 @@ public struct SandboxHost: Sendable {
                 let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 process.waitUntilExit()
                 answers = HostProbeCache.parse(output)
-                if process.terminationStatus == 0, let cached { cached.store.keep(output, for: cached.fingerprint) }
+                if process.terminationStatus == 0, HostProbeCache.isKeepable(answers), let cached {
+                    cached.store.keep(output, for: cached.fingerprint)
+                }
             }
         }
         return SandboxHost(seccomp: answers["seccomp"] == "yes",

@@ -8,8 +8,8 @@ extension QueryInterfaceRequest where RowDecoder: FetchableRecord {
     /// around: no page walks more than half the rows, and the last pages cost what the
     /// first do (90,000 runs of one job: offset 89,999 walked them all).
     func newestFirst(_ db: Database, page: PageRequest, total: Int) throws -> [RowDecoder] {
-        let end = min(total, page.offset + page.limit) // one past the page's last row
-        guard page.offset < end else { return [] }
+        guard page.offset < total else { return [] } // any offset, up to Int.max, past the end
+        let end = page.offset + min(page.limit, total - page.offset) // one past the page's last row
         let fromOldest = total - end // rows older than the page
         guard fromOldest < page.offset else {
             return try order(Column("seq").desc).limit(page.limit, offset: page.offset).fetchAll(db)

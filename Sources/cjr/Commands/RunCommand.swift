@@ -134,9 +134,11 @@ struct RunCommand: AsyncParsableCommand {
         let (job, overrides): (CustomJob, [RuntimeParameterOverride])
         do {
             (job, overrides) = try await prepare(folder: folder, store: store, userId: admin)
-        } catch let error as CJRError {
+        } catch {
+            // The server stops (its start-up recovery finished) before cjr says why and exits.
             await group.triggerGracefulShutdown()
             try? await serving.value
+            guard let error = error as? CJRError else { throw error }
             try? FileHandle.standardError.write(contentsOf: Data(Preflight.describe(error, folder: folder.path).utf8))
             throw ExitCode(FolderGate.refusedExitCode)
         }
