@@ -71,3 +71,42 @@ struct RunItemRow: Codable, FetchableRecord, PersistableRecord, ItemColumns {
     var size: Int64
     var created: Int64
 }
+
+extension RunRow {
+    /// Read column by column, by lowercase name: GRDB finds those in one dictionary step,
+    /// where the `Decodable` path lowercases every camelCase name and looks it up twice
+    /// (13% of a page of 100 runs). Writes still go through `Encodable`.
+    init(row: Row) throws {
+        seq = try row.decode(forColumn: "seq")
+        id = try row.decode(forColumn: "id")
+        jobId = try row.decode(forColumn: "jobid")
+        statusId = try row.decode(forColumn: "statusid")
+        description = try row.decode(forColumn: "description")
+        status = try row.decode(forColumn: "status")
+        entryPoint = try row.decode(forColumn: "entrypoint")
+        environmentId = try row.decode(forColumn: "environmentid")
+        environmentVersionId = try row.decode(forColumn: "environmentversionid")
+        egressNetworkPolicy = try row.decode(forColumn: "egressnetworkpolicy")
+        resourceBundleId = try row.decode(forColumn: "resourcebundleid")
+        scheduledJobId = try row.decode(forColumn: "scheduledjobid")
+        parameterDefinitions = try row.decode(forColumn: "parameterdefinitions")
+        parameterValues = try row.decode(forColumn: "parametervalues")
+        created = try row.decode(forColumn: "created")
+        started = try row.decode(forColumn: "started")
+        ended = try row.decode(forColumn: "ended")
+        exitCode = try row.decode(forColumn: "exitcode")
+        signal = try row.decode(forColumn: "signal")
+        endReason = try row.decode(forColumn: "endreason")
+        ownerPid = try row.decode(forColumn: "ownerpid")
+        ownerStartTime = try row.decode(forColumn: "ownerstarttime")
+        launcherPid = try row.decode(forColumn: "launcherpid")
+        launcherStartTime = try row.decode(forColumn: "launcherstarttime")
+        cgroup = try row.decode(forColumn: "cgroup")
+        logBytes = try row.decode(forColumn: "logbytes")
+        logTruncated = try row.decode(forColumn: "logtruncated")
+        jobType = try row.decode(forColumn: "jobtype")
+        sandbox = try row.decode(forColumn: "sandbox")
+        userId = try row.decode(forColumn: "userid")
+        trigger = try row.decode(forColumn: "trigger")
+    }
+}
