@@ -56,7 +56,7 @@ struct StoreTests {
         }
     }
 
-    @Test("a run row with every column set reads back exactly (its column-by-column decoding names every column)")
+    @Test("run and job rows with every column set read back exactly (their column-by-column decoding names every column)")
     func runRowRoundTrip() async throws {
         try await withStore { store in
             let admin = try store.adminUserId()
@@ -80,6 +80,15 @@ struct StoreTests {
             expected.seq = read?.seq
             #expect(try String(decoding: encoder.encode(read), as: UTF8.self) == String(decoding: encoder.encode(expected), as: UTF8.self))
             #expect(read?.seq != nil)
+
+            // The job's row too, every optional column set.
+            let jobRow = try await store.database.write { db in
+                try db.execute(sql: "UPDATE job SET entryPoint = 'ep', resourceBundleId = 'rb', ownerId = ?, deleted = 42 WHERE id = ?",
+                               arguments: [admin, job.id])
+                return try JobRow.filter(Column("id") == job.id).fetchOne(db)
+            }
+            #expect(jobRow?.entryPoint == "ep" && jobRow?.resourceBundleId == "rb" && jobRow?.ownerId == admin && jobRow?.deleted == 42)
+            #expect(jobRow?.seq != nil && jobRow?.name == "rows" && jobRow?.environmentId == job.environmentId)
         }
     }
 

@@ -55,6 +55,40 @@ struct JobItemRow: Codable, FetchableRecord, PersistableRecord, ItemColumns {
     var created: Int64
 }
 
+extension JobRow {
+    /// Read column by column, by lowercase name (see `RunRow.init(row:)`).
+    init(row: Row) throws {
+        seq = try row.decode(forColumn: "seq")
+        id = try row.decode(forColumn: "id")
+        name = try row.decode(forColumn: "name")
+        description = try row.decode(forColumn: "description")
+        jobType = try row.decode(forColumn: "jobtype")
+        entryPoint = try row.decode(forColumn: "entrypoint")
+        environmentId = try row.decode(forColumn: "environmentid")
+        environmentVersionId = try row.decode(forColumn: "environmentversionid")
+        egressNetworkPolicy = try row.decode(forColumn: "egressnetworkpolicy")
+        resourceBundleId = try row.decode(forColumn: "resourcebundleid")
+        ownerId = try row.decode(forColumn: "ownerid")
+        created = try row.decode(forColumn: "created")
+        updated = try row.decode(forColumn: "updated")
+        deleted = try row.decode(forColumn: "deleted")
+    }
+}
+
+extension JobItemRow {
+    /// Read column by column, by lowercase name (see `RunRow.init(row:)`).
+    init(row: Row) throws {
+        id = try row.decode(forColumn: "id")
+        jobId = try row.decode(forColumn: "jobid")
+        filePath = try row.decode(forColumn: "filepath")
+        fileName = try row.decode(forColumn: "filename")
+        fileSource = try row.decode(forColumn: "filesource")
+        blobHash = try row.decode(forColumn: "blobhash")
+        size = try row.decode(forColumn: "size")
+        created = try row.decode(forColumn: "created")
+    }
+}
+
 struct EnvironmentRow: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "environment"
     var id: String

@@ -110,3 +110,17 @@ extension RunRow {
         trigger = try row.decode(forColumn: "trigger")
     }
 }
+
+extension RunItemRow {
+    /// Read column by column, by lowercase name (see `RunRow.init(row:)`).
+    init(row: Row) throws {
+        runId = try row.decode(forColumn: "runid")
+        id = try row.decode(forColumn: "id")
+        filePath = try row.decode(forColumn: "filepath")
+        fileName = try row.decode(forColumn: "filename")
+        fileSource = try row.decode(forColumn: "filesource")
+        blobHash = try row.decode(forColumn: "blobhash")
+        size = try row.decode(forColumn: "size")
+        created = try row.decode(forColumn: "created")
+    }
+}
