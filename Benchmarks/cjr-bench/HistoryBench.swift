@@ -41,6 +41,7 @@ enum HistoryBench {
                 ("GET …/runs/ (first page)", "/customJobs/\(store.hotJob)/runs/"),
                 ("GET …/runs/?offset=last (deep page)", "/customJobs/\(store.hotJob)/runs/?offset=\(store.runs * 9 / 10 - 1)"),
                 ("GET …/runs/{id}/", "/customJobs/\(store.hotJob)/runs/\(store.runId)/"),
+                ("GET /customJobRuns/ (runs of every job, first page)", "/customJobRuns/"),
                 ("GET …/runs/{id}/logs/", "/customJobs/\(store.hotJob)/runs/\(store.runId)/logs/"),
                 ("GET /status/{id}/", "/status/\(store.statusId)/"),
                 ("GET …/sharedRoles/", "/customJobs/\(store.hotJob)/sharedRoles/"),

@@ -288,6 +288,51 @@ struct StoreTests {
         }
     }
 
+    @Test("the runs list across jobs: each filter's total and page match the runs themselves, past the end too")
+    func runsAcrossJobsFilters() async throws {
+        try await withStore { store in
+            let admin = try store.adminUserId()
+            let ann = try store.addUser("ann", organization: nil, groups: []).user.id
+            let script = try store.blobs.store(Array("exit 0\n".utf8))
+            let upload = UploadedFile(path: try JobFilePath(validating: "run.sh"), contentHash: script.hash, size: script.size)
+            let mine = try await store.createJob(JobChanges(name: "mine", uploads: [upload]), ownerId: admin)
+            let other = try await store.createJob(JobChanges(name: "other", uploads: [upload]), ownerId: admin)
+            let hidden = try await store.createJob(JobChanges(name: "hidden", uploads: [upload]), ownerId: ann)
+            var all: [(id: String, job: String, status: RunStatus, trigger: RunTrigger)] = []
+            for index in 0..<12 {
+                let job = [mine, other, hidden][index % 3]
+                let trigger: RunTrigger = index % 2 == 0 ? .cli : .api
+                let run = try await store.createRun(jobId: job.id, description: nil, overrides: nil,
+                                                    startedBy: job.id == hidden.id ? ann : admin, trigger: trigger)
+                let status: RunStatus = index % 4 == 0 ? .failed : .succeeded
+                try await store.finishRun(id: run.id, outcome: RunOutcome(status: status, reason: .exited, exitCode: status == .failed ? 1 : 0))
+                all.append((run.id, job.id, status, trigger))
+            }
+            let visible = all.filter { $0.job != hidden.id }.reversed()
+            let cases: [(RunListFilter, [String])] = [
+                (RunListFilter(), visible.map(\.id)),
+                (RunListFilter(jobId: other.id), visible.filter { $0.job == other.id }.map(\.id)),
+                (RunListFilter(jobId: hidden.id), []),
+                (RunListFilter(states: [.failed]), visible.filter { $0.status == .failed }.map(\.id)),
+                (RunListFilter(states: [.succeeded], jobId: mine.id), visible.filter { $0.status == .succeeded && $0.job == mine.id }.map(\.id)),
+                (RunListFilter(triggers: [.cli]), visible.filter { $0.trigger == .cli }.map(\.id)),
+                (RunListFilter(idPrefix: String(visible.first!.id.prefix(20))), visible.filter { $0.id.hasPrefix(visible.first!.id.prefix(20)) }.map(\.id)),
+            ]
+            for (filter, expected) in cases {
+                let first = try await store.runs(matching: filter, visibleTo: admin, page: PageRequest(offset: 0, limit: 3))
+                #expect(first.totalCount == expected.count && first.items.map(\.run.id) == Array(expected.prefix(3)), "\(filter)")
+                let past = try await store.runs(matching: filter, visibleTo: admin, page: PageRequest(offset: 100, limit: 3))
+                #expect(past.totalCount == expected.count && past.items.isEmpty, "past the end: \(filter)")
+            }
+            // Before and after a run: the pages around it, still with the whole total.
+            let middle = visible.map(\.id)[3]
+            let older = try await store.runs(matching: RunListFilter(cursor: .before(runId: middle)), visibleTo: admin, page: PageRequest(offset: 0, limit: 2))
+            #expect(older.items.map(\.run.id) == Array(visible.map(\.id)[4...5]) && older.totalCount == visible.count)
+            let newer = try await store.runs(matching: RunListFilter(cursor: .after(runId: middle)), visibleTo: admin, page: PageRequest(offset: 0, limit: 2))
+            #expect(newer.items.map(\.run.id) == Array(visible.map(\.id)[1...2]) && newer.totalCount == visible.count)
+        }
+    }
+
     @Test("a job's runs list counts exactly its runs as they are created, ended, pruned and purged (the count the triggers keep)")
     func runCountFollowsRuns() async throws {
         try await withStore { store in

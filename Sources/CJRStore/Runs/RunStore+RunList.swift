@@ -6,16 +6,20 @@ extension RunStore {
     /// Runs of every live job `userId` has a role on, newest first, with their jobs' names.
     public func runs(matching filter: RunListFilter, visibleTo userId: String, page: PageRequest) async throws -> Page<(run: CustomJobRun, jobName: String)> {
         try await database.read { db in
-            // The visible live jobs first, as a set the run rows are looked up in: one role
-            // check per job, not one per run (100k runs: 172 → see BENCHMARKS.md).
-            var conditions = ["run.jobId IN (SELECT job.id FROM job WHERE job.deleted IS NULL AND \(AccessSQL.visibleJob))"]
-            var arguments = AccessSQL.arguments(userId)
+            // The visible live jobs (with their kept run counts), found once per request as a
+            // materialized set: the page's rows are looked up in it, and the total summed or
+            // counted from it, in the same statement. One role check per job, not one per
+            // run, and not one pass for the rows and another for the total.
+            var visible = "SELECT job.id, job.runCount FROM job WHERE job.deleted IS NULL AND \(AccessSQL.visibleJob)"
+            var visibleArguments = AccessSQL.arguments(userId)
+            if let jobId = filter.jobId {
+                visible += " AND job.id = ?"
+                visibleArguments += [jobId]
+            }
+            var conditions = ["run.jobId IN (SELECT id FROM visible)"]
+            var arguments = StatementArguments()
             if !filter.states.isEmpty {
                 conditions.append("(" + filter.states.map { "(\(Self.condition(for: $0)))" }.joined(separator: " OR ") + ")")
-            }
-            if let jobId = filter.jobId {
-                conditions.append("run.jobId = ?")
-                arguments += [jobId]
             }
             if let scheduledJobId = filter.scheduledJobId {
                 conditions.append("run.scheduledJobId = ?")
@@ -43,32 +47,35 @@ extension RunStore {
                 arguments += [path, typed]
             }
             let from = "FROM run WHERE " + conditions.joined(separator: " AND ")
-            let total: Int
-            if filter.states.isEmpty, filter.scheduledJobId == nil, filter.idPrefix == nil, filter.triggers.isEmpty, filter.parameter == nil {
-                // Every run of the visible jobs (or of one): the counts the triggers keep
-                // (migration v10), one per job, instead of walking 100,000 runs.
-                var sql = "SELECT COALESCE(SUM(runCount), 0) FROM job WHERE job.deleted IS NULL AND \(AccessSQL.visibleJob)"
-                var countArguments = AccessSQL.arguments(userId)
-                if let jobId = filter.jobId {
-                    sql += " AND job.id = ?"
-                    countArguments += [jobId]
-                }
-                total = try Int.fetchOne(db, sql: sql, arguments: countArguments) ?? 0
-            } else {
-                total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from)", arguments: arguments) ?? 0
-            }
-            let rows: [RunRow]
+            // Every run of the visible jobs: the counts the triggers keep (migration v10),
+            // one per job, instead of walking 100,000 runs; with other filters, a count.
+            let totalSQL = filter.states.isEmpty && filter.scheduledJobId == nil && filter.idPrefix == nil && filter.triggers.isEmpty
+                && filter.parameter == nil
+                ? "SELECT COALESCE(SUM(runCount), 0) FROM visible" : "SELECT COUNT(*) \(from)"
+            let with = "WITH visible AS MATERIALIZED (\(visible))"
+            let selected: String
+            var pageArguments = arguments
             switch filter.cursor {
             case nil:
-                rows = try RunRow.fetchAll(db, sql: "SELECT run.* \(from) ORDER BY run.seq DESC LIMIT ? OFFSET ?",
-                                           arguments: arguments + [page.limit, page.offset])
+                selected = "SELECT run.* \(from) ORDER BY run.seq DESC LIMIT ? OFFSET ?"
+                pageArguments += [page.limit, page.offset]
             case .before(let runId)?:
-                rows = try RunRow.fetchAll(db, sql: "SELECT run.* \(from) AND run.seq < (SELECT seq FROM run WHERE id = ?) ORDER BY run.seq DESC LIMIT ?",
-                                           arguments: arguments + [runId, page.limit])
+                selected = "SELECT run.* \(from) AND run.seq < (SELECT seq FROM run WHERE id = ?) ORDER BY run.seq DESC LIMIT ?"
+                pageArguments += [runId, page.limit]
             case .after(let runId)?:
-                rows = try RunRow.fetchAll(db, sql: "SELECT run.* \(from) AND run.seq > (SELECT seq FROM run WHERE id = ?) ORDER BY run.seq ASC LIMIT ?",
-                                           arguments: arguments + [runId, page.limit]).reversed()
+                selected = "SELECT run.* \(from) AND run.seq > (SELECT seq FROM run WHERE id = ?) ORDER BY run.seq ASC LIMIT ?"
+                pageArguments += [runId, page.limit]
             }
+            // The page's rows, each carrying the total (computed once: the subquery is not
+            // correlated); an empty page asks for the total alone.
+            let order = if case .after? = filter.cursor { "ASC" } else { "DESC" }
+            let fetched = try Row.fetchAll(db, sql: """
+                \(with), page AS (\(selected)) SELECT page.*, (\(totalSQL)) AS cjrTotal FROM page ORDER BY page.seq \(order)
+                """, arguments: visibleArguments + pageArguments + arguments)
+            let total = try fetched.first.map { try $0.decode(Int.self, forColumn: "cjrtotal") }
+                ?? Int.fetchOne(db, sql: "\(with) \(totalSQL)", arguments: visibleArguments + arguments) ?? 0
+            var rows = try fetched.map { try RunRow(row: $0) }
+            if case .after? = filter.cursor { rows.reverse() }
             let names = Dictionary(try Row.fetchAll(db, sql: "SELECT id, name FROM job WHERE id IN (\(rows.map { _ in "?" }.joined(separator: ",")))",
                                                     arguments: StatementArguments(rows.map(\.jobId)))
                 .map { ($0["id"] as String, $0["name"] as String) }, uniquingKeysWith: { first, _ in first })
