@@ -321,8 +321,6 @@ static void format_status(char *text, size_t size, int status) {
     else snprintf(text, size, "exit %d\n", WEXITSTATUS(status));
 }
 
-/// The job's own setup and exec, in the process that becomes the entry point: stdin from
-/// /dev/null, its identity (with --contain), then the filter, as the very last step.
 /// The entry point starts as a process on the platform does, whatever the launcher
 /// inherited from its caller: no signal blocked, none ignored (exec keeps both). The raw
 /// system call, because glibc refuses the two real-time signals it keeps for itself.
@@ -335,6 +333,9 @@ static void reset_signals(void) {
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none);
 }
 
+/// The job's own setup and exec, in the process that becomes the entry point: stdin from
+/// /dev/null, default signals, its identity (with --contain), then the filter, as the very
+/// last step.
 static void exec_entry_point(char **program, const struct contain_options *contain, bool contained,
                              const struct sock_fprog *filter) {
     int null = open("/dev/null", O_RDONLY);

@@ -11,8 +11,8 @@ import Foundation
 /// may be passing (a fork refused near `pids.max`, user namespaces exhausted for a
 /// moment) or mended by what no fingerprint sees (an AppArmor profile loaded for the
 /// launcher), and must not outlive its cause. A kept "yes" that stops holding shows at
-/// the next launch, which fails saying why. (A cache, not a record: written without
-/// fsync; a torn or foreign file is simply a miss.)
+/// the next launch, which fails saying why. (A cache, not a record: a foreign or torn
+/// file is simply a miss.)
 struct HostProbeCache {
     let file: URL
     static let lifetime: TimeInterval = 3_600
@@ -33,13 +33,11 @@ struct HostProbeCache {
         ["seccomp", "netns", "userns", "contain"].allSatisfy { answers[$0].map { $0 != "no" } ?? false }
     }
 
-    /// Keeps `output` (the probe's lines) under `fingerprint`; written aside and renamed
-    /// into place, so a reader sees the old file or the new one.
+    /// Keeps `output` (the probe's lines) under `fingerprint`. FileManager writes the file
+    /// aside and renames it into place, so a reader sees the old file or the new one.
     func keep(_ output: String, for fingerprint: String) {
-        let temporary = file.deletingLastPathComponent().appendingPathComponent(".\(file.lastPathComponent).\(getpid())")
         let text = fingerprint + "\n" + output.trimmingCharacters(in: .newlines) + "\nend"
-        guard FileManager.default.createFile(atPath: temporary.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else { return }
-        if rename(temporary.path, file.path) != 0 { unlink(temporary.path) }
+        _ = FileManager.default.createFile(atPath: file.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
     }
 
     /// `name=value` lines.

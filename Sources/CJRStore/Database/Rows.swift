@@ -4,7 +4,7 @@ import CJRModel
 
 /// Row types: the database's shape of the model, kept apart so the model stays free of
 /// GRDB and the schema can change without touching it.
-struct JobRow: Codable, FetchableRecord, MutablePersistableRecord {
+struct JobRow: Encodable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "job"
     /// The integer primary key: insertion order, for stable newest-first lists.
     var seq: Int64?
@@ -43,7 +43,7 @@ extension ItemColumns {
     }
 }
 
-struct JobItemRow: Codable, FetchableRecord, PersistableRecord, ItemColumns {
+struct JobItemRow: Encodable, FetchableRecord, PersistableRecord, ItemColumns {
     static let databaseTableName = "jobItem"
     var id: String
     var jobId: String

@@ -1,7 +1,7 @@
 import GRDB
 import CJRModel
 
-struct RunRow: Codable, FetchableRecord, MutablePersistableRecord {
+struct RunRow: Encodable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "run"
     var seq: Int64?
     var id: String
@@ -60,7 +60,7 @@ struct RunRow: Codable, FetchableRecord, MutablePersistableRecord {
     }
 }
 
-struct RunItemRow: Codable, FetchableRecord, PersistableRecord, ItemColumns {
+struct RunItemRow: Encodable, FetchableRecord, PersistableRecord, ItemColumns {
     static let databaseTableName = "runItem"
     var runId: String
     var id: String

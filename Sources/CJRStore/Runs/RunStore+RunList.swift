@@ -66,16 +66,15 @@ extension RunStore {
                 selected = "SELECT run.* \(from) AND run.seq > (SELECT seq FROM run WHERE id = ?) ORDER BY run.seq ASC LIMIT ?"
                 pageArguments += [runId, page.limit]
             }
-            // The page's rows, each carrying the total (computed once: the subquery is not
-            // correlated); an empty page asks for the total alone.
-            let order = if case .after? = filter.cursor { "ASC" } else { "DESC" }
+            // The page's rows, newest first whichever way they were picked, each carrying the
+            // total (computed once: the subquery is not correlated); an empty page asks for
+            // the total alone.
             let fetched = try Row.fetchAll(db, sql: """
-                \(with), page AS (\(selected)) SELECT page.*, (\(totalSQL)) AS cjrTotal FROM page ORDER BY page.seq \(order)
+                \(with), page AS (\(selected)) SELECT page.*, (\(totalSQL)) AS cjrTotal FROM page ORDER BY page.seq DESC
                 """, arguments: visibleArguments + pageArguments + arguments)
             let total = try fetched.first.map { try $0.decode(Int.self, forColumn: "cjrtotal") }
                 ?? Int.fetchOne(db, sql: "\(with) \(totalSQL)", arguments: visibleArguments + arguments) ?? 0
-            var rows = try fetched.map { try RunRow(row: $0) }
-            if case .after? = filter.cursor { rows.reverse() }
+            let rows = try fetched.map { try RunRow(row: $0) }
             let names = Dictionary(try Row.fetchAll(db, sql: "SELECT id, name FROM job WHERE id IN (\(rows.map { _ in "?" }.joined(separator: ",")))",
                                                     arguments: StatementArguments(rows.map(\.jobId)))
                 .map { ($0["id"] as String, $0["name"] as String) }, uniquingKeysWith: { first, _ in first })

@@ -130,17 +130,26 @@ struct RunCommand: AsyncParsableCommand {
             defer { ready.finish() }
             try await group.run()
         }
+        /// Stops the server (its start-up recovery finished) before cjr exits early.
+        func stopServing() async {
+            await group.triggerGracefulShutdown()
+            try? await serving.value
+        }
+        /// A refused folder or run: said like a compiler would, exit 125.
+        func refuse(_ error: CJRError) async -> ExitCode {
+            await stopServing()
+            try? FileHandle.standardError.write(contentsOf: Data(Preflight.describe(error, folder: folder.path).utf8))
+            return ExitCode(FolderGate.refusedExitCode)
+        }
 
         let (job, overrides): (CustomJob, [RuntimeParameterOverride])
         do {
             (job, overrides) = try await prepare(folder: folder, store: store, userId: admin)
+        } catch let error as CJRError {
+            throw await refuse(error)
         } catch {
-            // The server stops (its start-up recovery finished) before cjr says why and exits.
-            await group.triggerGracefulShutdown()
-            try? await serving.value
-            guard let error = error as? CJRError else { throw error }
-            try? FileHandle.standardError.write(contentsOf: Data(Preflight.describe(error, folder: folder.path).utf8))
-            throw ExitCode(FolderGate.refusedExitCode)
+            await stopServing()
+            throw error
         }
         var announced: Int?
         for await port in listening { announced = port; break }
@@ -156,10 +165,7 @@ struct RunCommand: AsyncParsableCommand {
             run = try await store.createRun(jobId: job.id, description: "cjr run \(directory)", overrides: overrides, startedBy: admin,
                                             trigger: .cli)
         } catch let error as CJRError {
-            await group.triggerGracefulShutdown()
-            try? await serving.value
-            try? FileHandle.standardError.write(contentsOf: Data(Preflight.describe(error, folder: folder.path).utf8))
-            throw ExitCode(FolderGate.refusedExitCode)
+            throw await refuse(error)
         }
         await interrupts.watch { count in
             if count == 1 {
