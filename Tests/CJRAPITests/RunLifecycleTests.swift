@@ -47,6 +47,7 @@ struct RunLifecycleTests {
             #expect(try await api.run(jobId, runId)["status"].string == "running")
             let follower = Task { try await api.get("/customJobs/\(jobId)/runs/\(runId)/logs/?follow=true") }
             try await Task.sleep(for: .milliseconds(300))
+            // Not `release`: it asks the server, and this client's one connection is the follower's.
             #expect(FileManager.default.createFile(atPath: api.workingDirectory(ofRun: runId).appendingPathComponent("go").path, contents: nil))
             let followed = try await follower.value
             #expect(String(buffer: followed.body) == "first\nsecond\n")

@@ -358,7 +358,7 @@ struct SharingTests {
             #expect(try await runClient.get("/customJobs/\(bobsJob)/").status == .ok)
             #expect(try await runClient.get("/customJobs/\(privateJob)/").status == .notFound)
             #expect(try JSON(try await runClient.get("/customJobs/"))["totalCount"].int == 1)
-            #expect(FileManager.default.createFile(atPath: bob.workingDirectory(ofRun: runId).appendingPathComponent("go").path, contents: nil))
+            try await bob.release(bobsJob, runId)
             try await bob.waitForRun(bobsJob, runId)
             let deadlineAfter = Date().addingTimeInterval(5)
             var status = HTTPResponse.Status.ok
@@ -393,7 +393,7 @@ struct SharingTests {
             #expect(try await bob.postJSON("/customJobs/\(jobId)/runs/\(runId)/", values, method: .patch).status == .created)
 
             _ = try admin.localStore().setUserDisabled("bob", true)
-            #expect(FileManager.default.createFile(atPath: admin.workingDirectory(ofRun: blocker).appendingPathComponent("go").path, contents: nil))
+            try await admin.release(blockerJob, blocker)
             let final = try await admin.waitForRun(jobId, runId)
             #expect(final["status"].string == "canceled")
             #expect(final["startedAt"].isNull)

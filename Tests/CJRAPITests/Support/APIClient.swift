@@ -102,6 +102,16 @@ extension APIClient {
         }
     }
 
+    /// Lets a run of `until [ -e go ]; …` go on: waits until it has started (its working
+    /// directory exists only from then on), then creates `go` there.
+    func release(_ jobId: String, _ runId: String) async throws {
+        try await waitForRun(jobId, runId) { $0["startedAt"].string != nil }
+        let gate = workingDirectory(ofRun: runId).appendingPathComponent("go")
+        guard FileManager.default.createFile(atPath: gate.path, contents: nil) else {
+            throw TestFailure("cannot create \(gate.path)")
+        }
+    }
+
     func logs(_ jobId: String, _ runId: String) async throws -> String {
         let response = try await get("/customJobs/\(jobId)/runs/\(runId)/logs/")
         return response.status == .ok ? String(buffer: response.body) : ""
