@@ -206,7 +206,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CJRStoreTests",
-            dependencies: ["CJRModel", "CJRStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["CJRModel", "CJRStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         // Drives the built `cjr` binary as a subprocess.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import Testing
 import CJRModel
 @testable import CJRStore
@@ -331,6 +332,56 @@ struct StoreTests {
             let newer = try await store.runs(matching: RunListFilter(cursor: .after(runId: middle)), visibleTo: admin, page: PageRequest(offset: 0, limit: 2))
             #expect(newer.items.map(\.run.id) == Array(visible.map(\.id)[1...2]) && newer.totalCount == visible.count)
         }
+    }
+
+    @Test("runs across jobs read through a window of the newest runs or job by job: every page and cursor is the same slice, for a user who sees most runs, one who sees a few old ones, and one who sees none",
+          arguments: [(2, 1), (5, 2), (64, 3), (4_096, 16)])
+    func runsAcrossJobsWindows(minimum: Int, spread: Int) async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("cjr-store-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let store = try RunStore(directory: DataDirectory(root: root), resourceBundles: .builtIn, sweep: .whenDue,
+                                 logger: Logger(label: "test"), runListWindow: RunListWindow(minimum: minimum, spread: spread))
+        let admin = try store.adminUserId()
+        let ann = try store.addUser("ann", organization: nil, groups: []).user.id
+        let bob = try store.addUser("bob", organization: nil, groups: []).user.id
+        let script = try store.blobs.store(Array("exit 0\n".utf8))
+        let upload = UploadedFile(path: try JobFilePath(validating: "run.sh"), contentHash: script.hash, size: script.size)
+        let busy = try await store.createJob(JobChanges(name: "busy", uploads: [upload]), ownerId: admin)
+        let quiet = try await store.createJob(JobChanges(name: "quiet", uploads: [upload]), ownerId: admin)
+        let anns = try await store.createJob(JobChanges(name: "ann's", uploads: [upload]), ownerId: ann)
+        try await store.updateSharedRoles(jobId: quiet.id, [SharedRoleChange(recipient: .name("ann"), recipientType: .user, role: .observer)], by: admin)
+        // Ann's runs are all old: a window of the newest runs finds none of hers.
+        var runs: [(id: String, job: String)] = []
+        for index in 0..<40 {
+            let job = index < 4 ? anns : index % 7 == 0 ? quiet : busy
+            let run = try await store.createRun(jobId: job.id, description: nil, overrides: nil, startedBy: job.id == anns.id ? ann : admin)
+            runs.append((run.id, job.id))
+        }
+        let newestFirst = Array(runs.reversed())
+        for (user, jobs) in [(admin, [busy.id, quiet.id]), (ann, [quiet.id, anns.id]), (bob, [])] {
+            let expected = newestFirst.filter { jobs.contains($0.job) }.map(\.id)
+            for limit in [1, 3, 10, 100] {
+                for offset in stride(from: 0, through: expected.count + limit, by: max(1, limit / 2)) {
+                    let page = try await store.runs(matching: RunListFilter(), visibleTo: user, page: PageRequest(offset: offset, limit: limit))
+                    let slice = offset < expected.count ? Array(expected[offset..<min(expected.count, offset + limit)]) : []
+                    #expect(page.items.map(\.run.id) == slice && page.totalCount == expected.count, "offset \(offset), limit \(limit)")
+                }
+            }
+            for (index, run) in expected.enumerated() {
+                for limit in [1, 4] {
+                    let older = try await store.runs(matching: RunListFilter(cursor: .before(runId: run)), visibleTo: user, page: PageRequest(offset: 0, limit: limit))
+                    #expect(older.items.map(\.run.id) == Array(expected[(index + 1)...].prefix(limit)) && older.totalCount == expected.count)
+                    let newer = try await store.runs(matching: RunListFilter(cursor: .after(runId: run)), visibleTo: user, page: PageRequest(offset: 0, limit: limit))
+                    #expect(newer.items.map(\.run.id) == Array(expected[..<index].suffix(limit)) && newer.totalCount == expected.count)
+                }
+            }
+            let huge = try await store.runs(matching: RunListFilter(), visibleTo: user, page: PageRequest(offset: .max, limit: 100))
+            #expect(huge.items.isEmpty && huge.totalCount == expected.count)
+        }
+        // A cursor that names no run: an empty page, as the other way reads it.
+        let missing = try await store.runs(matching: RunListFilter(cursor: .before(runId: "ffffffffffffffffffffffff")), visibleTo: admin,
+                                           page: PageRequest(offset: 0, limit: 5))
+        #expect(missing.items.isEmpty)
     }
 
     @Test("a job's runs list counts exactly its runs as they are created, ended, pruned and purged (the count the triggers keep)")

@@ -15,6 +15,8 @@ public final class RunStore: Sendable {
     public let signals = RunSignals()
     /// Jobs lists' counts, reused until what they count changes.
     let jobCounts = JobCountCache()
+    /// How pages of runs across jobs are read.
+    let runListWindow: RunListWindow
     /// The bundles a job's `resourceBundleId` may name.
     public let resourceBundles: ResourceBundles
     let database: DatabasePool
@@ -29,11 +31,18 @@ public final class RunStore: Sendable {
         case whenDue
     }
 
-    public init(directory: DataDirectory, resourceBundles: ResourceBundles = .builtIn, sweep: LeftoverSweep = .whenDue,
-                logger: Logger = Logger(label: "cjr.store")) throws {
+    public convenience init(directory: DataDirectory, resourceBundles: ResourceBundles = .builtIn, sweep: LeftoverSweep = .whenDue,
+                            logger: Logger = Logger(label: "cjr.store")) throws {
+        try self.init(directory: directory, resourceBundles: resourceBundles, sweep: sweep, logger: logger, runListWindow: RunListWindow())
+    }
+
+    /// `runListWindow`: tests read pages through small windows.
+    init(directory: DataDirectory, resourceBundles: ResourceBundles, sweep: LeftoverSweep, logger: Logger,
+         runListWindow: RunListWindow) throws {
         try directory.prepare()
         self.directory = directory
         self.resourceBundles = resourceBundles
+        self.runListWindow = runListWindow
         blobs = BlobStore(directory: directory)
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true

@@ -49,10 +49,30 @@ extension RunStore {
             let from = "FROM run WHERE " + conditions.joined(separator: " AND ")
             // Every run of the visible jobs: the counts the triggers keep (migration v10),
             // one per job, instead of walking 100,000 runs; with other filters, a count.
-            let totalSQL = filter.states.isEmpty && filter.scheduledJobId == nil && filter.idPrefix == nil && filter.triggers.isEmpty
+            let onlyVisibility = filter.states.isEmpty && filter.scheduledJobId == nil && filter.idPrefix == nil && filter.triggers.isEmpty
                 && filter.parameter == nil
-                ? "SELECT COALESCE(SUM(runCount), 0) FROM visible" : "SELECT COUNT(*) \(from)"
+            let totalSQL = onlyVisibility ? "SELECT COALESCE(SUM(runCount), 0) FROM visible" : "SELECT COUNT(*) \(from)"
             let with = "WITH visible AS MATERIALIZED (\(visible))"
+            // With nothing but visibility to filter on, the newest runs overall are read
+            // first (see ``recentWindow``): flat in the length of history for a user who
+            // sees a fair share of it.
+            if onlyVisibility, filter.jobId == nil, !runListWindow.isSparse(userId),
+               let window = try Self.recentWindow(db, cursor: filter.cursor, width: runListWindow.width(rows: page.offset > Int.max - page.limit ? Int.max : page.offset + page.limit)) {
+                let order = if case .after? = filter.cursor { "ASC" } else { "DESC" }
+                let offset = filter.cursor == nil ? page.offset : 0
+                let fetched = try Self.fetchRuns(db, sql: """
+                    \(with), page AS (SELECT run.* FROM run NOT INDEXED WHERE run.seq > ? AND run.seq < ? AND \(conditions[0])
+                                      ORDER BY run.seq \(order) LIMIT ? OFFSET ?)
+                    SELECT page.*, (\(totalSQL)) AS cjrTotal FROM page ORDER BY page.seq DESC
+                    """, arguments: visibleArguments + [window.above, window.below, page.limit, offset])
+                if fetched.rows.count == page.limit || window.whole {
+                    return try Self.runListPage(db, fetched: fetched, page: page,
+                                                total: { try Int.fetchOne(db, sql: "\(with) \(totalSQL)", arguments: visibleArguments) ?? 0 })
+                }
+                // Too few of the newest runs are this user's: read their jobs' runs instead,
+                // now and for a while.
+                runListWindow.markSparse(userId)
+            }
             let selected: String
             var pageArguments = arguments
             switch filter.cursor {
@@ -69,17 +89,66 @@ extension RunStore {
             // The page's rows, newest first whichever way they were picked, each carrying the
             // total (computed once: the subquery is not correlated); an empty page asks for
             // the total alone.
-            let fetched = try Row.fetchAll(db, sql: """
+            let fetched = try Self.fetchRuns(db, sql: """
                 \(with), page AS (\(selected)) SELECT page.*, (\(totalSQL)) AS cjrTotal FROM page ORDER BY page.seq DESC
                 """, arguments: visibleArguments + pageArguments + arguments)
-            let total = try fetched.first.map { try $0.decode(Int.self, forColumn: "cjrtotal") }
-                ?? Int.fetchOne(db, sql: "\(with) \(totalSQL)", arguments: visibleArguments + arguments) ?? 0
-            let rows = try fetched.map { try RunRow(row: $0) }
-            let names = Dictionary(try Row.fetchAll(db, sql: "SELECT id, name FROM job WHERE id IN (\(rows.map { _ in "?" }.joined(separator: ",")))",
-                                                    arguments: StatementArguments(rows.map(\.jobId)))
-                .map { ($0["id"] as String, $0["name"] as String) }, uniquingKeysWith: { first, _ in first })
-            let runs = try Self.loadRuns(db, rows: rows)
-            return Page(items: runs.map { ($0, names[$0.customJobId] ?? "") }, totalCount: total, request: page)
+            return try Self.runListPage(db, fetched: fetched, page: page,
+                                        total: { try Int.fetchOne(db, sql: "\(with) \(totalSQL)", arguments: visibleArguments + arguments) ?? 0 })
+        }
+    }
+
+    /// Runs, each row carrying the list's total as `cjrTotal`, decoded as SQLite steps
+    /// through them: a row copied out by `fetchAll` finds each column by lowercasing every
+    /// column name again (30 columns, 30 lookups, per run).
+    private static func fetchRuns(_ db: Database, sql: String, arguments: StatementArguments) throws -> (rows: [RunRow], total: Int?) {
+        var rows: [RunRow] = []
+        var total: Int?
+        let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try cursor.next() {
+            rows.append(try RunRow(row: row))
+            if total == nil { total = try row.decode(Int.self, forColumn: "cjrtotal") }
+        }
+        return (rows, total)
+    }
+
+    /// A page of runs across jobs, with their jobs' names; `total()` counts when no row
+    /// carried the total.
+    private static func runListPage(_ db: Database, fetched: (rows: [RunRow], total: Int?), page: PageRequest,
+                                    total: () throws -> Int) throws -> Page<(run: CustomJobRun, jobName: String)> {
+        let total = try fetched.total ?? total()
+        let rows = fetched.rows
+        let names = Dictionary(try Row.fetchAll(db, sql: "SELECT id, name FROM job WHERE id IN (\(rows.map { _ in "?" }.joined(separator: ",")))",
+                                                arguments: StatementArguments(rows.map(\.jobId)))
+            .map { ($0["id"] as String, $0["name"] as String) }, uniquingKeysWith: { first, _ in first })
+        let runs = try loadRuns(db, rows: rows)
+        return Page(items: runs.map { ($0, names[$0.customJobId] ?? "") }, totalCount: total, request: page)
+    }
+
+    /// The newest runs a page may be found among (``RunListWindow``): `seq` strictly
+    /// between `above` and `below`, `width` of them from the cursor (or from the newest
+    /// run) on; `whole` when that reaches the end of history, so that fewer visible runs in
+    /// it are the answer. Nil when the cursor's run does not exist.
+    static func recentWindow(_ db: Database, cursor: RunListFilter.Cursor?, width: Int64) throws -> (above: Int64, below: Int64, whole: Bool)? {
+        // Two subqueries: SQLite reads a lone MIN or MAX off the rowid's end, both at once by a scan.
+        guard let bounds = try Row.fetchOne(db, sql: "SELECT (SELECT MIN(seq) FROM run) AS low, (SELECT MAX(seq) FROM run) AS high"),
+              let low: Int64 = bounds["low"], let high: Int64 = bounds["high"] else {
+            return (0, 1, true) // no runs at all
+        }
+        func cursorSeq(_ runId: String) throws -> Int64? {
+            try Int64.fetchOne(db, sql: "SELECT seq FROM run WHERE id = ?", arguments: [runId])
+        }
+        switch cursor {
+        case nil:
+            let above = high.subtractingReportingOverflow(width)
+            return (above.overflow ? .min : above.partialValue, high + 1, above.overflow || above.partialValue < low)
+        case .before(let runId)?:
+            guard let seq = try cursorSeq(runId) else { return nil }
+            let above = seq.subtractingReportingOverflow(width)
+            return (above.overflow ? .min : above.partialValue, seq, above.overflow || above.partialValue < low)
+        case .after(let runId)?:
+            guard let seq = try cursorSeq(runId) else { return nil }
+            let below = seq.addingReportingOverflow(width)
+            return (seq, below.overflow ? .max : below.partialValue, below.overflow || below.partialValue > high)
         }
     }
 
