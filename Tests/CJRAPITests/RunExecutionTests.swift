@@ -165,7 +165,8 @@ struct RunExecutionTests {
         try await optedOut.run { api in
             let jobId = try #require(try JSON(try await api.postJSON("/customJobs/", offlineJob))["id"].string)
             var form = MultipartBody()
-            form.file(path: "run.sh", content: Array("echo ran anyway\n".utf8))
+            // Uncontained, TMPDIR is the run's own tmp/ (a contained run has a private /tmp).
+            form.file(path: "run.sh", content: Array("echo scratch > \"$TMPDIR/scratch\" && echo ran anyway\n".utf8))
             _ = try await api.sendForm(.patch, "/customJobs/\(jobId)/", form)
             let (run, _) = try await api.startRun(jobId)
             let runId = try #require(run["id"].string)

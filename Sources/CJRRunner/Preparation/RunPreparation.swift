@@ -58,7 +58,7 @@ struct RunPreparation: Sendable {
         }
         let workspace: RunWorkspace
         do {
-            workspace = try RunWorkspace.materialize(run, store: store, under: configuration.workspaceRoot)
+            workspace = try RunWorkspace.materialize(run, store: store, under: configuration.workspaceRoot, temporary: !plan.contained)
         } catch let error as BlobIntegrityError {
             logger.error("a stored file of the run was tampered with; the run was not started",
                          metadata: ["run": "\(run.id)", "job": "\(run.customJobId)", "hash": "\(error.hash)"])

@@ -5,7 +5,7 @@ import CJRStore
 /// A run's private directories under `<data>/runs/<runId>/` (or `<workspaces>/<runId>/`
 /// when the runner puts them elsewhere: a Slurm cluster's shared directory): `job/` holds a fresh copy of
 /// the run's file snapshot and is the working directory; `home/` and `tmp/` are its HOME
-/// and TMPDIR (a contained run gets a private /tmp instead). Files are copied, never
+/// and TMPDIR (a contained run gets a private /tmp instead, and no `tmp/`). Files are copied, never
 /// linked, so a job cannot alter the stored blobs, and each copy is checked against the
 /// hash it was uploaded with. The launcher's status file sits beside them, where a
 /// contained run cannot reach it.
@@ -22,8 +22,9 @@ struct RunWorkspace {
     }
 
     /// Creates the directories and writes every item of `run` into `job/`. Files starting
-    /// with `#!` are made executable, so scripts can call each other directly.
-    static func materialize(_ run: CustomJobRun, store: RunStore, under workspaces: URL? = nil) throws -> RunWorkspace {
+    /// with `#!` are made executable, so scripts can call each other directly. `tmp/` only
+    /// when the run uses it (`temporary`): a contained run has its own /tmp.
+    static func materialize(_ run: CustomJobRun, store: RunStore, under workspaces: URL? = nil, temporary: Bool = true) throws -> RunWorkspace {
         let workspace = RunWorkspace(for: run.id, in: store.directory, under: workspaces)
         // Direct mkdir(2)s: a run's directories are new, and FileManager's
         // createDirectory(withIntermediateDirectories:) stats every component of the path first.
@@ -40,7 +41,7 @@ struct RunWorkspace {
             guard mkdir(workspace.root.path, 0o700) == 0 else { throw POSIXFailure(operation: "create \(workspace.root.path)") }
         }
         var made: Set<String> = []
-        for directory in [workspace.jobDirectory, workspace.home, workspace.temporary] {
+        for directory in [workspace.jobDirectory, workspace.home] + (temporary ? [workspace.temporary] : []) {
             guard mkdir(directory.path, 0o700) == 0 else { throw POSIXFailure(operation: "create \(directory.path)") }
             made.insert(directory.path)
         }
