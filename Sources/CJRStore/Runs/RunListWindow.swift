@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import CJRModel
 
 /// How a page of runs across jobs is read when only visibility filters it: from a window
 /// of the newest runs overall (scanning it costs the same at 1,000 or 1,000,000 runs),
@@ -20,10 +21,11 @@ final class RunListWindow: Sendable {
         self.spread = spread
     }
 
-    /// The window's width for a page needing `rows` visible runs.
-    func width(rows: Int) -> Int64 {
-        let (spreadRows, overflow) = rows.multipliedReportingOverflow(by: spread)
-        return Int64(clamping: max(minimum, overflow ? Int.max : spreadRows))
+    /// The window's width for `page`, which needs its offset and limit in visible runs.
+    func width(for page: PageRequest) -> Int64 {
+        let rows = page.offset.addingReportingOverflow(page.limit)
+        let spreadRows = rows.partialValue.multipliedReportingOverflow(by: spread)
+        return Int64(clamping: rows.overflow || spreadRows.overflow ? Int.max : max(minimum, spreadRows.partialValue))
     }
 
     func isSparse(_ userId: String) -> Bool {

@@ -57,7 +57,7 @@ extension RunStore {
             // first (see ``recentWindow``): flat in the length of history for a user who
             // sees a fair share of it.
             if onlyVisibility, filter.jobId == nil, !runListWindow.isSparse(userId),
-               let window = try Self.recentWindow(db, cursor: filter.cursor, width: runListWindow.width(rows: page.offset > Int.max - page.limit ? Int.max : page.offset + page.limit)) {
+               let window = try Self.recentWindow(db, cursor: filter.cursor, width: runListWindow.width(for: page)) {
                 let order = if case .after? = filter.cursor { "ASC" } else { "DESC" }
                 let offset = filter.cursor == nil ? page.offset : 0
                 let fetched = try Self.fetchRuns(db, sql: """
@@ -127,13 +127,15 @@ extension RunStore {
     /// The newest runs a page may be found among (``RunListWindow``): `seq` strictly
     /// between `above` and `below`, `width` of them from the cursor (or from the newest
     /// run) on; `whole` when that reaches the end of history, so that fewer visible runs in
-    /// it are the answer. Nil when the cursor's run does not exist.
+    /// it are the answer. Nil when no window will do: the cursor's run does not exist, or `seq`
+    /// has reached its very end.
     static func recentWindow(_ db: Database, cursor: RunListFilter.Cursor?, width: Int64) throws -> (above: Int64, below: Int64, whole: Bool)? {
         // Two subqueries: SQLite reads a lone MIN or MAX off the rowid's end, both at once by a scan.
         guard let bounds = try Row.fetchOne(db, sql: "SELECT (SELECT MIN(seq) FROM run) AS low, (SELECT MAX(seq) FROM run) AS high"),
               let low: Int64 = bounds["low"], let high: Int64 = bounds["high"] else {
             return (0, 1, true) // no runs at all
         }
+        guard high < .max else { return nil } // AUTOINCREMENT's last value: the window's bound would overflow
         func cursorSeq(_ runId: String) throws -> Int64? {
             try Int64.fetchOne(db, sql: "SELECT seq FROM run WHERE id = ?", arguments: [runId])
         }
