@@ -18,7 +18,7 @@ struct StoreTests {
     func migrations() async throws {
         try await withStore { store in
             let applied = try store.appliedMigrations()
-            #expect(applied.map { $0.prefix { $0 != ":" } } == (1...12).map { "v\($0)" })
+            #expect(applied.map { $0.prefix { $0 != ":" } } == (1...13).map { "v\($0)" })
             let reopened = try RunStore(directory: store.directory)
             #expect(try reopened.appliedMigrations() == store.appliedMigrations())
         }
@@ -254,6 +254,72 @@ struct StoreTests {
             #expect(try await live() == 0, "a role taken away")
             try await store.purgeJob(id: a.id, by: admin)
             #expect(try await deleted() == 0, "a purged job is gone")
+        }
+    }
+
+    @Test("runs across jobs, their visible jobs kept between requests, follow every change to who sees which job, and runs created and removed")
+    func runsAcrossJobsFollowVisibility() async throws {
+        try await withStore { store in
+            let admin = try store.adminUserId()
+            let ann = try store.addUser("ann", organization: "acme", groups: []).user.id
+            _ = try store.createGroup("team")
+            let script = try store.blobs.store(Array("exit 0\n".utf8))
+            let upload = UploadedFile(path: try JobFilePath(validating: "run.sh"), contentHash: script.hash, size: script.size)
+            let a = try await store.createJob(JobChanges(name: "alpha", uploads: [upload]), ownerId: admin)
+            let b = try await store.createJob(JobChanges(name: "beta", uploads: [upload]), ownerId: admin)
+            func runs(_ count: Int, of job: CustomJob) async throws {
+                for _ in 0..<count {
+                    let run = try await store.createRun(jobId: job.id, description: nil, overrides: nil, startedBy: admin)
+                    try await store.finishRun(id: run.id, outcome: RunOutcome(status: .succeeded, reason: .exited, exitCode: 0))
+                }
+            }
+            func share(_ job: CustomJob, _ type: ShareRecipientType, _ name: String, _ role: JobRole?) async throws {
+                try await store.updateSharedRoles(jobId: job.id, [SharedRoleChange(recipient: .name(name), recipientType: type, role: role)], by: admin)
+            }
+            // Each user's list read twice (the second from what was kept) against the list
+            // read with a filter that takes every state, which finds the visible jobs anew.
+            func check(_ step: String, ann expected: Int) async throws {
+                for user in [ann, admin] {
+                    let truth = try await store.runs(matching: RunListFilter(states: RunListFilter.State.allCases), visibleTo: user,
+                                                     page: PageRequest(limit: 1_000))
+                    for _ in 0..<2 {
+                        let listed = try await store.runs(matching: RunListFilter(), visibleTo: user, page: PageRequest(limit: 1_000))
+                        #expect(listed.items.map(\.run.id) == truth.items.map(\.run.id) && listed.totalCount == truth.totalCount, "\(step)")
+                    }
+                    if user == ann { #expect(truth.totalCount == expected, "\(step)") }
+                }
+            }
+            try await runs(3, of: a)
+            try await runs(2, of: b)
+            try await check("no role", ann: 0)
+            try await share(a, .user, "ann", .observer)
+            try await check("a role given to the user", ann: 3)
+            try await runs(2, of: a)
+            try await runs(1, of: b)
+            try await check("runs created since", ann: 5)
+            try await share(b, .group, "team", .user)
+            try store.setMembership(group: "team", username: "ann", member: true)
+            try await check("the user joined a group with a role", ann: 8)
+            try store.setMembership(group: "team", username: "ann", member: false)
+            try await check("and left it", ann: 5)
+            try store.setMembership(group: "team", username: "ann", member: true)
+            try store.deleteGroup("team")
+            try await check("the group was deleted", ann: 5)
+            try await share(b, .organization, "acme", .observer)
+            try await check("a role given to the user's organization", ann: 8)
+            _ = try await store.prune(endedBefore: nil, keep: 2)
+            try await check("runs pruned", ann: 4)
+            try await runs(1, of: b)
+            _ = try store.setOrganization(of: "ann", to: "elsewhere")
+            try await check("the user moved to another organization", ann: 2)
+            try await share(b, .user, "ann", .owner)
+            try await store.deleteJob(id: a.id, by: admin)
+            try await check("a deleted job's runs leave the list", ann: 3)
+            try await share(b, .user, "ann", nil)
+            try await check("a role taken away", ann: 0)
+            try await store.purgeJob(id: a.id, by: admin)
+            try await runs(2, of: b)
+            try await check("a job purged, runs created", ann: 0)
         }
     }
 

@@ -78,6 +78,15 @@ enum Migrations {
             // one index step instead of a walk of every live job (10,000: 2-3 ms a start).
             try db.create(index: "job_by_description", on: "job", columns: ["description"], condition: Column("deleted") == nil)
         }
+        migrator.registerMigration("v13: a count of runs removed, kept by a trigger") { db in
+            // Moved by every run deleted (prune, purge): runs counted across jobs are kept in
+            // memory beside it (``VisibleJobsCache``) and counted again once it moved.
+            try db.execute(sql: """
+                CREATE TABLE runRemovals (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+                INSERT INTO runRemovals VALUES (1, 0);
+                CREATE TRIGGER run_removed AFTER DELETE ON run BEGIN UPDATE runRemovals SET value = value + 1; END;
+                """)
+        }
         return migrator
     }
 

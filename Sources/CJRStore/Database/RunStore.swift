@@ -15,8 +15,9 @@ public final class RunStore: Sendable {
     public let signals = RunSignals()
     /// Jobs lists' counts, reused until what they count changes.
     let jobCounts = JobCountCache()
-    /// How pages of runs across jobs are read.
+    /// How pages of runs across jobs are read, and the jobs each user sees for them.
     let runListWindow: RunListWindow
+    let visibleJobs = VisibleJobsCache()
     /// The bundles a job's `resourceBundleId` may name.
     public let resourceBundles: ResourceBundles
     let database: DatabasePool

@@ -54,20 +54,26 @@ extension RunStore {
             let totalSQL = onlyVisibility ? "SELECT COALESCE(SUM(runCount), 0) FROM visible" : "SELECT COUNT(*) \(from)"
             let with = "WITH visible AS MATERIALIZED (\(visible))"
             // With nothing but visibility to filter on, the newest runs overall are read
-            // first (see ``recentWindow``): flat in the length of history for a user who
-            // sees a fair share of it.
+            // first (see ``RunListWindow``), each checked against the jobs the user sees
+            // (``VisibleJobsCache``): flat in the length of history for a user who sees a
+            // fair share of it.
             if onlyVisibility, filter.jobId == nil, !runListWindow.isSparse(userId),
                let window = try Self.recentWindow(db, cursor: filter.cursor, width: runListWindow.width(for: page)) {
+                let visible = try visibleJobs.visible(db, userId: userId)
+                var skip = filter.cursor == nil ? page.offset : 0
+                var picked: [Int64] = []
                 let order = if case .after? = filter.cursor { "ASC" } else { "DESC" }
-                let offset = filter.cursor == nil ? page.offset : 0
-                let fetched = try Self.fetchRuns(db, sql: """
-                    \(with), page AS (SELECT run.* FROM run NOT INDEXED WHERE run.seq > ? AND run.seq < ? AND \(conditions[0])
-                                      ORDER BY run.seq \(order) LIMIT ? OFFSET ?)
-                    SELECT page.*, (\(totalSQL)) AS cjrTotal FROM page ORDER BY page.seq DESC
-                    """, arguments: visibleArguments + [window.above, window.below, page.limit, offset])
-                if fetched.rows.count == page.limit || window.whole {
-                    return try Self.runListPage(db, fetched: fetched, page: page,
-                                                total: { try Int.fetchOne(db, sql: "\(with) \(totalSQL)", arguments: visibleArguments) ?? 0 })
+                let candidates = try Row.fetchCursor(db, sql: "SELECT seq, jobId FROM run WHERE seq > ? AND seq < ? ORDER BY seq \(order)",
+                                                     arguments: [window.above, window.below])
+                while picked.count < page.limit, let candidate = try candidates.next() {
+                    guard visible.jobs.contains(candidate[1]) else { continue }
+                    if skip > 0 { skip -= 1 } else { picked.append(candidate[0]) }
+                }
+                if picked.count == page.limit || window.whole {
+                    let fetched = try Self.fetchRuns(db, sql: """
+                        SELECT * FROM run WHERE seq IN (\(picked.map { _ in "?" }.joined(separator: ","))) ORDER BY seq DESC
+                        """, arguments: StatementArguments(picked))
+                    return try Self.runListPage(db, fetched: (fetched.rows, visible.runCount), page: page, total: { visible.runCount })
                 }
                 // Too few of the newest runs are this user's: read their jobs' runs instead,
                 // now and for a while.
@@ -97,7 +103,7 @@ extension RunStore {
         }
     }
 
-    /// Runs, each row carrying the list's total as `cjrTotal`, decoded as SQLite steps
+    /// Runs, each row carrying the list's total as `cjrTotal` if any, decoded as SQLite steps
     /// through them: a row copied out by `fetchAll` finds each column by lowercasing every
     /// column name again (30 columns, 30 lookups, per run).
     private static func fetchRuns(_ db: Database, sql: String, arguments: StatementArguments) throws -> (rows: [RunRow], total: Int?) {
@@ -106,7 +112,7 @@ extension RunStore {
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try cursor.next() {
             rows.append(try RunRow(row: row))
-            if total == nil { total = try row.decode(Int.self, forColumn: "cjrtotal") }
+            if total == nil, row.hasColumn("cjrtotal") { total = try row.decode(Int.self, forColumn: "cjrtotal") }
         }
         return (rows, total)
     }
