@@ -179,9 +179,13 @@ extension RunStore {
     public func recentRuns(jobIds: [String], limit: Int) async throws -> [String: [CustomJobRun]] {
         guard !jobIds.isEmpty else { return [:] }
         return try await database.read { db in
+            // One statement for every job, compiled once per connection: compiling one
+            // that reads every column of `run` is most of its cost (GRDB's authorizer
+            // records each column read).
+            let statement = try db.cachedStatement(sql: "SELECT * FROM run WHERE jobId = ? ORDER BY seq DESC LIMIT ?")
             var result: [String: [CustomJobRun]] = [:]
             for jobId in jobIds {
-                let rows = try RunRow.filter(Column("jobId") == jobId).order(Column("seq").desc).limit(limit).fetchAll(db)
+                let rows = try RunRow.fetchAll(statement, arguments: [jobId, limit])
                 result[jobId] = try rows.map { try $0.model(items: [], queuePosition: nil) }
             }
             return result
