@@ -82,7 +82,7 @@ struct FolderContents {
     }
 
     static func size(_ url: URL) -> Int64 {
-        ((try? FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path))?[.size] as? NSNumber)?.int64Value ?? 0
+        FileSize.of(url.path) ?? 0
     }
 
     static func describe(_ bytes: Int64) -> String { ByteSize.text(bytes) }

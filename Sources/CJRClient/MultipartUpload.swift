@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOFoundationCompat
+import CJRModel
 
 /// A `multipart/form-data` body of text fields and files, with its length known up front
 /// and the files read from disk in 1 MiB pieces while it is sent, never whole in memory.
@@ -24,8 +25,8 @@ public struct MultipartUpload: Sendable {
     }
 
     public mutating func file(_ url: URL, filePath: String) throws {
-        let size = try FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)[.size] as? NSNumber
-        parts.append(.file(url: url, filePath: filePath, size: size?.int64Value ?? 0))
+        guard let size = FileSize.of(url.path) else { throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: url.path]) }
+        parts.append(.file(url: url, filePath: filePath, size: size))
     }
 
     /// Bytes in the body.

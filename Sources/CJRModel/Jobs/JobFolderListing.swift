@@ -19,14 +19,13 @@ public struct JobFolderListing: Sendable, Equatable {
     public init(root: URL) throws {
         let root = root.standardizedFileURL.resolvingSymlinksInPath()
         let rules = IgnoreRules.load(from: root)
-        let keys: [URLResourceKey] = [.isRegularFileKey, .isDirectoryKey, .isSymbolicLinkKey]
-        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: keys) else {
+        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: []) else {
             throw CJRError.invalid("directory", "\(root.path) cannot be read")
         }
         for case let url as URL in walker {
             let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
-            let values = try? url.resourceValues(forKeys: Set(keys))
-            if values?.isDirectory == true {
+            let kind = Kind(of: url.path, following: false)
+            if kind == .directory {
                 if url.lastPathComponent == ".git" || rules.ignores(relative, isDirectory: true) {
                     if url.lastPathComponent != ".git" { ignored.append(relative) }
                     walker.skipDescendants()
@@ -36,7 +35,7 @@ public struct JobFolderListing: Sendable, Equatable {
                 continue
             }
             if rules.ignores(relative) { ignored.append(relative); continue }
-            if values?.isSymbolicLink == true {
+            if kind == .symbolicLink {
                 let target = url.resolvingSymlinksInPath()
                 guard FileManager.default.fileExists(atPath: target.path) else { danglingLinks.append(relative); continue }
                 guard target.path.hasPrefix(root.path + "/") else { outsideLinks.append((relative, target.path)); continue }
@@ -46,12 +45,30 @@ public struct JobFolderListing: Sendable, Equatable {
                     ignored.append(relative)
                     continue
                 }
-                if (try? target.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true { files.append(relative) }
+                if Kind(of: target.path, following: true) == .regular { files.append(relative) }
                 continue
             }
-            if values?.isRegularFile == true { files.append(relative) }
+            if kind == .regular { files.append(relative) }
         }
         files.sort()
+    }
+
+    /// A path's type by `lstat` (or `stat`, following links). Not `URL.resourceValues`:
+    /// on Linux it reads every attribute, owner and group names included, which asks the
+    /// name service (`/etc/nsswitch.conf`, nscd) twice per file.
+    private enum Kind {
+        case regular, directory, symbolicLink, other
+
+        init?(of path: String, following: Bool) {
+            var info = stat()
+            guard (following ? stat(path, &info) : lstat(path, &info)) == 0 else { return nil }
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: self = .regular
+            case S_IFDIR: self = .directory
+            case S_IFLNK: self = .symbolicLink
+            default: self = .other
+            }
+        }
     }
 
     public static func == (lhs: JobFolderListing, rhs: JobFolderListing) -> Bool {
