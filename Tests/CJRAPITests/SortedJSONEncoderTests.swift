@@ -73,11 +73,45 @@ struct SortedJSONEncoderTests {
                                 runtimeParameterDefinitions: definitions, lastRun: ended ? "2026-01-01T00:00:00Z" : nil)
             for payload in [AnyEncodable(RunPayload(run)), AnyEncodable(JobPayload(job)), AnyEncodable([RunPayload(run), RunPayload(run)])] {
                 let sink = JSONSink()
-                try sink.write(payload.value, codingPath: [])
+                try sink.write(payload.value, at: .root)
                 #expect(sink.rewrites == 0, "\(String(decoding: sink.bytes, as: UTF8.self))")
                 try expectSame(payload)
             }
         }
+    }
+
+    @Test("coding paths, as encode(to:) sees them and in errors, are JSONEncoder's")
+    func codingPaths() throws {
+        struct Probe: Encodable {
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.singleValueContainer()
+                try container.encode(CodingPathText(encoder.codingPath).text)
+            }
+        }
+        struct Inner: Encodable {
+            var probe = Probe()
+            var value: Double
+            var more: [Probe] = [Probe(), Probe()]
+        }
+        struct Outer: Encodable {
+            var list: [Inner]
+            var nested: [String: Inner]
+        }
+        try expectSame(Outer(list: [Inner(value: 1), Inner(value: 2)], nested: ["k": Inner(value: 3)]))
+        func failurePath(_ error: EncodingError?) -> String? {
+            guard case .invalidValue(_, let context)? = error else { return nil }
+            return CodingPathText(context.codingPath).text
+        }
+        for broken in [Outer(list: [Inner(value: 1), Inner(value: .nan)], nested: [:]), Outer(list: [], nested: ["k": Inner(value: -.infinity)])] {
+            let ours = failurePath(#expect(throws: EncodingError.self) { try SortedJSONEncoder().encode(broken) })
+            let foundation = failurePath(#expect(throws: EncodingError.self) { try JSONEncoder().encode(broken) })
+            #expect(ours != nil && ours == foundation, "\(ours ?? "none") against \(foundation ?? "none")")
+        }
+    }
+
+    struct CodingPathText {
+        let text: String
+        init(_ path: [any CodingKey]) { text = path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".") }
     }
 
     struct AnyEncodable: Encodable {

@@ -15,8 +15,25 @@ import Foundation
 struct SortedJSONEncoder {
     func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
         let sink = JSONSink()
-        try sink.write(value, codingPath: [])
+        try sink.write(value, at: .root)
         return sink.bytes
+    }
+}
+
+/// Where a value sits, for `codingPath` (asked for by error messages and by few
+/// `encode(to:)`s): built into an array only when asked, not for every member written.
+enum JSONPath {
+    case root
+    case array([any CodingKey])
+    /// Under a node that outlives it (a value written in place while its container writes).
+    case member(JSONNode, any CodingKey)
+
+    var codingPath: [any CodingKey] {
+        switch self {
+        case .root: []
+        case .array(let path): path
+        case .member(let node, let key): node.codingPath + [key]
+        }
     }
 }
 
@@ -28,7 +45,7 @@ final class JSONSink {
 
     init() { bytes.reserveCapacity(4096) }
 
-    func write<Value: Encodable>(_ value: Value, codingPath: [any CodingKey]) throws {
+    func write<Value: Encodable>(_ value: Value, at path: JSONPath) throws {
         // The common leaves without going through an encoder (a type comparison, not a cast).
         if Value.self == String.self {
             writeString(value as! String)
@@ -37,11 +54,11 @@ final class JSONSink {
         } else if Value.self == Int64.self {
             writeInteger(value as! Int64)
         } else if Value.self == Double.self {
-            try writeDouble(value as! Double, codingPath: codingPath)
+            try writeDouble(value as! Double, at: path)
         } else if Value.self == Bool.self {
             bytes.append(contentsOf: (value as! Bool) ? Self.trueBytes : Self.falseBytes)
         } else {
-            let node = JSONNode(sink: self, codingPath: codingPath)
+            let node = JSONNode(sink: self, path: path)
             try value.encode(to: node)
             try node.finish()
         }
@@ -55,16 +72,16 @@ final class JSONSink {
         bytes.append(contentsOf: String(number).utf8)
     }
 
-    func writeDouble(_ number: Double, codingPath: [any CodingKey]) throws {
+    func writeDouble(_ number: Double, at path: JSONPath) throws {
         guard number.isFinite else {
-            throw EncodingError.invalidValue(number, .init(codingPath: codingPath, debugDescription: "Unable to encode \(number) directly in JSON."))
+            throw EncodingError.invalidValue(number, .init(codingPath: path.codingPath, debugDescription: "Unable to encode \(number) directly in JSON."))
         }
         writeNumberText(number.description)
     }
 
-    func writeFloat(_ number: Float, codingPath: [any CodingKey]) throws {
+    func writeFloat(_ number: Float, at path: JSONPath) throws {
         guard number.isFinite else {
-            throw EncodingError.invalidValue(number, .init(codingPath: codingPath, debugDescription: "Unable to encode \(number) directly in JSON."))
+            throw EncodingError.invalidValue(number, .init(codingPath: path.codingPath, debugDescription: "Unable to encode \(number) directly in JSON."))
         }
         writeNumberText(number.description)
     }
@@ -132,7 +149,8 @@ final class JSONNode: Encoder {
     }
 
     let sink: JSONSink
-    let codingPath: [any CodingKey]
+    let path: JSONPath
+    var codingPath: [any CodingKey] { path.codingPath }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
     private(set) var shape = Shape.none
     private var start = 0
@@ -141,9 +159,9 @@ final class JSONNode: Encoder {
     /// What was written is final as it stands: members in key order, nothing deferred.
     private var inPlace = true
 
-    init(sink: JSONSink, codingPath: [any CodingKey]) {
+    init(sink: JSONSink, path: JSONPath) {
         self.sink = sink
-        self.codingPath = codingPath
+        self.path = path
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
@@ -271,8 +289,8 @@ private struct JSONKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     mutating func encodeNil(forKey key: Key) throws { member(key) { $0.writeNull() } }
     mutating func encode(_ value: Bool, forKey key: Key) throws { member(key) { $0.bytes.append(contentsOf: value ? JSONSink.trueBytes : JSONSink.falseBytes) } }
     mutating func encode(_ value: String, forKey key: Key) throws { member(key) { $0.writeString(value) } }
-    mutating func encode(_ value: Double, forKey key: Key) throws { try member(key) { try $0.writeDouble(value, codingPath: codingPath + [key]) } }
-    mutating func encode(_ value: Float, forKey key: Key) throws { try member(key) { try $0.writeFloat(value, codingPath: codingPath + [key]) } }
+    mutating func encode(_ value: Double, forKey key: Key) throws { try member(key) { try $0.writeDouble(value, at: .member(node, key)) } }
+    mutating func encode(_ value: Float, forKey key: Key) throws { try member(key) { try $0.writeFloat(value, at: .member(node, key)) } }
     mutating func encode(_ value: Int, forKey key: Key) throws { member(key) { $0.writeInteger(value) } }
     mutating func encode(_ value: Int8, forKey key: Key) throws { member(key) { $0.writeInteger(value) } }
     mutating func encode(_ value: Int16, forKey key: Key) throws { member(key) { $0.writeInteger(value) } }
@@ -284,7 +302,7 @@ private struct JSONKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     mutating func encode(_ value: UInt32, forKey key: Key) throws { member(key) { $0.writeInteger(value) } }
     mutating func encode(_ value: UInt64, forKey key: Key) throws { member(key) { $0.writeInteger(value) } }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        try member(key) { try $0.write(value, codingPath: codingPath + [key]) }
+        try member(key) { try $0.write(value, at: .member(node, key)) }
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
@@ -299,7 +317,8 @@ private struct JSONKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     mutating func superEncoder(forKey key: Key) -> any Encoder { deferredNode(key) }
 
     private func deferredNode(_ key: any CodingKey) -> JSONNode {
-        let child = JSONNode(sink: JSONSink(), codingPath: codingPath + [key])
+        // Its parent keeps it until it finishes: the path is copied, so the two hold no cycle.
+        let child = JSONNode(sink: JSONSink(), path: .array(codingPath + [key]))
         node.addMember(key.stringValue, deferred: child)
         return child
     }
@@ -315,8 +334,8 @@ private struct JSONUnkeyedContainer: UnkeyedEncodingContainer {
     mutating func encodeNil() throws { node.addElement { node.sink.writeNull() } }
     mutating func encode(_ value: Bool) throws { node.addElement { node.sink.bytes.append(contentsOf: value ? JSONSink.trueBytes : JSONSink.falseBytes) } }
     mutating func encode(_ value: String) throws { node.addElement { node.sink.writeString(value) } }
-    mutating func encode(_ value: Double) throws { let path = codingPath + [nextKey]; try node.addElement { try node.sink.writeDouble(value, codingPath: path) } }
-    mutating func encode(_ value: Float) throws { let path = codingPath + [nextKey]; try node.addElement { try node.sink.writeFloat(value, codingPath: path) } }
+    mutating func encode(_ value: Double) throws { let path = JSONPath.member(node, nextKey); try node.addElement { try node.sink.writeDouble(value, at: path) } }
+    mutating func encode(_ value: Float) throws { let path = JSONPath.member(node, nextKey); try node.addElement { try node.sink.writeFloat(value, at: path) } }
     mutating func encode(_ value: Int) throws { node.addElement { node.sink.writeInteger(value) } }
     mutating func encode(_ value: Int8) throws { node.addElement { node.sink.writeInteger(value) } }
     mutating func encode(_ value: Int16) throws { node.addElement { node.sink.writeInteger(value) } }
@@ -328,8 +347,8 @@ private struct JSONUnkeyedContainer: UnkeyedEncodingContainer {
     mutating func encode(_ value: UInt32) throws { node.addElement { node.sink.writeInteger(value) } }
     mutating func encode(_ value: UInt64) throws { node.addElement { node.sink.writeInteger(value) } }
     mutating func encode<T: Encodable>(_ value: T) throws {
-        let path = codingPath + [nextKey]
-        try node.addElement { try node.sink.write(value, codingPath: path) }
+        let path = JSONPath.member(node, nextKey)
+        try node.addElement { try node.sink.write(value, at: path) }
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
@@ -341,7 +360,7 @@ private struct JSONUnkeyedContainer: UnkeyedEncodingContainer {
     mutating func superEncoder() -> any Encoder { deferredNode() }
 
     private func deferredNode() -> JSONNode {
-        let child = JSONNode(sink: JSONSink(), codingPath: codingPath + [nextKey])
+        let child = JSONNode(sink: JSONSink(), path: .array(codingPath + [nextKey]))
         node.addElement(deferred: child)
         return child
     }
@@ -355,8 +374,8 @@ private struct JSONSingleValueContainer: SingleValueEncodingContainer {
     mutating func encodeNil() throws { node.beginSingle(); sink.writeNull() }
     mutating func encode(_ value: Bool) throws { node.beginSingle(); sink.bytes.append(contentsOf: value ? JSONSink.trueBytes : JSONSink.falseBytes) }
     mutating func encode(_ value: String) throws { node.beginSingle(); sink.writeString(value) }
-    mutating func encode(_ value: Double) throws { node.beginSingle(); try sink.writeDouble(value, codingPath: codingPath) }
-    mutating func encode(_ value: Float) throws { node.beginSingle(); try sink.writeFloat(value, codingPath: codingPath) }
+    mutating func encode(_ value: Double) throws { node.beginSingle(); try sink.writeDouble(value, at: node.path) }
+    mutating func encode(_ value: Float) throws { node.beginSingle(); try sink.writeFloat(value, at: node.path) }
     mutating func encode(_ value: Int) throws { node.beginSingle(); sink.writeInteger(value) }
     mutating func encode(_ value: Int8) throws { node.beginSingle(); sink.writeInteger(value) }
     mutating func encode(_ value: Int16) throws { node.beginSingle(); sink.writeInteger(value) }
@@ -369,7 +388,7 @@ private struct JSONSingleValueContainer: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt64) throws { node.beginSingle(); sink.writeInteger(value) }
     mutating func encode<T: Encodable>(_ value: T) throws {
         node.beginSingle()
-        try sink.write(value, codingPath: codingPath)
+        try sink.write(value, at: node.path)
     }
 }
 
