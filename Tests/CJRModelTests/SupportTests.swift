@@ -18,9 +18,28 @@ struct SupportTests {
         (Int64(0), "1970-01-01T00:00:00.000000Z"),
         (Int64(1_700_000_000_123_456), "2023-11-14T22:13:20.123456Z"),
         (Int64(-1), "1969-12-31T23:59:59.999999Z"),
+        (Int64(1_709_164_800_000_001), "2024-02-29T00:00:00.000001Z"),
+        (Int64(253_402_300_799_999_999), "9999-12-31T23:59:59.999999Z"),
+        (Int64(253_402_300_800_000_000), "10000-01-01T00:00:00.000000Z"),
+        (Int64(-62_167_219_200_000_000), "0000-01-01T00:00:00.000000Z"),
     ])
     func timestamps(micros: Int64, text: String) {
         #expect(Timestamp(microseconds: micros).iso8601 == text)
+    }
+
+    @Test("timestamps across four centuries print as the calendar says")
+    func timestampSweep() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let micros = Int64.random(in: -2_208_988_800_000_000...7_258_118_400_000_000, using: &generator) // 1900 to 2200
+            let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+            let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!,
+                                  parts.second!, Int(micros - seconds * 1_000_000))
+            #expect(Timestamp(microseconds: micros).iso8601 == expected)
+        }
     }
 
     @Test("page requests take defaults and refuse out-of-range values")
