@@ -35,7 +35,7 @@ enum AccessSQL {
 
     /// The strongest role `userId` has on `jobId`, through any path.
     static func role(_ db: Database, userId: String, jobId: String) throws -> JobRole? {
-        try String.fetchAll(db, sql: "SELECT role FROM jobRole WHERE jobRole.jobId = ? AND \(reachesUser)",
+        try String.fetchAll(db.cachedStatement(sql: "SELECT role FROM jobRole WHERE jobRole.jobId = ? AND \(reachesUser)"),
                             arguments: [jobId] + arguments(userId))
             .compactMap(JobRole.init(rawValue:)).max()
     }
@@ -62,7 +62,7 @@ extension RunStore {
         case true?: " AND deleted IS NOT NULL"
         case nil: ""
         }
-        let exists = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE id = ?\(state)", arguments: [jobId]) ?? 0 > 0
+        let exists = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM job WHERE id = ?\(state)"), arguments: [jobId]) ?? 0 > 0
         guard exists, let role = try AccessSQL.role(db, userId: userId, jobId: jobId) else {
             throw CJRError.notFound("Custom job \(jobId) not found.")
         }

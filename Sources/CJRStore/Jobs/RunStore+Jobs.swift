@@ -137,7 +137,7 @@ extension RunStore {
     // MARK: - Reading
 
     static func liveJobRow(_ db: Database, id: String) throws -> JobRow {
-        guard let row = try JobRow.filter(Column("id") == id && Column("deleted") == nil).fetchOne(db) else {
+        guard let row = try JobRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM job WHERE id = ? AND deleted IS NULL"), arguments: [id]) else {
             throw CJRError.notFound("Custom job \(id) not found.")
         }
         return row

@@ -136,13 +136,17 @@ extension RunStore {
     public func runs(jobId: String, scheduledJobId: String?, page: PageRequest) async throws -> Page<CustomJobRun> {
         try await database.read { db in
             _ = try Self.liveJobRow(db, id: jobId)
-            var request = RunRow.filter(Column("jobId") == jobId)
-            if let scheduledJobId { request = request.filter(Column("scheduledJobId") == scheduledJobId) }
+            var select = "SELECT * FROM run WHERE jobId = ?"
+            var arguments: StatementArguments = [jobId]
+            if let scheduledJobId {
+                select += " AND scheduledJobId = ?"
+                arguments += [scheduledJobId]
+            }
             // All of a job's runs: the count the triggers keep (migration v10).
             let total = scheduledJobId == nil
-                ? try Int.fetchOne(db, sql: "SELECT runCount FROM job WHERE id = ?", arguments: [jobId]) ?? 0
-                : try request.fetchCount(db)
-            let rows = try request.newestFirst(db, page: page, total: total)
+                ? try Int.fetchOne(db.cachedStatement(sql: "SELECT runCount FROM job WHERE id = ?"), arguments: [jobId]) ?? 0
+                : try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE jobId = ? AND scheduledJobId = ?", arguments: arguments) ?? 0
+            let rows = try RunRow.newestFirst(db, select: select, arguments: arguments, page: page, total: total)
             return Page(items: try Self.loadRuns(db, rows: rows), totalCount: total, request: page)
         }
     }
@@ -355,8 +359,10 @@ extension RunStore {
 
     /// Full runs for `rows`, with one query for all their items whatever the page size.
     static func loadRuns(_ db: Database, rows: [RunRow]) throws -> [CustomJobRun] {
-        let items = Dictionary(grouping: try RunItemRow.filter(rows.map(\.id).contains(Column("runId")))
-            .order(Column("filePath")).fetchAll(db), by: \.runId)
+        // One statement for any number of runs (their IDs as a JSON array), compiled once per connection.
+        let items = Dictionary(grouping: try RunItemRow.fetchAll(db.cachedStatement(sql: """
+            SELECT * FROM runItem WHERE runId IN (SELECT value FROM json_each(?)) ORDER BY filePath
+            """), arguments: [try storedJSON(rows.map(\.id))]), by: \.runId)
         let json = StoredJSONCache()
         return try rows.map { row in
             var position: Int?
