@@ -63,7 +63,7 @@ extension RunStore {
                 var skip = filter.cursor == nil ? page.offset : 0
                 var picked: [Int64] = []
                 let order = if case .after? = filter.cursor { "ASC" } else { "DESC" }
-                let candidates = try Row.fetchCursor(db, sql: "SELECT seq, jobId FROM run WHERE seq > ? AND seq < ? ORDER BY seq \(order)",
+                let candidates = try Row.fetchCursor(db.cachedStatement(sql: "SELECT seq, jobId FROM run WHERE seq > ? AND seq < ? ORDER BY seq \(order)"),
                                                      arguments: [window.above, window.below])
                 while picked.count < page.limit, let candidate = try candidates.next() {
                     guard visible.jobs.contains(candidate[1]) else { continue }
@@ -71,8 +71,8 @@ extension RunStore {
                 }
                 if picked.count == page.limit || window.whole {
                     let fetched = try Self.fetchRuns(db, sql: """
-                        SELECT * FROM run WHERE seq IN (\(picked.map { _ in "?" }.joined(separator: ","))) ORDER BY seq DESC
-                        """, arguments: StatementArguments(picked))
+                        SELECT * FROM run WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq DESC
+                        """, arguments: [try storedJSON(picked)], cached: true)
                     return try Self.runListPage(db, fetched: (fetched.rows, visible.runCount), page: page, total: { visible.runCount })
                 }
                 // Too few of the newest runs are this user's: read their jobs' runs instead,
@@ -106,10 +106,12 @@ extension RunStore {
     /// Runs, each row carrying the list's total as `cjrTotal` if any, decoded as SQLite steps
     /// through them: a row copied out by `fetchAll` finds each column by lowercasing every
     /// column name again (30 columns, 30 lookups, per run).
-    private static func fetchRuns(_ db: Database, sql: String, arguments: StatementArguments) throws -> (rows: [RunRow], total: Int?) {
+    private static func fetchRuns(_ db: Database, sql: String, arguments: StatementArguments,
+                                  cached: Bool = false) throws -> (rows: [RunRow], total: Int?) {
         var rows: [RunRow] = []
         var total: Int?
-        let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        let cursor = cached ? try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+            : try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try cursor.next() {
             rows.append(try RunRow(row: row))
             if total == nil, row.hasColumn("cjrtotal") { total = try row.decode(Int.self, forColumn: "cjrtotal") }
@@ -123,9 +125,10 @@ extension RunStore {
                                     total: () throws -> Int) throws -> Page<(run: CustomJobRun, jobName: String)> {
         let total = try fetched.total ?? total()
         let rows = fetched.rows
-        let names = Dictionary(try Row.fetchAll(db, sql: "SELECT id, name FROM job WHERE id IN (\(rows.map { _ in "?" }.joined(separator: ",")))",
-                                                arguments: StatementArguments(rows.map(\.jobId)))
-            .map { ($0["id"] as String, $0["name"] as String) }, uniquingKeysWith: { first, _ in first })
+        var names: [String: String] = [:]
+        let jobs = try Row.fetchCursor(db.cachedStatement(sql: "SELECT id, name FROM job WHERE id IN (SELECT value FROM json_each(?))"),
+                                       arguments: [try storedJSON(Array(Set(rows.map(\.jobId))))])
+        while let job = try jobs.next() { names[job[0]] = job[1] }
         let runs = try loadRuns(db, rows: rows)
         return Page(items: runs.map { ($0, names[$0.customJobId] ?? "") }, totalCount: total, request: page)
     }
@@ -137,13 +140,13 @@ extension RunStore {
     /// has reached its very end.
     static func recentWindow(_ db: Database, cursor: RunListFilter.Cursor?, width: Int64) throws -> (above: Int64, below: Int64, whole: Bool)? {
         // Two subqueries: SQLite reads a lone MIN or MAX off the rowid's end, both at once by a scan.
-        guard let bounds = try Row.fetchOne(db, sql: "SELECT (SELECT MIN(seq) FROM run) AS low, (SELECT MAX(seq) FROM run) AS high"),
+        guard let bounds = try Row.fetchOne(db.cachedStatement(sql: "SELECT (SELECT MIN(seq) FROM run) AS low, (SELECT MAX(seq) FROM run) AS high")),
               let low: Int64 = bounds["low"], let high: Int64 = bounds["high"] else {
             return (0, 1, true) // no runs at all
         }
         guard high < .max else { return nil } // AUTOINCREMENT's last value: the window's bound would overflow
         func cursorSeq(_ runId: String) throws -> Int64? {
-            try Int64.fetchOne(db, sql: "SELECT seq FROM run WHERE id = ?", arguments: [runId])
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM run WHERE id = ?"), arguments: [runId])
         }
         switch cursor {
         case nil:

@@ -37,10 +37,10 @@ final class VisibleJobsCache: Sendable {
 
     /// What `userId` sees in `db`'s current state: kept, caught up, or found and kept.
     func visible(_ db: Database, userId: String) throws -> Visible {
-        let current = try Row.fetchOne(db, sql: """
+        let current = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT (SELECT value FROM jobListGeneration) AS generation, (SELECT value FROM runRemovals) AS removals,
                    (SELECT MAX(seq) FROM run) AS newest
-            """)
+            """))
         let generation: Int64 = current?["generation"] ?? 0
         let removals: Int64 = current?["removals"] ?? 0
         let newest: Int64 = current?["newest"] ?? 0
