@@ -55,7 +55,7 @@ struct SortedJSONEncoderTests {
         try expectSame(42)
     }
 
-    @Test("runs and jobs, with items, parameters and every optional set or not, are written in place: no object is rewritten")
+    @Test("runs (alone and in lists across jobs) and jobs, with items, parameters and every optional set or not, are written in place: no object is rewritten")
     func hotPayloadsInPlace() throws {
         let item = FileItem(id: "i", filePath: "dir/run.sh", fileName: "run.sh", contentHash: "h", size: 3, created: .now())
         let definitions = [RuntimeParameterDefinition(fieldName: "A", type: .string, defaultValue: .string("x"), description: "d"),
@@ -71,7 +71,8 @@ struct SortedJSONEncoderTests {
             let job = CustomJob(id: "j", name: "n", description: "", jobType: .default, entryPoint: ended ? "i" : nil, environmentId: "e",
                                 environmentVersionId: "v", resources: resources, created: .now(), updated: .now(), items: [item],
                                 runtimeParameterDefinitions: definitions, lastRun: ended ? "2026-01-01T00:00:00Z" : nil)
-            for payload in [AnyEncodable(RunPayload(run)), AnyEncodable(JobPayload(job)), AnyEncodable([RunPayload(run), RunPayload(run)])] {
+            for payload in [AnyEncodable(RunPayload(run)), AnyEncodable(JobPayload(job)), AnyEncodable([RunPayload(run), RunPayload(run)]),
+                            AnyEncodable(RunListItemPayload.make((run, "its job")))] {
                 let sink = JSONSink()
                 try sink.write(payload.value, at: .root)
                 #expect(sink.rewrites == 0, "\(String(decoding: sink.bytes, as: UTF8.self))")

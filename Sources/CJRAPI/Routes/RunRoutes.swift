@@ -47,7 +47,7 @@ struct RunRoutes {
             filter.idPrefix = prefix
         }
         let page = try await store.runs(matching: filter, visibleTo: try context.requireUser.id, page: try request.pageRequest)
-        return try JSONResponse.make(ListPayload(page: page, request: request, transform: RunListItemPayload.init))
+        return try JSONResponse.make(ListPayload(page: page, request: request, transform: RunListItemPayload.make))
     }
 
     /// 201 with the run, and `Location` pointing at its status resource (how the official

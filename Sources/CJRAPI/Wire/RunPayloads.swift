@@ -5,6 +5,8 @@ import CJRModel
 struct RunPayload: Encodable, Sendable {
     var created: String
     var customJobId: String
+    /// Its job's name, in lists of runs across jobs only (left out when nil).
+    var customJobName: String?
     var description: String
     var duration: Double
     @ExplicitNull var endReason: String?
@@ -57,23 +59,13 @@ struct RunPayload: Encodable, Sendable {
     }
 }
 
-/// An item of `GET /customJobRuns/`: the run, and its job's name.
-struct RunListItemPayload: Encodable, Sendable {
-    var run: RunPayload
-    var customJobName: String
-
-    init(_ item: (run: CustomJobRun, jobName: String)) {
-        run = RunPayload(item.run)
-        customJobName = item.jobName
-    }
-
-    private enum CodingKeys: String, CodingKey { case customJobName }
-
-    /// The run's fields and `customJobName` side by side in one object.
-    func encode(to encoder: any Encoder) throws {
-        try run.encode(to: encoder)
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(customJobName, forKey: .customJobName)
+/// An item of `GET /customJobRuns/`: the run, with its job's name among its fields (in
+/// key order, so the object is written in place).
+enum RunListItemPayload {
+    static func make(_ item: (run: CustomJobRun, jobName: String)) -> RunPayload {
+        var payload = RunPayload(item.run)
+        payload.customJobName = item.jobName
+        return payload
     }
 }
 
