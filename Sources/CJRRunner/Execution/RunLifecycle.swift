@@ -18,7 +18,14 @@ struct RunLifecycle: Sendable {
     /// another process, e.g. a server beside `cjr run`) and flushes quiet output.
     static let pollInterval: Duration = .milliseconds(200)
 
-    func execute(_ run: CustomJobRun, control: RunControl, apiEndpoint: String?) async -> RunOutcome {
+    /// How a run ended, and its workspace, which the caller removes once the end is
+    /// recorded and the worker is free (nil: there is none left to remove).
+    struct Ended: Sendable {
+        let outcome: RunOutcome
+        let workspace: RunWorkspace?
+    }
+
+    func execute(_ run: CustomJobRun, control: RunControl, apiEndpoint: String?) async -> Ended {
         let (bundle, log) = bundleAndLog(of: run)
         defer { control.markEnded() }
         let prepared: RunPreparation.Prepared
@@ -26,11 +33,13 @@ struct RunLifecycle: Sendable {
             prepared = try await preparation.prepare(run, bundle: bundle, apiEndpoint: apiEndpoint, control: control, log: log)
         } catch {
             for note in error.notes { await log.note(note) }
-            return RunOutcome(status: .failed, reason: .launchFailed)
+            return Ended(outcome: RunOutcome(status: .failed, reason: .launchFailed), workspace: nil)
         }
-        defer {
-            if !configuration.keepWorkspaces { prepared.workspace.remove() }
-        }
+        return Ended(outcome: await execute(run, prepared: prepared, control: control, bundle: bundle, log: log), workspace: prepared.workspace)
+    }
+
+    private func execute(_ run: CustomJobRun, prepared: RunPreparation.Prepared, control: RunControl, bundle: ResourceBundle,
+                         log: LogRecorder) async -> RunOutcome {
         for note in prepared.notes { await log.note(note) }
         // Where the output begins in the log, for following it again after a restart.
         if executor.outlivesServer { await Self.recordLogBase(of: run, in: prepared.workspace, store: store, outputSoFar: 0) }

@@ -72,7 +72,7 @@ public actor RunScheduler: Service {
                     if let record = start.resume {
                         await self.resume(record, control: start.control)
                     } else {
-                        await self.execute(start.id, control: start.control)
+                        await self.execute(start.id, control: start.control)?.remove()
                     }
                 }
             }
@@ -203,17 +203,23 @@ public actor RunScheduler: Service {
         }
     }
 
-    private func execute(_ id: String, control: RunControl) async {
+    /// Executes a run and records how it ended; returns its workspace, for the caller to
+    /// remove off the actor once the worker is free: the next run does not wait for this
+    /// one's files to go (a crash before then leaves them to recovery).
+    private func execute(_ id: String, control: RunControl) async -> RunWorkspace? {
         defer { finished(id) }
         guard let claimed = await retrying("claim the run", id, { [store, owner] in try await store.claimRun(id: id, owner: owner) }),
-              let run = claimed else { return }
+              let run = claimed else { return nil }
         logger.info("run started", metadata: ["run": "\(id)", "job": "\(run.customJobId)"])
-        let outcome = await lifecycle.execute(run, control: control, apiEndpoint: apiEndpoint)
+        let ended = await lifecycle.execute(run, control: control, apiEndpoint: apiEndpoint)
+        let workspace = configuration.keepWorkspaces ? nil : ended.workspace
+        let outcome = ended.outcome
         guard await retrying("record how the run ended", id, { [store] in try await store.finishRun(id: id, outcome: outcome) }) != nil else {
-            return
+            return workspace
         }
         logger.info("run ended", metadata: ["run": "\(id)", "status": "\(outcome.status.rawValue)",
                                              "exitCode": "\(outcome.exitCode.map(String.init) ?? "-")"])
+        return workspace
     }
 
     /// Follows a run again after a restart (``RunLifecycle/resume(_:record:control:)``) and
