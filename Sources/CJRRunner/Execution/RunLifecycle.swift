@@ -25,12 +25,13 @@ struct RunLifecycle: Sendable {
         let workspace: RunWorkspace?
     }
 
-    func execute(_ run: CustomJobRun, control: RunControl, apiEndpoint: String?) async -> Ended {
+    /// `api`: the API's URL and the run's token (`DATAROBOT_ENDPOINT`, `DATAROBOT_API_TOKEN`).
+    func execute(_ run: CustomJobRun, control: RunControl, api: (endpoint: String?, token: String?)) async -> Ended {
         let (bundle, log) = bundleAndLog(of: run)
         defer { control.markEnded() }
         let prepared: RunPreparation.Prepared
         do {
-            prepared = try await preparation.prepare(run, bundle: bundle, apiEndpoint: apiEndpoint, control: control, log: log)
+            prepared = try await preparation.prepare(run, bundle: bundle, api: api, control: control, log: log)
         } catch {
             for note in error.notes { await log.note(note) }
             return Ended(outcome: RunOutcome(status: .failed, reason: .launchFailed), workspace: nil)

@@ -32,8 +32,9 @@ struct RunPreparation: Sendable {
     }
 
     /// `log` takes what a preparation step prints (pip installing requirements.txt);
-    /// `control` stops such a step on a cancel.
-    func prepare(_ run: CustomJobRun, bundle: ResourceBundle, apiEndpoint: String?, control: RunControl,
+    /// `control` stops such a step on a cancel; `api` is what the run gets to reach the API
+    /// (its token issued when the run was claimed).
+    func prepare(_ run: CustomJobRun, bundle: ResourceBundle, api: (endpoint: String?, token: String?), control: RunControl,
                  log: LogRecorder) async throws(Failure) -> Prepared {
         var version = try? await store.environments().first { $0.id == run.environmentId }?
             .versions.first { $0.id == run.environmentVersionId }
@@ -82,8 +83,7 @@ struct RunPreparation: Sendable {
             notes.append("this \(run.jobType.rawValue) job gets \(unset.joined(separator: ", ")) empty: "
                 + "cjr has no deployments, so declare runtime parameters of those names to supply them")
         }
-        let token = try? await store.issueRunToken(runId: run.id, lifetime: configuration.timeoutSeconds + 60)
-        environment.addAPIAccess(endpoint: apiEndpoint, token: token)
+        environment.addAPIAccess(endpoint: api.endpoint, token: api.token)
         let spec = LaunchSpec(
             runId: run.id, command: Self.command(for: entry, in: workspace), environment: environment.variables,
             workingDirectory: workspace.jobDirectory.path, statusFile: workspace.statusFile.path,

@@ -208,10 +208,12 @@ public actor RunScheduler: Service {
     /// one's files to go (a crash before then leaves them to recovery).
     private func execute(_ id: String, control: RunControl) async -> RunWorkspace? {
         defer { finished(id) }
-        guard let claimed = await retrying("claim the run", id, { [store, owner] in try await store.claimRun(id: id, owner: owner) }),
-              let run = claimed else { return nil }
+        let tokenLifetime = configuration.timeoutSeconds + 60
+        guard let claimed = await retrying("claim the run", id, { [store, owner] in
+            try await store.claimRun(id: id, owner: owner, runTokenLifetime: tokenLifetime)
+        }), let (run, apiToken) = claimed else { return nil }
         logger.info("run started", metadata: ["run": "\(id)", "job": "\(run.customJobId)"])
-        let ended = await lifecycle.execute(run, control: control, apiEndpoint: apiEndpoint)
+        let ended = await lifecycle.execute(run, control: control, api: (apiEndpoint, apiToken))
         let workspace = configuration.keepWorkspaces ? nil : ended.workspace
         let outcome = ended.outcome
         guard await retrying("record how the run ended", id, { [store] in try await store.finishRun(id: id, outcome: outcome) }) != nil else {

@@ -170,22 +170,6 @@ extension RunStore {
              OR EXISTS (SELECT 1 FROM run WHERE run.id = substr(token.purpose, 5) AND run.\(RunPhaseSQL.unfinished)))
         """
 
-    /// A token for one run's `DATAROBOT_API_TOKEN`: it acts as the user who started the
-    /// run, with that user's rights and no more, expires after `lifetime` seconds and is
-    /// deleted when the run ends (in the same transaction that records the end); it is
-    /// refused as soon as the run has ended anyway.
-    public func issueRunToken(runId: String, lifetime: Int) async throws -> String {
-        let now = Timestamp.now().microseconds
-        let secret = Self.makeSecret()
-        try await database.write { db in
-            let owner = try String.fetchOne(db, sql: "SELECT userId FROM run WHERE id = ?", arguments: [runId])
-            guard let owner else { throw CJRError.notFound("Run \(runId) has no user to act as.") }
-            try Self.insertToken(db, userId: owner, secret: secret, purpose: "run:\(runId)", now: now,
-                                 expires: now + Int64(lifetime) * 1_000_000)
-        }
-        return secret
-    }
-
     /// Deletes every run token whose run has ended (or is gone): those left by a server
     /// killed mid-run, and the revoked ones earlier versions kept. Runs not ended yet,
     /// executing or about to, keep theirs. Returns how many went.
@@ -201,7 +185,7 @@ extension RunStore {
     }
 
     static func deleteRunToken(_ db: Database, runId: String) throws {
-        try db.execute(sql: "DELETE FROM token WHERE purpose = ?", arguments: ["run:\(runId)"])
+        try db.cachedStatement(sql: "DELETE FROM token WHERE purpose = ?").execute(arguments: ["run:\(runId)"])
     }
 
     /// The token in the token file, if there is one.
@@ -213,9 +197,9 @@ extension RunStore {
     static func insertToken(_ db: Database, userId: String, secret: String, purpose: String, now: Int64,
                             expires: Int64? = nil, name: String? = nil) throws -> String {
         let id = ObjectID.make()
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO token (id, userId, secretHash, purpose, created, expires, name) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [id, userId, hash(secret), purpose, now, expires, name])
+            """).execute(arguments: [id, userId, hash(secret), purpose, now, expires, name])
         return id
     }
 

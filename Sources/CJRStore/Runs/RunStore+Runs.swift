@@ -217,8 +217,15 @@ extension RunStore {
     /// or it was canceled meanwhile. Returns the run when this caller owns it; it counts as
     /// started once ``recordLaunch(runId:launcher:cgroup:sandbox:running:)`` says it runs. The run of a user
     /// disabled since it was queued never starts: it ends `canceled`, its log saying why.
-    public func claimRun(id: String, owner: ProcessIdentity) async throws -> CustomJobRun? {
+    ///
+    /// With `runTokenLifetime`, the same transaction issues the run's API token (its
+    /// `DATAROBOT_API_TOKEN`). That token acts as the user who started the run, with that
+    /// user's rights and no more. It expires after `runTokenLifetime` seconds, is deleted in
+    /// the transaction that records the run's end, and is refused as soon as the run has
+    /// ended anyway.
+    public func claimRun(id: String, owner: ProcessIdentity, runTokenLifetime: Int? = nil) async throws -> (run: CustomJobRun, apiToken: String?)? {
         let now = Timestamp.now().microseconds
+        let secret = runTokenLifetime.map { _ in Self.makeSecret() }
         return try await database.write { db in
             let startedByDisabled = try Int.fetchOne(db, sql: """
                 SELECT COUNT(*) FROM run JOIN user ON user.id = run.userId WHERE run.id = ? AND user.disabled IS NOT NULL AND \(RunPhaseSQL.waiting)
@@ -232,12 +239,19 @@ extension RunStore {
                 self.signals.signal(id)
                 return nil
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE run SET ownerPid = ?, ownerStartTime = ?
                 WHERE id = ? AND \(RunPhaseSQL.waiting)
-                """, arguments: [owner.pid, owner.startTime, id])
-            guard db.changesCount == 1, let row = try RunRow.filter(Column("id") == id).fetchOne(db) else { return nil }
-            return try Self.loadRun(db, row: row)
+                """).execute(arguments: [owner.pid, owner.startTime, id])
+            guard db.changesCount == 1, let row = try RunRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM run WHERE id = ?"), arguments: [id]) else {
+                return nil
+            }
+            var apiToken: String?
+            if let secret, let lifetime = runTokenLifetime, let userId = row.userId {
+                try Self.insertToken(db, userId: userId, secret: secret, purpose: "run:\(id)", now: now, expires: now + Int64(lifetime) * 1_000_000)
+                apiToken = secret
+            }
+            return (try Self.loadRun(db, row: row), apiToken)
         }
     }
 
@@ -249,11 +263,11 @@ extension RunStore {
         let protections = try storedJSON(sandbox)
         let now = Timestamp.now().microseconds
         try await database.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE run SET launcherPid = ?, launcherStartTime = ?, cgroup = ?, sandbox = ?,
                                started = CASE WHEN ? THEN COALESCE(started, ?) ELSE started END
                 WHERE id = ?
-                """, arguments: [launcher?.pid, launcher?.startTime, cgroup, protections, running, now, runId])
+                """).execute(arguments: [launcher?.pid, launcher?.startTime, cgroup, protections, running, now, runId])
         }
         if running { signals.signal(runId) }
     }
@@ -266,10 +280,10 @@ extension RunStore {
         let now = Timestamp.now().microseconds
         let started: Int64? = outcome.status == .canceled ? nil : now
         try await database.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE run SET status = ?, endReason = ?, exitCode = ?, signal = ?, ended = ?, started = COALESCE(started, ?)
                 WHERE id = ? AND \(RunPhaseSQL.unfinished)
-                """, arguments: [outcome.status.rawValue, outcome.reason.rawValue, outcome.exitCode, outcome.signal, now, started, id])
+                """).execute(arguments: [outcome.status.rawValue, outcome.reason.rawValue, outcome.exitCode, outcome.signal, now, started, id])
             try Self.deleteRunToken(db, runId: id)
         }
         signals.signal(id)
