@@ -193,23 +193,30 @@ struct StoreTests {
         }
     }
 
+    /// What the visibility tests change: the admin's jobs alpha and beta, a user "ann" in
+    /// organization "acme", a group "team", and a way to share a job.
+    static func visibilityFixture(_ store: RunStore) async throws
+        -> (admin: String, ann: String, a: CustomJob, b: CustomJob, share: (CustomJob, ShareRecipientType, String, JobRole?) async throws -> Void) {
+        let admin = try store.adminUserId()
+        let ann = try store.addUser("ann", organization: "acme", groups: []).user.id
+        _ = try store.createGroup("team")
+        let script = try store.blobs.store(Array("exit 0\n".utf8))
+        let upload = UploadedFile(path: try JobFilePath(validating: "run.sh"), contentHash: script.hash, size: script.size)
+        let a = try await store.createJob(JobChanges(name: "alpha", uploads: [upload]), ownerId: admin)
+        let b = try await store.createJob(JobChanges(name: "beta", uploads: [upload]), ownerId: admin)
+        return (admin, ann, a, b, { job, type, name, role in
+            try await store.updateSharedRoles(jobId: job.id, [SharedRoleChange(recipient: .name(name), recipientType: type, role: role)], by: admin)
+        })
+    }
+
     @Test("a jobs list's count, kept between requests, follows every change to what it counts, and runs do not make it count again")
     func jobCountsFollowVisibility() async throws {
         try await withStore { store in
-            let admin = try store.adminUserId()
-            let ann = try store.addUser("ann", organization: "acme", groups: []).user.id
-            _ = try store.createGroup("team")
-            let script = try store.blobs.store(Array("exit 0\n".utf8))
-            let upload = UploadedFile(path: try JobFilePath(validating: "run.sh"), contentHash: script.hash, size: script.size)
-            let a = try await store.createJob(JobChanges(name: "alpha", uploads: [upload]), ownerId: admin)
-            let b = try await store.createJob(JobChanges(name: "beta", uploads: [upload]), ownerId: admin)
+            let (admin, ann, a, b, share) = try await Self.visibilityFixture(store)
             func live(_ search: String? = nil) async throws -> Int {
                 try await store.jobs(matching: JobFilter(search: search), visibleTo: ann, page: PageRequest(limit: 1)).totalCount
             }
             func deleted() async throws -> Int { try await store.deletedJobs(visibleTo: ann, page: PageRequest(limit: 1)).totalCount }
-            func share(_ job: CustomJob, _ type: ShareRecipientType, _ name: String, _ role: JobRole?) async throws {
-                try await store.updateSharedRoles(jobId: job.id, [SharedRoleChange(recipient: .name(name), recipientType: type, role: role)], by: admin)
-            }
             let queue = try DatabaseQueue(path: store.directory.database.path)
             func generation() async throws -> Int64 {
                 try await queue.read { try Int64.fetchOne($0, sql: "SELECT value FROM jobListGeneration") ?? -1 }
@@ -260,21 +267,12 @@ struct StoreTests {
     @Test("runs across jobs, their visible jobs kept between requests, follow every change to who sees which job, and runs created and removed")
     func runsAcrossJobsFollowVisibility() async throws {
         try await withStore { store in
-            let admin = try store.adminUserId()
-            let ann = try store.addUser("ann", organization: "acme", groups: []).user.id
-            _ = try store.createGroup("team")
-            let script = try store.blobs.store(Array("exit 0\n".utf8))
-            let upload = UploadedFile(path: try JobFilePath(validating: "run.sh"), contentHash: script.hash, size: script.size)
-            let a = try await store.createJob(JobChanges(name: "alpha", uploads: [upload]), ownerId: admin)
-            let b = try await store.createJob(JobChanges(name: "beta", uploads: [upload]), ownerId: admin)
+            let (admin, ann, a, b, share) = try await Self.visibilityFixture(store)
             func runs(_ count: Int, of job: CustomJob) async throws {
                 for _ in 0..<count {
                     let run = try await store.createRun(jobId: job.id, description: nil, overrides: nil, startedBy: admin)
                     try await store.finishRun(id: run.id, outcome: RunOutcome(status: .succeeded, reason: .exited, exitCode: 0))
                 }
-            }
-            func share(_ job: CustomJob, _ type: ShareRecipientType, _ name: String, _ role: JobRole?) async throws {
-                try await store.updateSharedRoles(jobId: job.id, [SharedRoleChange(recipient: .name(name), recipientType: type, role: role)], by: admin)
             }
             // Each user's list read twice (the second from what was kept) against the list
             // read with a filter that takes every state, which finds the visible jobs anew.
