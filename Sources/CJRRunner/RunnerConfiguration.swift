@@ -11,6 +11,10 @@ public struct RunnerConfiguration: Sendable {
     public var timeoutSeconds: Int
     /// Between SIGTERM and SIGKILL when a run is stopped (timeout, cancel, shutdown).
     public var graceSeconds: Double
+
+    /// How long a run's API token lasts once its entry point runs: the timeout, the grace
+    /// after it, and a minute to spare.
+    var runTokenLifetime: Int { timeoutSeconds + Int(graceSeconds.rounded(.up)) + 60 }
     /// Output beyond this many bytes is dropped (with a marker); the run goes on.
     public var maxLogBytes: Int64
     /// Keep each run's working directory after it ends (for debugging) instead of removing it.

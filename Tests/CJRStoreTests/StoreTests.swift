@@ -193,6 +193,29 @@ struct StoreTests {
         }
     }
 
+    @Test("a run's API token, issued when it is claimed, lasts its lifetime from when the entry point starts, and goes with the run's end")
+    func runTokenLifetime() async throws {
+        try await withStore { store in
+            let admin = try store.adminUserId()
+            let script = try store.blobs.store(Array("exit 0\n".utf8))
+            let upload = UploadedFile(path: try JobFilePath(validating: "run.sh"), contentHash: script.hash, size: script.size)
+            let job = try await store.createJob(JobChanges(name: "j", uploads: [upload]), ownerId: admin)
+            let run = try await store.createRun(jobId: job.id, description: nil, overrides: nil, startedBy: admin)
+            let owner = ProcessIdentity(pid: getpid(), startTime: 0)
+            let claimed = try #require(try await store.claimRun(id: run.id, owner: owner, runTokenLifetime: 1))
+            let token = try #require(claimed.apiToken)
+            #expect(try await store.authenticate(token: token)?.id == admin, "the token acts as the run's starter")
+            // A preparation (a pip install) longer than the lifetime does not use it up.
+            try await Task.sleep(for: .milliseconds(1_200))
+            try await store.recordLaunch(runId: run.id, launcher: owner, cgroup: nil, running: true, runTokenLifetime: 60)
+            #expect(try await store.authenticate(token: token) != nil, "valid for its lifetime from the start")
+            try await store.finishRun(id: run.id, outcome: RunOutcome(status: .succeeded, reason: .exited, exitCode: 0))
+            #expect(try await store.authenticate(token: token) == nil, "gone with the run's end")
+            // Claimed again (it cannot be), no token is issued.
+            #expect(try await store.claimRun(id: run.id, owner: owner, runTokenLifetime: 60) == nil)
+        }
+    }
+
     /// What the visibility tests change: the admin's jobs alpha and beta, a user "ann" in
     /// organization "acme", a group "team", and a way to share a job.
     static func visibilityFixture(_ store: RunStore) async throws

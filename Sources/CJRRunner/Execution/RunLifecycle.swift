@@ -145,7 +145,7 @@ struct RunLifecycle: Sendable {
         LaunchReports(started: { [store] launch in
             if launch.running { control.markRunning() }
             try? await store.recordLaunch(runId: run.id, launcher: launch.launcher, cgroup: launch.cgroup, sandbox: launch.protections,
-                                          running: launch.running)
+                                          running: launch.running, runTokenLifetime: configuration.runTokenLifetime)
         }, output: { bytes in
             await log.append(bytes)
         }, note: { [store, executor] text in

@@ -208,7 +208,8 @@ public actor RunScheduler: Service {
     /// one's files to go (a crash before then leaves them to recovery).
     private func execute(_ id: String, control: RunControl) async -> RunWorkspace? {
         defer { finished(id) }
-        let tokenLifetime = configuration.timeoutSeconds + 60
+        // Its token's lifetime counts again from when its entry point starts (recordLaunch).
+        let tokenLifetime = configuration.runTokenLifetime
         guard let claimed = await retrying("claim the run", id, { [store, owner] in
             try await store.claimRun(id: id, owner: owner, runTokenLifetime: tokenLifetime)
         }), let (run, apiToken) = claimed else { return nil }

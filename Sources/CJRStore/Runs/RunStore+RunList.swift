@@ -60,6 +60,10 @@ extension RunStore {
             if onlyVisibility, filter.jobId == nil, !runListWindow.isSparse(userId),
                let window = try Self.recentWindow(db, cursor: filter.cursor, width: runListWindow.width(for: page)) {
                 let visible = try visibleJobs.visible(db, userId: userId)
+                // Past the end (the total is exact): nothing to step through, whatever the offset.
+                if filter.cursor == nil, page.offset >= visible.runCount {
+                    return Page(items: [], totalCount: visible.runCount, request: page)
+                }
                 var skip = filter.cursor == nil ? page.offset : 0
                 var picked: [Int64] = []
                 let order = if case .after? = filter.cursor { "ASC" } else { "DESC" }

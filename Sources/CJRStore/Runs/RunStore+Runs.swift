@@ -220,9 +220,10 @@ extension RunStore {
     ///
     /// With `runTokenLifetime`, the same transaction issues the run's API token (its
     /// `DATAROBOT_API_TOKEN`). That token acts as the user who started the run, with that
-    /// user's rights and no more. It expires after `runTokenLifetime` seconds, is deleted in
-    /// the transaction that records the run's end, and is refused as soon as the run has
-    /// ended anyway.
+    /// user's rights and no more. It expires `runTokenLifetime` seconds after the entry
+    /// point starts (``recordLaunch(runId:launcher:cgroup:sandbox:running:runTokenLifetime:)``;
+    /// until then, that long after the claim), is deleted in the transaction that records
+    /// the run's end, and is refused as soon as the run has ended anyway.
     public func claimRun(id: String, owner: ProcessIdentity, runTokenLifetime: Int? = nil) async throws -> (run: CustomJobRun, apiToken: String?)? {
         let now = Timestamp.now().microseconds
         let secret = runTokenLifetime.map { _ in Self.makeSecret() }
@@ -257,9 +258,11 @@ extension RunStore {
 
     /// Records what an executor launched for a claimed run (its launcher process and cgroup,
     /// its protections), for recovery after a crash; `running`: its entry point runs now (a
-    /// cluster may first hold it in its own queue), which sets `startedAt` once.
+    /// cluster may first hold it in its own queue), which sets `startedAt` once, and starts
+    /// its API token's `runTokenLifetime` from now (its preparation, a `pip install` say, or
+    /// a wait in a cluster's queue do not use it up).
     public func recordLaunch(runId: String, launcher: ProcessIdentity?, cgroup: String?, sandbox: [String] = [],
-                             running: Bool = true) async throws {
+                             running: Bool = true, runTokenLifetime: Int? = nil) async throws {
         let protections = try storedJSON(sandbox)
         let now = Timestamp.now().microseconds
         try await database.write { db in
@@ -268,6 +271,10 @@ extension RunStore {
                                started = CASE WHEN ? THEN COALESCE(started, ?) ELSE started END
                 WHERE id = ?
                 """).execute(arguments: [launcher?.pid, launcher?.startTime, cgroup, protections, running, now, runId])
+            if running, let runTokenLifetime {
+                try db.cachedStatement(sql: "UPDATE token SET expires = ? WHERE purpose = ?")
+                    .execute(arguments: [now + Int64(runTokenLifetime) * 1_000_000, "run:\(runId)"])
+            }
         }
         if running { signals.signal(runId) }
     }

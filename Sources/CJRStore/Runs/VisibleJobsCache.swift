@@ -75,11 +75,13 @@ final class VisibleJobsCache: Sendable {
             let previous = state.entries[userId]
             if let previous, previous.generation == entry.generation, previous.removals == entry.removals,
                previous.newestSeq > entry.newestSeq { return }
-            if state.jobIds + entry.visible.jobs.count > Self.capacity {
+            if let previous { state.jobIds -= previous.visible.jobs.count }
+            // Past capacity (job IDs, or users who see none), start over.
+            if state.jobIds + entry.visible.jobs.count > Self.capacity || state.entries.count >= Self.capacity {
                 state.entries.removeAll(keepingCapacity: true)
                 state.jobIds = 0
             }
-            state.jobIds += entry.visible.jobs.count - (state.entries[userId]?.visible.jobs.count ?? 0)
+            state.jobIds += entry.visible.jobs.count
             state.entries[userId] = entry
         }
     }
