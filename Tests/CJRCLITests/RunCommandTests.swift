@@ -344,6 +344,17 @@ struct CheckCommandTests {
         let jobs = try await store.jobs(matching: JobFilter(), visibleTo: try store.adminUserId(), page: PageRequest())
         #expect(jobs.items.map(\.name) == ["reporting job"])
         #expect(try await store.runs(jobId: jobs.items[0].id, scheduledJobId: nil, page: PageRequest()).totalCount == 2)
+        // The same folder again: its job is not written (the same `updated`); a new version
+        // of its environment is picked up, as the store picks the latest.
+        #expect(try cjr(["run", job.path, "--data-dir", data.path]).status == 0)
+        let unchanged = try await store.job(id: jobs.items[0].id)
+        #expect(unchanged.updated == jobs.items[0].updated && unchanged.items == jobs.items[0].items)
+        for label in ["one", "two"] {
+            let (_, version) = try await store.addEnvironmentVersion(.init(environmentName: "tools", label: label))
+            #expect(try cjr(["run", job.path, "--data-dir", data.path, "--environment", "tools"]).status == 0)
+            #expect(try await store.job(id: jobs.items[0].id).environmentVersionId == version.id, "\(label)")
+        }
+        #expect(try await store.runs(jobId: jobs.items[0].id, scheduledJobId: nil, page: PageRequest()).totalCount == 5)
     }
 
     @Test("cjr logs reads a run's log from the data directory by a unique start of its ID, no server needed")

@@ -36,6 +36,21 @@ public struct JobChanges: Sendable, Equatable {
 }
 
 /// A file received from a client and already written to the blob store.
+extension JobChanges {
+    /// Whether applying these changes to `job` would change anything: a field set to
+    /// another value, a file added, replaced or deleted, parameter values given. (An
+    /// environment without a version means "its latest": say which to compare it.)
+    public func wouldChange(_ job: CustomJob) -> Bool {
+        func differs<Value: Equatable>(_ change: Value?, _ current: Value?) -> Bool { change.map { $0 != current } ?? false }
+        guard !differs(name, job.name), !differs(description, job.description), !differs(jobType, job.jobType),
+              !differs(environmentId, job.environmentId), !differs(resources, job.resources), !differs(entryPoint, job.entryPoint),
+              environmentId == nil || environmentVersionId != nil, !differs(environmentVersionId, job.environmentVersionId),
+              filesToDelete.isEmpty, runtimeParameterValues == nil else { return true }
+        let stored = Dictionary(job.items.map { ($0.filePath, $0.contentHash) }, uniquingKeysWith: { first, _ in first })
+        return uploads.contains { stored[$0.path.value] != $0.contentHash }
+    }
+}
+
 public struct UploadedFile: Sendable, Equatable {
     public var path: JobFilePath
     public var contentHash: String

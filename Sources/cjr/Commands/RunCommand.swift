@@ -225,14 +225,17 @@ struct RunCommand: AsyncParsableCommand {
                                  resources: CustomJobResources(egressNetworkPolicy: EgressNetworkPolicy(rawValue: egress) ?? .public,
                                                                resourceBundleId: resourceBundle))
         changes.environmentId = ExecutionEnvironment.defaultID
+        let known = try await store.environments()
         if let environment {
-            let known = try await store.environments()
             guard let match = known.first(where: { $0.id == environment || $0.name == environment }) else {
                 throw CJRError.invalid("--environment", "no execution environment is named '\(environment)' "
                     + "(known: \(known.map(\.name).joined(separator: ", "))); add one with `cjr environments add`")
             }
             changes.environmentId = match.id
         }
+        // Its latest version, said outright (as the store would pick it), so that an
+        // unchanged folder is seen to be unchanged.
+        changes.environmentVersionId = known.first { $0.id == changes.environmentId }?.latestVersion?.id
         changes.uploads = try JobFolder(root: folder).upload(to: store.blobs)
         var job: CustomJob
         if let earlier = try await store.liveJob(describedAs: origin, ownerId: userId) {
@@ -245,7 +248,8 @@ struct RunCommand: AsyncParsableCommand {
             }
             changes.filesToDelete = gone
             changes.name = name
-            job = try await store.updateJob(id: earlier.id, changes, by: userId)
+            // The same folder run again: nothing to write (a write transaction saved per run).
+            job = changes.wouldChange(earlier) ? try await store.updateJob(id: earlier.id, changes, by: userId) : earlier
         } else {
             changes.name = name
             changes.description = origin
