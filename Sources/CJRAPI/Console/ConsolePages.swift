@@ -5,7 +5,7 @@ import CJRModel
 
 /// Turning views into responses: HTML pages, JSON for the live parts, redirects.
 enum ConsolePages {
-    static func html(_ view: Any, _ template: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+    static func html(_ view: any ConsoleView, _ template: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "text/html; charset=utf-8"
         fields[.cacheControl] = "no-store"
@@ -27,7 +27,7 @@ enum ConsolePages {
         return Response(status: .seeOther, headers: fields)
     }
 
-    struct ErrorView {
+    struct ErrorView: ConsoleView {
         var title: String
         var heading: String
         var message: String

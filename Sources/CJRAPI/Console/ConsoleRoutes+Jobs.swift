@@ -9,7 +9,7 @@ import CJRStore
 /// The jobs list, a job with its typed Run form, and a job file's text.
 extension ConsoleRoutes {
 
-    struct JobLine {
+    struct JobLine: ConsoleView {
         var id: String
         var name: String
         var type: String
@@ -18,7 +18,7 @@ extension ConsoleRoutes {
         var recent: [ConsoleViews.RunLine]
     }
 
-    struct JobsView {
+    struct JobsView: ConsoleView {
         var title = "Jobs"
         var chrome: ConsoleViews.Chrome
         var jobs: [JobLine]
@@ -46,14 +46,14 @@ extension ConsoleRoutes {
         return ConsolePages.html(view, "jobs")
     }
 
-    struct CredentialOption {
+    struct CredentialOption: ConsoleView {
         var id: String
         var name: String
         var selected: Bool
     }
 
     /// One input of the run form, of its parameter's type.
-    struct Field {
+    struct Field: ConsoleView {
         var name: String
         var type: String
         var help: String
@@ -70,7 +70,7 @@ extension ConsoleRoutes {
         var credentials: [CredentialOption] = []
     }
 
-    struct DefinitionLine {
+    struct DefinitionLine: ConsoleView {
         var name: String
         var type: String
         var defaultValue: String
@@ -78,7 +78,7 @@ extension ConsoleRoutes {
         var help: String
     }
 
-    struct JobView {
+    struct JobView: ConsoleView {
         var title: String
         var chrome: ConsoleViews.Chrome
         var id: String
@@ -174,7 +174,7 @@ extension ConsoleRoutes {
         }
     }
 
-    struct FileView {
+    struct FileView: ConsoleView {
         var title: String
         var chrome: ConsoleViews.Chrome
         var jobId: String

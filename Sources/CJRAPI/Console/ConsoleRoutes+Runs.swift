@@ -9,19 +9,19 @@ import CJRStore
 /// The runs list and one run: its log followed live, Cancel, Run again.
 extension ConsoleRoutes {
 
-    struct Option {
+    struct Option: ConsoleView {
         var value: String
         var label: String
         var selected: Bool
     }
 
-    struct JobOption {
+    struct JobOption: ConsoleView {
         var id: String
         var name: String
         var selected: Bool
     }
 
-    struct RunsTable {
+    struct RunsTable: ConsoleView {
         var runs: [ConsoleViews.RunLine]
         var total: Int
         var filtered: Bool
@@ -36,7 +36,7 @@ extension ConsoleRoutes {
         }
     }
 
-    struct RunsView {
+    struct RunsView: ConsoleView {
         var title = "Runs"
         var chrome: ConsoleViews.Chrome
         var statuses: [Option]
@@ -129,8 +129,8 @@ extension ConsoleRoutes {
     /// The runs table and the gauge as HTML, for the runs page's refresh.
     @Sendable func runsFragment(_ request: Request, context: APIRequestContext) async throws -> Response {
         let user = try context.requireUser
-        struct Fragment { var table: RunsTable }
-        struct GaugeFragment { var gauge: ConsoleViews.Gauge }
+        struct Fragment: ConsoleView { var table: RunsTable }
+        struct GaugeFragment: ConsoleView { var gauge: ConsoleViews.Gauge }
         let table = try await runsTable(RunQuery(request), user: user)
         return ConsolePages.json(["table": ConsoleTemplates.render(Fragment(table: table), "runsTable"),
                                   "gauge": ConsoleTemplates.render(GaugeFragment(gauge: try await gauge()), "gauge")])
@@ -152,13 +152,13 @@ extension ConsoleRoutes {
     }
 
 
-    struct ParameterLine {
+    struct ParameterLine: ConsoleView {
         var name: String
         var type: String
         var value: String
     }
 
-    struct FileLine {
+    struct FileLine: ConsoleView {
         var id: String
         var jobId: String
         var path: String
@@ -166,7 +166,7 @@ extension ConsoleRoutes {
         var entryPoint: Bool
     }
 
-    struct RunView {
+    struct RunView: ConsoleView {
         var title: String
         var chrome: ConsoleViews.Chrome
         var id: String
@@ -238,8 +238,8 @@ extension ConsoleRoutes {
         if offset > state.committedBytes || offset < 0 { offset = 0 } // the log was deleted and began again
         let end = min(state.committedBytes, offset + Self.logTail)
         let text = ConsoleViews.plain(try Self.read(state.file, from: offset, to: end))
-        struct Summary { var summary: ConsoleViews.RunLine }
-        struct GaugeFragment { var gauge: ConsoleViews.Gauge }
+        struct Summary: ConsoleView { var summary: ConsoleViews.RunLine }
+        struct GaugeFragment: ConsoleView { var gauge: ConsoleViews.Gauge }
         let line = ConsoleViews.RunLine(run, jobName: jobName)
         return ConsolePages.json([
             "text": text, "offset": end, "final": run.status.isFinal && end == state.committedBytes, "cancellable": line.cancellable,

@@ -44,7 +44,7 @@ struct ConsoleRoutes {
 
     // MARK: Signing in
 
-    struct LoginView {
+    struct LoginView: ConsoleView {
         var title = "Log in"
         var error = ""
         var hasError = false

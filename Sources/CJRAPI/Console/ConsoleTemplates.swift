@@ -18,24 +18,31 @@ enum ConsoleTemplates {
         return library
     }()
 
-    static func render(_ view: Any, _ template: String) -> String {
+    static func render(_ view: any ConsoleView, _ template: String) -> String {
         library.render(prepared(view), withTemplate: template) ?? "template \(template) is missing"
     }
 
-    /// `value` with each of the console's view structs turned into a dictionary of its
-    /// stored properties, once. Mustache looks a struct's names up by reflecting it anew for
-    /// every name at every level of its context stack (most of a long runs page's time);
-    /// in a dictionary it is one lookup. Other values (strings, numbers, Bools, nil) stay
-    /// as they are, so sections and escaping work as before.
+    /// `value` with each of the console's view structs (``ConsoleView``) turned into a
+    /// dictionary of its stored properties, once. Mustache looks a struct's names up by
+    /// reflecting it anew for every name at every level of its context stack (most of a
+    /// long runs page's time); in a dictionary it is one lookup. Other values (strings,
+    /// numbers, Bools, nil) stay as they are, so sections and escaping work as before; the
+    /// common ones without a reflection at all.
     static func prepared(_ value: Any) -> Any {
-        let mirror = Mirror(reflecting: value)
-        switch mirror.displayStyle {
-        case .struct? where _typeName(type(of: value), qualified: true).hasPrefix("CJRAPI."):
+        switch value {
+        case is String, is Bool, is Int, is Int64, is Double:
+            return value
+        case is any ConsoleView:
             var fields: [String: Any] = [:]
-            for child in mirror.children {
+            for child in Mirror(reflecting: value).children {
                 if let label = child.label { fields[label] = prepared(child.value) }
             }
             return fields
+        default:
+            break
+        }
+        let mirror = Mirror(reflecting: value)
+        switch mirror.displayStyle {
         case .collection?:
             return mirror.children.map { prepared($0.value) }
         case .optional?:
@@ -212,3 +219,7 @@ enum ConsoleTemplates {
             """,
     ]
 }
+
+/// A struct a console template shows: ``ConsoleTemplates/prepared(_:)`` hands it to
+/// Mustache as a dictionary of its stored properties.
+protocol ConsoleView {}

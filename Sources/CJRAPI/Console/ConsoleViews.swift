@@ -6,7 +6,7 @@ import CJRRunner
 /// logic), with `Bool` flags where a template chooses.
 enum ConsoleViews {
     /// Header parts of every signed-in page.
-    struct Chrome {
+    struct Chrome: ConsoleView {
         var username: String
         var csrf: String
         var gauge: Gauge
@@ -14,14 +14,14 @@ enum ConsoleViews {
         var onJobs = false
     }
 
-    struct Gauge {
+    struct Gauge: ConsoleView {
         var executing: Int
         var maxRuns: Int
         var queued: Int
     }
 
     /// A run in a list or a summary, in words.
-    struct RunLine {
+    struct RunLine: ConsoleView {
         var id: String
         var jobId: String
         var jobName: String
