@@ -12,6 +12,24 @@ import CJRStore
 /// the same in a real browser.)
 @Suite("Web console")
 struct ConsoleTests {
+    struct InnerView: ConsoleView { var id = "inner" }
+    struct OuterView: ConsoleView {
+        var id = "outer"
+        var last: InnerView? = InnerView()
+        var lines = [InnerView(), InnerView(id: "second")]
+        var count = 2
+        var note: String? = "n"
+    }
+
+    @Test("views become dictionaries for Mustache, optional and nested ones included; leaves stay as they are")
+    func preparedViews() throws {
+        let prepared = try #require(ConsoleTemplates.prepared(OuterView()) as? [String: Any])
+        #expect(prepared["id"] as? String == "outer" && prepared["count"] as? Int == 2)
+        #expect((prepared["last"] as? [String: Any])?["id"] as? String == "inner", "an optional view, unwrapped: \(prepared)")
+        #expect((prepared["lines"] as? [Any])?.compactMap { ($0 as? [String: Any])?["id"] as? String } == ["inner", "second"])
+        #expect(prepared["note"] as? String == "n")
+    }
+
     /// A browser's view of the server: one session cookie.
     struct Browser: Sendable {
         let api: APIClient

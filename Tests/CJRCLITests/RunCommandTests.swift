@@ -355,6 +355,11 @@ struct CheckCommandTests {
             #expect(try await store.job(id: jobs.items[0].id).environmentVersionId == version.id, "\(label)")
         }
         #expect(try await store.runs(jobId: jobs.items[0].id, scheduledJobId: nil, page: PageRequest()).totalCount == 5)
+        // A bundle only a profile knows: run with it, then refused without the profile, though nothing else changed.
+        let tools = ["--data-dir", data.path, "--environment", "tools", "--resource-bundle", "datarobot.default"]
+        #expect(try cjr(["run", job.path, "--profile", "datarobot"] + tools).status == 0)
+        let refused = try cjr(["run", job.path] + tools)
+        #expect(refused.status == 125 && refused.output.contains("unknown resource bundle 'datarobot.default'"), "\(refused.output)")
     }
 
     @Test("cjr logs reads a run's log from the data directory by a unique start of its ID, no server needed")

@@ -32,9 +32,9 @@ enum ConsoleTemplates {
         switch value {
         case is String, is Bool, is Int, is Int64, is Double:
             return value
-        case is any ConsoleView:
+        case let view as any ConsoleView: // unwrapped, should it come as an Optional
             var fields: [String: Any] = [:]
-            for child in Mirror(reflecting: value).children {
+            for child in Mirror(reflecting: view).children {
                 if let label = child.label { fields[label] = prepared(child.value) }
             }
             return fields

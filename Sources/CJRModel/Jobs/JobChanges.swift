@@ -35,7 +35,6 @@ public struct JobChanges: Sendable, Equatable {
     }
 }
 
-/// A file received from a client and already written to the blob store.
 extension JobChanges {
     /// Whether applying these changes to `job` would change anything: a field set to
     /// another value, a file added, replaced or deleted, parameter values given. (An
@@ -51,6 +50,7 @@ extension JobChanges {
     }
 }
 
+/// A file received from a client and already written to the blob store.
 public struct UploadedFile: Sendable, Equatable {
     public var path: JobFilePath
     public var contentHash: String

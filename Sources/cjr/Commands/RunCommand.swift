@@ -249,6 +249,8 @@ struct RunCommand: AsyncParsableCommand {
             changes.filesToDelete = gone
             changes.name = name
             // The same folder run again: nothing to write (a write transaction saved per run).
+            // Its bundle is checked all the same: which bundles exist depends on --profile.
+            try store.resourceBundles.validate(resourceBundle)
             job = changes.wouldChange(earlier) ? try await store.updateJob(id: earlier.id, changes, by: userId) : earlier
         } else {
             changes.name = name
