@@ -30,7 +30,8 @@ final class VisibleJobsCache: Sendable {
     }
 
     private let state = Mutex(State())
-    /// Past this many job IDs held for all users together (a few MiB), the cache starts over.
+    /// Past this many job IDs held for all users together (about 80 bytes each: some 16 MiB),
+    /// or as many users, the cache starts over.
     static let capacity = 200_000
     /// Past this many runs created since an entry was taken, the runs are counted again.
     static let catchUpLimit: Int64 = 20_000
