@@ -6,10 +6,16 @@ extension RunStore {
     /// Runs of every live job `userId` has a role on, newest first, with their jobs' names.
     public func runs(matching filter: RunListFilter, visibleTo userId: String, page: PageRequest) async throws -> Page<(run: CustomJobRun, jobName: String)> {
         try await database.read { db in
-            // The visible live jobs (with their kept run counts), found once per request as a
-            // materialized set: the page's rows are looked up in it, and the total summed or
-            // counted from it, in the same statement. One role check per job, not one per
-            // run, and not one pass for the rows and another for the total.
+            let onlyVisibility = filter.states.isEmpty && filter.scheduledJobId == nil && filter.idPrefix == nil && filter.triggers.isEmpty
+                && filter.parameter == nil
+            // With nothing but visibility to filter on, from the newest runs overall.
+            if onlyVisibility, filter.jobId == nil, let page = try pageFromRecentRuns(db, cursor: filter.cursor, userId: userId, page: page) {
+                return page
+            }
+            // Otherwise the visible live jobs (with their kept run counts), found once per
+            // request as a materialized set: the page's rows are looked up in it, and the
+            // total summed or counted from it, in the same statement. One role check per job,
+            // not one per run, and not one pass for the rows and another for the total.
             var visible = "SELECT job.id, job.runCount FROM job WHERE job.deleted IS NULL AND \(AccessSQL.visibleJob)"
             var visibleArguments = AccessSQL.arguments(userId)
             if let jobId = filter.jobId {
@@ -49,40 +55,8 @@ extension RunStore {
             let from = "FROM run WHERE " + conditions.joined(separator: " AND ")
             // Every run of the visible jobs: the counts the triggers keep (migration v10),
             // one per job, instead of walking 100,000 runs; with other filters, a count.
-            let onlyVisibility = filter.states.isEmpty && filter.scheduledJobId == nil && filter.idPrefix == nil && filter.triggers.isEmpty
-                && filter.parameter == nil
             let totalSQL = onlyVisibility ? "SELECT COALESCE(SUM(runCount), 0) FROM visible" : "SELECT COUNT(*) \(from)"
             let with = "WITH visible AS MATERIALIZED (\(visible))"
-            // With nothing but visibility to filter on, the newest runs overall are read
-            // first (see ``RunListWindow``), each checked against the jobs the user sees
-            // (``VisibleJobsCache``): flat in the length of history for a user who sees a
-            // fair share of it.
-            if onlyVisibility, filter.jobId == nil, !runListWindow.isSparse(userId),
-               let window = try Self.recentWindow(db, cursor: filter.cursor, width: runListWindow.width(for: page)) {
-                let visible = try visibleJobs.visible(db, userId: userId)
-                // Past the end (the total is exact): nothing to step through, whatever the offset.
-                if filter.cursor == nil, page.offset >= visible.runCount {
-                    return Page(items: [], totalCount: visible.runCount, request: page)
-                }
-                var skip = filter.cursor == nil ? page.offset : 0
-                var picked: [Int64] = []
-                let order = if case .after? = filter.cursor { "ASC" } else { "DESC" }
-                let candidates = try Row.fetchCursor(db.cachedStatement(sql: "SELECT seq, jobId FROM run WHERE seq > ? AND seq < ? ORDER BY seq \(order)"),
-                                                     arguments: [window.above, window.below])
-                while picked.count < page.limit, let candidate = try candidates.next() {
-                    guard visible.jobs.contains(candidate[1]) else { continue }
-                    if skip > 0 { skip -= 1 } else { picked.append(candidate[0]) }
-                }
-                if picked.count == page.limit || window.whole {
-                    let fetched = try Self.fetchRuns(db, sql: """
-                        SELECT * FROM run WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq DESC
-                        """, arguments: [try storedJSON(picked)], cached: true)
-                    return try Self.runListPage(db, fetched: (fetched.rows, visible.runCount), page: page, total: { visible.runCount })
-                }
-                // Too few of the newest runs are this user's: read their jobs' runs instead,
-                // now and for a while.
-                runListWindow.markSparse(userId)
-            }
             let selected: String
             var pageArguments = arguments
             switch filter.cursor {
@@ -105,6 +79,38 @@ extension RunStore {
             return try Self.runListPage(db, fetched: fetched, page: page,
                                         total: { try Int.fetchOne(db, sql: "\(with) \(totalSQL)", arguments: visibleArguments + arguments) ?? 0 })
         }
+    }
+
+    /// A page of runs across jobs with no filter but visibility, found among the newest
+    /// runs overall (``RunListWindow``), each checked against the jobs the user sees
+    /// (``VisibleJobsCache``): flat in the length of history for a user who sees a fair
+    /// share of it. Nil when the window cannot tell (too few of its runs are the user's,
+    /// who is then read job by job for a while, or the cursor names no run).
+    private func pageFromRecentRuns(_ db: Database, cursor: RunListFilter.Cursor?, userId: String,
+                                    page: PageRequest) throws -> Page<(run: CustomJobRun, jobName: String)>? {
+        guard !runListWindow.isSparse(userId),
+              let window = try Self.recentWindow(db, cursor: cursor, width: runListWindow.width(for: page)) else { return nil }
+        let visible = try visibleJobs.visible(db, userId: userId)
+        // Past the end (the total is exact): nothing to step through, whatever the offset.
+        if cursor == nil, page.offset >= visible.runCount {
+            return Page(items: [], totalCount: visible.runCount, request: page)
+        }
+        var skip = cursor == nil ? page.offset : 0
+        var picked: [Int64] = []
+        let order = if case .after? = cursor { "ASC" } else { "DESC" }
+        let candidates = try Row.fetchCursor(db.cachedStatement(sql: "SELECT seq, jobId FROM run WHERE seq > ? AND seq < ? ORDER BY seq \(order)"),
+                                             arguments: [window.above, window.below])
+        while picked.count < page.limit, let candidate = try candidates.next() {
+            guard visible.jobs.contains(candidate[1]) else { continue }
+            if skip > 0 { skip -= 1 } else { picked.append(candidate[0]) }
+        }
+        guard picked.count == page.limit || window.whole else {
+            runListWindow.markSparse(userId)
+            return nil
+        }
+        let fetched = try Self.fetchRuns(db, sql: "SELECT * FROM run WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq DESC",
+                                         arguments: [try storedJSON(picked)], cached: true)
+        return try Self.runListPage(db, fetched: (fetched.rows, visible.runCount), page: page, total: { visible.runCount })
     }
 
     /// Runs, each row carrying the list's total as `cjrTotal` if any, decoded as SQLite steps
