@@ -12,6 +12,12 @@ func withStore<Value>(_ body: (RunStore) async throws -> Value) async throws -> 
     return try await body(try RunStore(directory: DataDirectory(root: root)))
 }
 
+/// `run.sh` holding `exit 0`, stored in `store`'s blobs, ready to upload into a job.
+func exitZeroScript(in store: RunStore) throws -> UploadedFile {
+    let script = try store.blobs.store(Array("exit 0\n".utf8))
+    return UploadedFile(path: try JobFilePath(validating: "run.sh"), contentHash: script.hash, size: script.size)
+}
+
 @Suite("The run store")
 struct StoreTests {
     @Test("opening a store applies the migrations once and records them")
@@ -61,8 +67,7 @@ struct StoreTests {
     func runRowRoundTrip() async throws {
         try await withStore { store in
             let admin = try store.adminUserId()
-            let script = try store.blobs.store(Array("exit 0\n".utf8))
-            let upload = UploadedFile(path: try JobFilePath(validating: "run.sh"), contentHash: script.hash, size: script.size)
+            let upload = try exitZeroScript(in: store)
             let job = try await store.createJob(JobChanges(name: "rows", uploads: [upload]), ownerId: admin)
             let row = RunRow(seq: nil, id: "r1", jobId: job.id, statusId: "s1", description: "d", status: "failed", entryPoint: "e",
                              environmentId: "env", environmentVersionId: "ver", egressNetworkPolicy: "none", resourceBundleId: "cpu.small",
@@ -197,8 +202,7 @@ struct StoreTests {
     func runTokenLifetime() async throws {
         try await withStore { store in
             let admin = try store.adminUserId()
-            let script = try store.blobs.store(Array("exit 0\n".utf8))
-            let upload = UploadedFile(path: try JobFilePath(validating: "run.sh"), contentHash: script.hash, size: script.size)
+            let upload = try exitZeroScript(in: store)
             let job = try await store.createJob(JobChanges(name: "j", uploads: [upload]), ownerId: admin)
             let run = try await store.createRun(jobId: job.id, description: nil, overrides: nil, startedBy: admin)
             let owner = ProcessIdentity(pid: getpid(), startTime: 0)
@@ -223,8 +227,7 @@ struct StoreTests {
         let admin = try store.adminUserId()
         let ann = try store.addUser("ann", organization: "acme", groups: []).user.id
         _ = try store.createGroup("team")
-        let script = try store.blobs.store(Array("exit 0\n".utf8))
-        let upload = UploadedFile(path: try JobFilePath(validating: "run.sh"), contentHash: script.hash, size: script.size)
+        let upload = try exitZeroScript(in: store)
         let a = try await store.createJob(JobChanges(name: "alpha", uploads: [upload]), ownerId: admin)
         let b = try await store.createJob(JobChanges(name: "beta", uploads: [upload]), ownerId: admin)
         return (admin, ann, a, b, { job, type, name, role in
@@ -348,8 +351,7 @@ struct StoreTests {
     func pagesFromEitherEnd() async throws {
         try await withStore { store in
             let admin = try store.adminUserId()
-            let script = try store.blobs.store(Array("exit 0\n".utf8))
-            let upload = UploadedFile(path: try JobFilePath(validating: "run.sh"), contentHash: script.hash, size: script.size)
+            let upload = try exitZeroScript(in: store)
             var jobs: [CustomJob] = []
             for index in 0..<9 { jobs.append(try await store.createJob(JobChanges(name: "job \(index)", uploads: [upload]), ownerId: admin)) }
             var runs: [String] = []
@@ -381,8 +383,7 @@ struct StoreTests {
         try await withStore { store in
             let admin = try store.adminUserId()
             let ann = try store.addUser("ann", organization: nil, groups: []).user.id
-            let script = try store.blobs.store(Array("exit 0\n".utf8))
-            let upload = UploadedFile(path: try JobFilePath(validating: "run.sh"), contentHash: script.hash, size: script.size)
+            let upload = try exitZeroScript(in: store)
             let mine = try await store.createJob(JobChanges(name: "mine", uploads: [upload]), ownerId: admin)
             let other = try await store.createJob(JobChanges(name: "other", uploads: [upload]), ownerId: admin)
             let hidden = try await store.createJob(JobChanges(name: "hidden", uploads: [upload]), ownerId: ann)
@@ -431,8 +432,7 @@ struct StoreTests {
         let admin = try store.adminUserId()
         let ann = try store.addUser("ann", organization: nil, groups: []).user.id
         let bob = try store.addUser("bob", organization: nil, groups: []).user.id
-        let script = try store.blobs.store(Array("exit 0\n".utf8))
-        let upload = UploadedFile(path: try JobFilePath(validating: "run.sh"), contentHash: script.hash, size: script.size)
+        let upload = try exitZeroScript(in: store)
         let busy = try await store.createJob(JobChanges(name: "busy", uploads: [upload]), ownerId: admin)
         let quiet = try await store.createJob(JobChanges(name: "quiet", uploads: [upload]), ownerId: admin)
         let anns = try await store.createJob(JobChanges(name: "ann's", uploads: [upload]), ownerId: ann)
@@ -475,8 +475,7 @@ struct StoreTests {
     func runCountFollowsRuns() async throws {
         try await withStore { store in
             let admin = try store.adminUserId()
-            let script = try store.blobs.store(Array("exit 0\n".utf8))
-            let upload = UploadedFile(path: try JobFilePath(validating: "run.sh"), contentHash: script.hash, size: script.size)
+            let upload = try exitZeroScript(in: store)
             let jobs = [try await store.createJob(JobChanges(name: "a", uploads: [upload]), ownerId: admin),
                         try await store.createJob(JobChanges(name: "b", uploads: [upload]), ownerId: admin)]
             func listed(_ job: CustomJob) async throws -> Int {
