@@ -423,12 +423,13 @@ struct StoreTests {
     }
 
     @Test("runs across jobs read through a window of the newest runs or job by job: every page and cursor is the same slice, for a user who sees most runs, one who sees a few old ones, and one who sees none",
-          arguments: [(2, 1), (5, 2), (64, 3), (4_096, 16)])
-    func runsAcrossJobsWindows(minimum: Int, spread: Int) async throws {
+          arguments: [(2, 1, 1), (5, 2, 2), (64, 3, 3), (4_096, 16, 256)])
+    func runsAcrossJobsWindows(minimum: Int, spread: Int, anchorStride: Int) async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("cjr-store-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let store = try RunStore(directory: DataDirectory(root: root), resourceBundles: .builtIn, sweep: .whenDue,
-                                 logger: Logger(label: "test"), runListWindow: RunListWindow(minimum: minimum, spread: spread))
+                                 logger: Logger(label: "test"), runListWindow: RunListWindow(minimum: minimum, spread: spread),
+                                 pageAnchors: PageAnchors(stride: anchorStride))
         let admin = try store.adminUserId()
         let ann = try store.addUser("ann", organization: nil, groups: []).user.id
         let bob = try store.addUser("bob", organization: nil, groups: []).user.id

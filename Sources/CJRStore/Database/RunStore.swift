@@ -18,6 +18,8 @@ public final class RunStore: Sendable {
     /// How pages of runs across jobs are read, and the jobs each user sees for them.
     let runListWindow: RunListWindow
     let visibleJobs = VisibleJobsCache()
+    /// Where deep pages of long lists start.
+    let pageAnchors: PageAnchors
     /// The bundles a job's `resourceBundleId` may name.
     public let resourceBundles: ResourceBundles
     let database: DatabasePool
@@ -37,13 +39,15 @@ public final class RunStore: Sendable {
         try self.init(directory: directory, resourceBundles: resourceBundles, sweep: sweep, logger: logger, runListWindow: RunListWindow())
     }
 
-    /// `runListWindow`: tests read pages through small windows.
+    /// `runListWindow`, `pageAnchors`: tests read pages through small windows and seek
+    /// through close anchors.
     init(directory: DataDirectory, resourceBundles: ResourceBundles, sweep: LeftoverSweep, logger: Logger,
-         runListWindow: RunListWindow) throws {
+         runListWindow: RunListWindow, pageAnchors: PageAnchors = PageAnchors()) throws {
         try directory.prepare()
         self.directory = directory
         self.resourceBundles = resourceBundles
         self.runListWindow = runListWindow
+        self.pageAnchors = pageAnchors
         blobs = BlobStore(directory: directory)
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true

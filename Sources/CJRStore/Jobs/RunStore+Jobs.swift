@@ -153,7 +153,9 @@ extension RunStore {
     /// A page of `request`'s jobs; its total kept under `countKey` (see ``JobCountCache``).
     private func loadPage(_ db: Database, request: QueryInterfaceRequest<JobRow>, page: PageRequest, countKey: String?) throws -> Page<CustomJob> {
         let total = try countKey.map { key in try jobCounts.count(db, key: key) { try request.fetchCount(db) } } ?? request.fetchCount(db)
-        let rows = try request.newestFirst(db, page: page, total: total)
+        // A list whose count is kept changes only with the generation: it may seek too.
+        let rows = try request.newestFirst(db, page: page, total: total,
+                                           list: countKey.map { AnchoredList(anchors: pageAnchors, key: "jobs\u{0}\($0)") })
         return Page(items: try Self.assemble(db, rows: rows), totalCount: total, request: page)
     }
 

@@ -88,13 +88,14 @@ extension RunStore {
     /// who is then read job by job for a while, or the cursor names no run).
     private func pageFromRecentRuns(_ db: Database, cursor: RunListFilter.Cursor?, userId: String,
                                     page: PageRequest) throws -> Page<(run: CustomJobRun, jobName: String)>? {
-        guard !runListWindow.isSparse(userId),
-              let window = try Self.recentWindow(db, cursor: cursor, width: runListWindow.width(for: page)) else { return nil }
+        guard !runListWindow.isSparse(userId) else { return nil }
         let visible = try visibleJobs.visible(db, userId: userId)
-        // Past the end (the total is exact): nothing to step through, whatever the offset.
-        if cursor == nil, page.offset >= visible.runCount {
-            return Page(items: [], totalCount: visible.runCount, request: page)
+        if cursor == nil {
+            // Past the end (the total is exact): nothing to step through, whatever the offset.
+            if page.offset >= visible.runCount { return Page(items: [], totalCount: visible.runCount, request: page) }
+            if let deep = try deepPage(db, visible: visible, userId: userId, page: page) { return deep }
         }
+        guard let window = try Self.recentWindow(db, cursor: cursor, width: runListWindow.width(for: page)) else { return nil }
         var skip = cursor == nil ? page.offset : 0
         var picked: [Int64] = []
         let order = if case .after? = cursor { "ASC" } else { "DESC" }
@@ -107,6 +108,39 @@ extension RunStore {
         guard picked.count == page.limit || window.whole else {
             runListWindow.markSparse(userId)
             return nil
+        }
+        let fetched = try Self.fetchRuns(db, sql: "SELECT * FROM run WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq DESC",
+                                         arguments: [try storedJSON(picked)], cached: true)
+        return try Self.runListPage(db, fetched: (fetched.rows, visible.runCount), page: page, total: { visible.runCount })
+    }
+
+    /// A page of the runs `userId` sees that lies nearer their oldest, or deep enough to be
+    /// worth a seek (``NewestFirstRead``, ``PageAnchors``), read upwards from the anchor
+    /// below it. Nil for a page near the newest, or when the user sees fewer than one run
+    /// in `spread` of all: between two of their anchors would lie too many others' runs.
+    private func deepPage(_ db: Database, visible: VisibleJobsCache.Visible, userId: String,
+                          page: PageRequest) throws -> Page<(run: CustomJobRun, jobName: String)>? {
+        guard var read = NewestFirstRead(page: page, total: visible.runCount),
+              read.ascending || read.isDeep(for: pageAnchors),
+              let bounds = try Row.fetchOne(db.cachedStatement(sql: "SELECT (SELECT MIN(seq) FROM run) AS low, (SELECT MAX(seq) FROM run) AS high")),
+              let low: Int64 = bounds["low"], let high: Int64 = bounds["high"],
+              Int64(visible.runCount).multipliedReportingOverflow(by: Int64(runListWindow.spread)).partialValue >= high - low + 1
+        else { return nil }
+        // Always from an anchor, even near the oldest: the user's oldest run may be far above
+        // the oldest of all. Finding the anchors walks every run (runs are seen job by job).
+        try read.seek(pageAnchors, db, key: "visibleRuns\u{0}\(userId)") { stride in
+            try PageAnchors.every(stride, of: try Row.fetchCursor(db.cachedStatement(sql: "SELECT seq, jobId FROM run ORDER BY seq"))) { row in
+                visible.jobs.contains(row[1]) ? row[0] as Int64 : nil
+            }
+        }
+        guard read.ascending else { return nil }
+        var skip = read.offset
+        var picked: [Int64] = []
+        let candidates = try Row.fetchCursor(db.cachedStatement(sql: "SELECT seq, jobId FROM run WHERE seq >= ? ORDER BY seq ASC"),
+                                             arguments: [read.fromSeq ?? .min])
+        while picked.count < read.limit, let candidate = try candidates.next() {
+            guard visible.jobs.contains(candidate[1]) else { continue }
+            if skip > 0 { skip -= 1 } else { picked.append(candidate[0]) }
         }
         let fetched = try Self.fetchRuns(db, sql: "SELECT * FROM run WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq DESC",
                                          arguments: [try storedJSON(picked)], cached: true)

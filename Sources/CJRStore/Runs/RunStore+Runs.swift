@@ -136,17 +136,18 @@ extension RunStore {
     public func runs(jobId: String, scheduledJobId: String?, page: PageRequest) async throws -> Page<CustomJobRun> {
         try await database.read { db in
             _ = try Self.liveJobRow(db, id: jobId)
-            var select = "SELECT * FROM run WHERE jobId = ?"
+            var from = "FROM run WHERE jobId = ?"
             var arguments: StatementArguments = [jobId]
             if let scheduledJobId {
-                select += " AND scheduledJobId = ?"
+                from += " AND scheduledJobId = ?"
                 arguments += [scheduledJobId]
             }
             // All of a job's runs: the count the triggers keep (migration v10).
             let total = scheduledJobId == nil
                 ? try Int.fetchOne(db.cachedStatement(sql: "SELECT runCount FROM job WHERE id = ?"), arguments: [jobId]) ?? 0
                 : try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE jobId = ? AND scheduledJobId = ?", arguments: arguments) ?? 0
-            let rows = try RunRow.newestFirst(db, select: select, arguments: arguments, page: page, total: total)
+            let rows = try RunRow.newestFirst(db, from: from, arguments: arguments, page: page, total: total,
+                                              list: AnchoredList(anchors: pageAnchors, key: "runs\u{0}\(jobId)\u{0}\(scheduledJobId ?? "")"))
             return Page(items: try Self.loadRuns(db, rows: rows), totalCount: total, request: page)
         }
     }
