@@ -108,6 +108,17 @@ struct SortedJSONEncoderTests {
             let foundation = failurePath(#expect(throws: EncodingError.self) { try JSONEncoder().encode(broken) })
             #expect(ours != nil && ours == foundation, "\(ours ?? "none") against \(foundation ?? "none")")
         }
+        // An explicit null's value is written straight into the sink, at the same path.
+        struct Nullable: Encodable {
+            @ExplicitNull var value: Double?
+            @ExplicitNull var list: [Inner]?
+        }
+        try expectSame([Nullable(value: 1.5, list: [Inner(value: 2)]), Nullable(value: nil, list: nil)])
+        for broken in [[Nullable(value: 1, list: nil), Nullable(value: .nan, list: nil)], [Nullable(value: nil, list: [Inner(value: .infinity)])]] {
+            let ours = failurePath(#expect(throws: EncodingError.self) { try SortedJSONEncoder().encode(broken) })
+            let foundation = failurePath(#expect(throws: EncodingError.self) { try JSONEncoder().encode(broken) })
+            #expect(ours != nil && ours == foundation, "\(ours ?? "none") against \(foundation ?? "none")")
+        }
     }
 
     struct CodingPathText {
