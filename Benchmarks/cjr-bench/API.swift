@@ -7,10 +7,14 @@ import NIOHTTP1
 struct API {
     let base: String
     let token: String
+    /// Redirects are answers to time, not to follow: `GET /status/{id}/` of an ended run is
+    /// a 303 to the run, and the shared client would time both requests as one.
+    static let client = HTTPClient(eventLoopGroupProvider: .singleton,
+                                   configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
 
     /// The status and body of a request, which must answer 2xx or 3xx.
     func raw(_ method: HTTPMethod, _ path: String, body: ByteBuffer? = nil, contentType: String? = nil) async throws -> ByteBuffer {
-        let response = try await HTTPClient.shared.execute(make(method, path, body: body, contentType: contentType), timeout: .seconds(300))
+        let response = try await Self.client.execute(make(method, path, body: body, contentType: contentType), timeout: .seconds(300))
         let bytes = try await response.body.collect(upTo: Int.max)
         guard response.status.code < 400 else { throw BenchError("\(method) \(path): \(response.status) \(String(buffer: bytes))") }
         return bytes
@@ -30,7 +34,7 @@ struct API {
 
     /// The size of a GET's body, read as it streams (nothing of it kept).
     func count(_ path: String) async throws -> Int {
-        let response = try await HTTPClient.shared.execute(make(.GET, path), timeout: .seconds(600))
+        let response = try await Self.client.execute(make(.GET, path), timeout: .seconds(600))
         guard response.status.code < 400 else { throw BenchError("GET \(path): \(response.status)") }
         var total = 0
         for try await part in response.body { total += part.readableBytes }
@@ -38,7 +42,7 @@ struct API {
     }
 
     func request(_ method: HTTPMethod, _ path: String, body: ByteBuffer? = nil, contentType: String? = nil) async throws -> [String: Any] {
-        let response = try await HTTPClient.shared.execute(make(method, path, body: body, contentType: contentType), timeout: .seconds(30))
+        let response = try await Self.client.execute(make(method, path, body: body, contentType: contentType), timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 1 << 24)
         return (try JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
     }
