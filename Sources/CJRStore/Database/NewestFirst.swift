@@ -32,18 +32,19 @@ struct NewestFirstRead {
     /// Whether stepping to the page takes longer than finding `anchors` once.
     func isDeep(for anchors: PageAnchors) -> Bool { anchors.worthSeeking(offset) }
 
-    /// Starts the read at the anchor below the page (see ``PageAnchors/seek(_:key:rank:seqs:)``).
-    mutating func seek(_ anchors: PageAnchors, _ db: Database, key: String,
-                       seqs: (_ stride: Int) throws -> [Int64]) throws {
-        guard let seek = try anchors.seek(db, key: key, rank: olderRows, seqs: seqs) else { return }
+    /// Starts the read at the anchor below the page (see ``PageAnchors/seek(_:key:dependencies:rank:seqs:)``).
+    mutating func seek(_ list: AnchoredList, _ db: Database, seqs: (_ stride: Int) throws -> [Int64]) throws {
+        guard let seek = try list.anchors.seek(db, key: list.key, dependencies: list.dependencies, rank: olderRows, seqs: seqs) else { return }
         (ascending, offset, fromSeq) = (true, seek.skip, seek.fromSeq)
     }
 }
 
-/// The anchors a list may seek through, and its key among them.
+/// The anchors a list may seek through, its key among them, and what changes it other than
+/// rows added at its top.
 struct AnchoredList {
     let anchors: PageAnchors
     let key: String
+    let dependencies: PageAnchors.Dependencies
 }
 
 extension QueryInterfaceRequest where RowDecoder: FetchableRecord {
@@ -54,7 +55,7 @@ extension QueryInterfaceRequest where RowDecoder: FetchableRecord {
         guard var read = NewestFirstRead(page: page, total: total) else { return [] }
         if let list, read.isDeep(for: list.anchors) {
             let seqs = select(Column("seq"), as: Int64.self).order(Column("seq").asc)
-            try read.seek(list.anchors, db, key: list.key) { stride in
+            try read.seek(list, db) { stride in
                 try PageAnchors.every(stride, of: try seqs.fetchCursor(db)) { $0 }
             }
         }
@@ -75,7 +76,7 @@ extension FetchableRecord {
                             list: AnchoredList? = nil) throws -> [Self] {
         guard var read = NewestFirstRead(page: page, total: total) else { return [] }
         if let list, read.isDeep(for: list.anchors) {
-            try read.seek(list.anchors, db, key: list.key) { stride in
+            try read.seek(list, db) { stride in
                 try PageAnchors.every(stride, of: try Int64.fetchCursor(db.cachedStatement(sql: "SELECT seq \(from) ORDER BY seq"),
                                                                         arguments: arguments)) { $0 }
             }

@@ -9,10 +9,20 @@ import Synchronization
 ///
 /// Counted from the oldest, anchors stay right while rows are only added: `seq` only grows
 /// (AUTOINCREMENT, one writer), so a new row never comes before an old one. Anything else
-/// that could change a list's order (a job created, deleted or renamed, a role given or
-/// taken, a run deleted) moves `jobListGeneration` or `runRemovals`, and anchors are only
-/// used in the state of those two they were found in, read in the page's own transaction.
+/// that could change a list (a job created, deleted or renamed, a role given or taken, a
+/// run deleted) moves `jobListGeneration` or `runRemovals`, and a list's anchors are only
+/// used in the state of the counters it depends on that they were found in, read in the
+/// page's own transaction.
 final class PageAnchors: Sendable {
+    /// The counters whose moves may change a list other than by adding rows at its top.
+    struct Dependencies: OptionSet, Sendable {
+        let rawValue: Int
+        /// Jobs created, deleted, renamed or retyped, and who sees which (`jobListGeneration`).
+        static let jobList = Dependencies(rawValue: 1)
+        /// Runs deleted, one by one or by prune and purge (`runRemovals`).
+        static let runRemovals = Dependencies(rawValue: 2)
+    }
+
     /// Read from the row whose `seq` is `fromSeq` on, stepping over `skip` of the list's rows.
     struct Seek: Equatable, Sendable {
         let fromSeq: Int64
@@ -23,11 +33,12 @@ final class PageAnchors: Sendable {
         let jobList: Int64
         let runRemovals: Int64
 
-        init(_ db: Database) throws {
+        init(_ db: Database, _ dependencies: Dependencies) throws {
             let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT (SELECT value FROM jobListGeneration) AS jobList, (SELECT value FROM runRemovals) AS runRemovals
                 """))
-            (jobList, runRemovals) = (row?["jobList"] ?? 0, row?["runRemovals"] ?? 0)
+            jobList = dependencies.contains(.jobList) ? row?["jobList"] ?? 0 : 0
+            runRemovals = dependencies.contains(.runRemovals) ? row?["runRemovals"] ?? 0 : 0
         }
     }
 
@@ -54,11 +65,13 @@ final class PageAnchors: Sendable {
     /// Whether stepping over `rows` rows costs more than finding the anchors once.
     func worthSeeking(_ rows: Int) -> Bool { rows > 2 * stride }
 
-    /// Where the list under `key` reaches its row `rank` (0 is the oldest) in `db`'s
-    /// current state. `seqs(stride)` lists, in this state, the `seq` of every `stride`-th
-    /// row from the oldest: rows 0, `stride`, 2·`stride`, … Nil for an empty list.
-    func seek(_ db: Database, key: String, rank: Int, seqs find: (_ stride: Int) throws -> [Int64]) throws -> Seek? {
-        let stamp = try Stamp(db)
+    /// Where the list under `key`, which changes otherwise than by rows added at its top
+    /// only with `dependencies`, reaches its row `rank` (0 is the oldest) in `db`'s current
+    /// state. `seqs(stride)` lists, in this state, the `seq` of every `stride`-th row from
+    /// the oldest: rows 0, `stride`, 2·`stride`, … Nil for an empty list.
+    func seek(_ db: Database, key: String, dependencies: Dependencies, rank: Int,
+              seqs find: (_ stride: Int) throws -> [Int64]) throws -> Seek? {
+        let stamp = try Stamp(db, dependencies)
         if let entry = state.withLock({ $0.entries[key] }), entry.stamp == stamp,
            let seek = seek(rank, in: entry.seqs), seek.skip < 2 * stride {
             return seek

@@ -155,7 +155,7 @@ extension RunStore {
         let total = try countKey.map { key in try jobCounts.count(db, key: key) { try request.fetchCount(db) } } ?? request.fetchCount(db)
         // A list whose count is kept changes only with the generation: it may seek too.
         let rows = try request.newestFirst(db, page: page, total: total,
-                                           list: countKey.map { AnchoredList(anchors: pageAnchors, key: "jobs\u{0}\($0)") })
+                                           list: countKey.map { AnchoredList(anchors: pageAnchors, key: "jobs\u{0}\($0)", dependencies: .jobList) })
         return Page(items: try Self.assemble(db, rows: rows), totalCount: total, request: page)
     }
 

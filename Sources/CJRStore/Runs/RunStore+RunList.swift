@@ -128,7 +128,7 @@ extension RunStore {
         else { return nil }
         // Always from an anchor, even near the oldest: the user's oldest run may be far above
         // the oldest of all. Finding the anchors walks every run (runs are seen job by job).
-        try read.seek(pageAnchors, db, key: "visibleRuns\u{0}\(userId)") { stride in
+        try read.seek(AnchoredList(anchors: pageAnchors, key: "visibleRuns\u{0}\(userId)", dependencies: [.jobList, .runRemovals]), db) { stride in
             try PageAnchors.every(stride, of: try Row.fetchCursor(db.cachedStatement(sql: "SELECT seq, jobId FROM run ORDER BY seq"))) { row in
                 visible.jobs.contains(row[1]) ? row[0] as Int64 : nil
             }

@@ -147,7 +147,8 @@ extension RunStore {
                 ? try Int.fetchOne(db.cachedStatement(sql: "SELECT runCount FROM job WHERE id = ?"), arguments: [jobId]) ?? 0
                 : try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE jobId = ? AND scheduledJobId = ?", arguments: arguments) ?? 0
             let rows = try RunRow.newestFirst(db, from: from, arguments: arguments, page: page, total: total,
-                                              list: AnchoredList(anchors: pageAnchors, key: "runs\u{0}\(jobId)\u{0}\(scheduledJobId ?? "")"))
+                                              list: AnchoredList(anchors: pageAnchors, key: "runs\u{0}\(jobId)" + (scheduledJobId.map { "\u{0}\($0)" } ?? ""),
+                                                                 dependencies: .runRemovals))
             return Page(items: try Self.loadRuns(db, rows: rows), totalCount: total, request: page)
         }
     }
