@@ -108,7 +108,7 @@ struct SortedJSONEncoderTests {
             let foundation = failurePath(#expect(throws: EncodingError.self) { try JSONEncoder().encode(broken) })
             #expect(ours != nil && ours == foundation, "\(ours ?? "none") against \(foundation ?? "none")")
         }
-        // An explicit null's value is written straight into the sink, at the same path.
+        // Explicit nulls, set and not: their values, and their paths in errors.
         struct Nullable: Encodable {
             @ExplicitNull var value: Double?
             @ExplicitNull var list: [Inner]?

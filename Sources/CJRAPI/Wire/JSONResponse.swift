@@ -49,7 +49,7 @@ public enum JSONResponse {
 /// Encodes `nil` as an explicit JSON `null` instead of leaving the key out, for fields the
 /// reference marks required but nullable (`entryPoint`, `next`, `lastRun`, …).
 @propertyWrapper
-struct ExplicitNull<Value: Encodable & Sendable>: Encodable, Sendable, JSONSinkWritable {
+struct ExplicitNull<Value: Encodable & Sendable>: Encodable, Sendable {
     var wrappedValue: Value?
 
     init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
@@ -57,9 +57,5 @@ struct ExplicitNull<Value: Encodable & Sendable>: Encodable, Sendable, JSONSinkW
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
-    }
-
-    func write(to sink: JSONSink, at path: JSONPath) throws {
-        if let wrappedValue { try sink.write(wrappedValue, at: path) } else { sink.writeNull() }
     }
 }

@@ -37,12 +37,6 @@ enum JSONPath {
     }
 }
 
-/// A value that writes itself into the sink as its `encode(to:)` would, without an
-/// encoder of its own (a wrapper around a leaf: nine per run of a runs page).
-protocol JSONSinkWritable {
-    func write(to sink: JSONSink, at path: JSONPath) throws
-}
-
 /// The buffer every container of one encoding writes into.
 final class JSONSink {
     var bytes: [UInt8] = []
@@ -63,8 +57,6 @@ final class JSONSink {
             try writeDouble(value as! Double, at: path)
         } else if Value.self == Bool.self {
             bytes.append(contentsOf: (value as! Bool) ? Self.trueBytes : Self.falseBytes)
-        } else if let writable = value as? any JSONSinkWritable {
-            try writable.write(to: self, at: path)
         } else {
             let node = JSONNode(sink: self, path: path)
             try value.encode(to: node)
