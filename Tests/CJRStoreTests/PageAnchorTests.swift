@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 import Testing
 import CJRModel
 @testable import CJRStore
@@ -167,6 +168,45 @@ struct PageAnchorTests {
                 let runs = try await store.runs(jobId: job, scheduledJobId: nil, page: page)
                 return (runs.items.map(\.id), runs.totalCount)
             }
+        }
+    }
+
+    @Test("anchors are kept per list until their counters move, and all are dropped past as many anchors or lists as they may hold")
+    func capacity() async throws {
+        try await withAnchoredStore(stride: 1) { store, _ in
+            let anchors = PageAnchors(stride: 2, capacity: (anchors: 10, lists: 3))
+            let found = Mutex<[String]>([])
+            @Sendable func seek(_ key: String, seqs: [Int64] = [1, 3, 5], dependencies: PageAnchors.Dependencies = .jobList) async throws -> PageAnchors.Seek? {
+                try await store.database.read { db in
+                    try anchors.seek(db, key: key, dependencies: dependencies, rank: 3) { _ in
+                        found.withLock { $0.append(key) }
+                        return seqs
+                    }
+                }
+            }
+            #expect(try await seek("a") == PageAnchors.Seek(fromSeq: 3, skip: 1))
+            _ = try await seek("a")
+            _ = try await seek("b")
+            _ = try await seek("b")
+            #expect(found.withLock { $0 } == ["a", "b"], "each list's anchors found once")
+            // A run removed moves a counter that only lists depending on it see.
+            _ = try await store.database.write { db in try db.execute(sql: "UPDATE runRemovals SET value = value + 1") }
+            _ = try await seek("a")
+            _ = try await seek("c", dependencies: .runRemovals)
+            _ = try await seek("c", dependencies: .runRemovals)
+            #expect(found.withLock { $0 } == ["a", "b", "c"])
+            _ = try await store.database.write { db in try db.execute(sql: "UPDATE runRemovals SET value = value + 1") }
+            _ = try await seek("c", dependencies: .runRemovals)
+            _ = try await seek("a")
+            #expect(found.withLock { $0 } == ["a", "b", "c", "c"], "found again once its counter moved; the others kept")
+            // Three lists of three anchors held; a fourth list starts over, then the first is found again.
+            _ = try await seek("d")
+            _ = try await seek("a")
+            #expect(found.withLock { $0 } == ["a", "b", "c", "c", "d", "a"])
+            // More anchors than it may hold: kept alone.
+            _ = try await seek("e", seqs: Array(1...10))
+            _ = try await seek("d")
+            #expect(found.withLock { $0 }.suffix(2) == ["e", "d"])
         }
     }
 

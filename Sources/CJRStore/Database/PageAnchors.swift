@@ -54,12 +54,14 @@ final class PageAnchors: Sendable {
 
     let stride: Int
     private let state = Mutex(State())
-    /// Past this many anchors held for all lists together (8 bytes each), the cache starts over.
-    static let capacity = 1_000_000
+    /// Past this many anchors held for all lists together (8 bytes each), or this many
+    /// lists (their keys hold a user's search text), the cache starts over.
+    let capacity: (anchors: Int, lists: Int)
 
-    init(stride: Int = 256) {
+    init(stride: Int = 256, capacity: (anchors: Int, lists: Int) = (1_000_000, 16_384)) {
         precondition(stride > 0)
         self.stride = stride
+        self.capacity = capacity
     }
 
     /// Whether stepping over `rows` rows costs more than finding the anchors once.
@@ -90,8 +92,9 @@ final class PageAnchors: Sendable {
 
     private func keep(_ entry: Entry, for key: String) {
         state.withLock { state in
-            if let previous = state.entries[key] { state.seqs -= previous.seqs.count }
-            if state.seqs + entry.seqs.count > Self.capacity || state.entries.count >= Self.capacity {
+            let previous = state.entries[key]
+            if let previous { state.seqs -= previous.seqs.count }
+            if state.seqs + entry.seqs.count > capacity.anchors || (previous == nil && state.entries.count >= capacity.lists) {
                 state.entries.removeAll(keepingCapacity: true)
                 state.seqs = 0
             }
