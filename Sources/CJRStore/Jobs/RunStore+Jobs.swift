@@ -161,28 +161,30 @@ extension RunStore {
 
     /// Builds full jobs for `rows` with one query per child table, whatever the page size.
     private static func assemble(_ db: Database, rows: [JobRow]) throws -> [CustomJob] {
-        let ids = rows.map(\.id)
-        let items = Dictionary(grouping: try JobItemRow.filter(ids.contains(Column("jobId")))
-            .order(Column("filePath")).fetchAll(db), by: \.jobId)
+        // The IDs as one JSON array, and statements compiled once per connection.
+        let ids = jsonArray(rows.map(\.id))
+        let items = Dictionary(grouping: try JobItemRow.fetchAll(db.cachedStatement(sql: """
+            SELECT * FROM jobItem WHERE jobId IN (SELECT value FROM json_each(?)) ORDER BY filePath
+            """), arguments: [ids]), by: \.jobId)
         var definitions: [String: [RuntimeParameterDefinition]] = [:]
-        for row in try Row.fetchAll(db, sql: """
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
             SELECT jobId, definition FROM runtimeParameterDefinition
             WHERE jobId IN (SELECT value FROM json_each(?)) ORDER BY position
-            """, arguments: [try storedJSON(ids)]) {
+            """), arguments: [ids]) {
             definitions[row["jobId"], default: []].append(try decodeStoredJSON(RuntimeParameterDefinition.self, row["definition"]))
         }
         // The newest run by `seq` (creation order): one index step per job, not a scan of its runs.
         var lastRuns: [String: Int64] = [:]
-        for row in try Row.fetchAll(db, sql: """
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
             SELECT value AS jobId, (SELECT created FROM run WHERE run.jobId = value ORDER BY seq DESC LIMIT 1) AS created
             FROM json_each(?)
-            """, arguments: [try storedJSON(ids)]) {
+            """), arguments: [ids]) {
             lastRuns[row["jobId"]] = row["created"]
         }
         var values: [String: [String: RuntimeParameterValue]] = [:]
-        for row in try Row.fetchAll(db, sql: """
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
             SELECT jobId, fieldName, value FROM runtimeParameterValue WHERE jobId IN (SELECT value FROM json_each(?))
-            """, arguments: [try storedJSON(ids)]) {
+            """), arguments: [ids]) {
             values[row["jobId"], default: [:]][row["fieldName"]] = try decodeStoredJSON(RuntimeParameterValue.self, row["value"])
         }
         return rows.map { row in

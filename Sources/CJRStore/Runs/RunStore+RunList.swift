@@ -110,7 +110,7 @@ extension RunStore {
             return nil
         }
         let fetched = try Self.fetchRuns(db, sql: "SELECT * FROM run WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq DESC",
-                                         arguments: [try storedJSON(picked)], cached: true)
+                                         arguments: [jsonArray(picked)], cached: true)
         return try Self.runListPage(db, fetched: (fetched.rows, visible.runCount), page: page, total: { visible.runCount })
     }
 
@@ -143,7 +143,7 @@ extension RunStore {
             if skip > 0 { skip -= 1 } else { picked.append(candidate[0]) }
         }
         let fetched = try Self.fetchRuns(db, sql: "SELECT * FROM run WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq DESC",
-                                         arguments: [try storedJSON(picked)], cached: true)
+                                         arguments: [jsonArray(picked)], cached: true)
         return try Self.runListPage(db, fetched: (fetched.rows, visible.runCount), page: page, total: { visible.runCount })
     }
 
@@ -171,7 +171,7 @@ extension RunStore {
         let rows = fetched.rows
         var names: [String: String] = [:]
         let jobs = try Row.fetchCursor(db.cachedStatement(sql: "SELECT id, name FROM job WHERE id IN (SELECT value FROM json_each(?))"),
-                                       arguments: [try storedJSON(Array(Set(rows.map(\.jobId))))])
+                                       arguments: [jsonArray(Set(rows.map(\.jobId)))])
         while let job = try jobs.next() { names[job[0]] = job[1] }
         let runs = try loadRuns(db, rows: rows)
         return Page(items: runs.map { ($0, names[$0.customJobId] ?? "") }, totalCount: total, request: page)

@@ -385,7 +385,7 @@ extension RunStore {
         // One statement for any number of runs (their IDs as a JSON array), compiled once per connection.
         let items = Dictionary(grouping: try RunItemRow.fetchAll(db.cachedStatement(sql: """
             SELECT * FROM runItem WHERE runId IN (SELECT value FROM json_each(?)) ORDER BY filePath
-            """), arguments: [try storedJSON(rows.map(\.id))]), by: \.runId)
+            """), arguments: [jsonArray(rows.map(\.id))]), by: \.runId)
         let json = StoredJSONCache()
         return try rows.map { row in
             var position: Int?
