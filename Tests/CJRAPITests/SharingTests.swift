@@ -167,6 +167,28 @@ struct SharingTests {
         }
     }
 
+    @Test("a malformed query on a job's resources is a 422 naming the field to who may read the job, and to anyone else the 404 any request of theirs gets",
+          arguments: ["runs/?limit=0", "runs/{run}/logs/?follow=maybe", "sharedRoles/?shareRecipientType=robot", "sharedRoles/?offset=x"])
+    func malformedQueries(query: String) async throws {
+        try await withServer { admin in
+            let observer = try admin.addUser("observer")
+            let stranger = try admin.addUser("stranger")
+            let jobId = try await admin.createScriptJob("echo out\n")
+            try await admin.share(jobId, with: "observer", as: "OBSERVER")
+            let runId = try await admin.runToEnd(jobId: jobId).run["id"].string ?? ""
+            let path = "/customJobs/\(jobId)/" + query.replacingOccurrences(of: "{run}", with: runId)
+            let field = String(query.split(separator: "?")[1].split(separator: "=")[0])
+            let refused = try await observer.send(.get, path)
+            let message = try JSON(refused)["message"].string ?? ""
+            #expect(refused.status == .unprocessableContent && message.contains(field), "\(path): \(message)")
+            let hidden = try await stranger.send(.get, path)
+            let missing = try await stranger.send(.get, path.replacingOccurrences(of: jobId, with: "ffffffffffffffffffffffff"))
+            #expect(hidden.status == .notFound && missing.status == .notFound)
+            let (hiddenMessage, missingMessage) = (try JSON(hidden)["message"].string, try JSON(missing)["message"].string)
+            #expect(hiddenMessage?.replacingOccurrences(of: jobId, with: "ID") == missingMessage?.replacingOccurrences(of: "ffffffffffffffffffffffff", with: "ID"))
+        }
+    }
+
     @Test("the matrix covers every route that reaches a job")
     func matrixCoversEveryJobRoute() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("cjr-routes-\(UUID().uuidString)")

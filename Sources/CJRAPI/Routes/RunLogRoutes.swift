@@ -23,16 +23,16 @@ struct RunLogRoutes {
     @Sendable func read(_ request: Request, context: APIRequestContext) async throws -> Response {
         let jobId = try context.parameters.require("customJobId")
         let runId = try context.parameters.require("runId")
-        try await context.authorize(.read, job: jobId, in: store)
-        let follow: Bool
-        switch request.uri.queryParameters["follow"] {
-        case nil, "false", "False", "0": follow = false
-        case "true", "True", "1": follow = true
-        case let other?: throw CJRError.invalid("follow", "must be true or false, got '\(other)'")
+        let following = try await context.parsed(.read, job: jobId, in: store) { () throws -> Bool in
+            switch request.uri.queryParameters["follow"] {
+            case nil, "false", "False", "0": false
+            case "true", "True", "1": true
+            case let other?: throw CJRError.invalid("follow", "must be true or false, got '\(other)'")
+            }
         }
         let firstSeen = store.signals.generation(of: runId)
-        let first = try await store.logState(jobId: jobId, runId: runId)
-        if first.committedBytes == 0 && !follow {
+        let first = try await store.logState(jobId: jobId, runId: runId, checking: try context.access(.read))
+        if first.committedBytes == 0 && !following {
             throw CJRError.notFound("No log found")
         }
         let headers: HTTPFields = [
@@ -55,7 +55,7 @@ struct RunLogRoutes {
                 // A follower ends when the run does (the state that says so has its final
                 // length, all sent above), or when the server stops: a queued run never
                 // ends while the server waits for requests in flight.
-                guard follow, !state.runEnded, !Task.isShuttingDownGracefully else { break }
+                guard following, !state.runEnded, !Task.isShuttingDownGracefully else { break }
                 guard try await store.isValid(tokenId: user.tokenId),
                       (try? await store.authorize(.read, jobId: jobId, userId: user.id)) != nil else { break }
                 await store.signals.wait(for: runId, after: seen, upTo: Self.followPoll)

@@ -26,9 +26,8 @@ struct RunRoutes {
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> Response {
         let scheduledJobId = request.uri.queryParameters["scheduledJobId"].map { String($0) }
         let jobId = try context.parameters.require("customJobId")
-        try await context.authorize(.read, job: jobId, in: store)
-        let page = try await store.runs(jobId: jobId,
-                                        scheduledJobId: scheduledJobId, page: try request.pageRequest)
+        let pageRequest = try await context.parsed(.read, job: jobId, in: store) { try request.pageRequest }
+        let page = try await store.runs(jobId: jobId, scheduledJobId: scheduledJobId, page: pageRequest, checking: try context.access(.read))
         return try JSONResponse.make(ListPayload(page: page, request: request, transform: RunPayload.init))
     }
 
@@ -66,8 +65,8 @@ struct RunRoutes {
 
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> Response {
         let jobId = try context.parameters.require("customJobId")
-        try await context.authorize(.read, job: jobId, in: store)
-        return try JSONResponse.make(RunPayload(try await store.run(jobId: jobId, runId: try context.parameters.require("runId"))))
+        let run = try await store.run(jobId: jobId, runId: try context.parameters.require("runId"), checking: try context.access(.read))
+        return try JSONResponse.make(RunPayload(run))
     }
 
     /// The reference answers a successful PATCH with 201.
@@ -93,10 +92,8 @@ struct RunRoutes {
 
     @Sendable func item(_ request: Request, context: APIRequestContext) async throws -> Response {
         let jobId = try context.parameters.require("customJobId")
-        try await context.authorize(.read, job: jobId, in: store)
-        let item = try await store.runItem(jobId: jobId,
-                                           runId: try context.parameters.require("runId"),
-                                           itemId: try context.parameters.require("itemId"))
+        let item = try await store.runItem(jobId: jobId, runId: try context.parameters.require("runId"),
+                                           itemId: try context.parameters.require("itemId"), checking: try context.access(.read))
         return try FileContentPayload.response(item: item, blobs: store.blobs)
     }
 
@@ -104,12 +101,8 @@ struct RunRoutes {
     /// has ended, whatever the outcome (the client then reads the run's status).
     @Sendable func status(_ request: Request, context: APIRequestContext) async throws -> Response {
         let statusId = try context.parameters.require("statusId")
-        let run = try await store.run(statusId: statusId)
-        do {
-            try await context.authorize(.read, job: run.customJobId, in: store)
-        } catch let error as CJRError where error.kind == .notFound {
-            throw CJRError.notFound("Status \(statusId) not found.") // as for one that does not exist
-        }
+        // Of a job the caller has no role on: not found, as for one that does not exist.
+        let run = try await store.run(statusId: statusId, visibleTo: try context.requireUser.id)
         let runURL = PageLinks.origin(of: request) + APIServer.pathPrefix + "/customJobs/\(run.customJobId)/runs/\(run.id)/"
         var payload = StatusPayload(statusId: run.jobStatusId, status: "RUNNING", message: "", created: run.created.iso8601,
                                     customJobId: run.customJobId, customJobRunId: run.id)

@@ -17,16 +17,18 @@ struct SharingRoutes {
 
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> Response {
         let jobId = try context.parameters.require("customJobId")
-        try await context.authorize(.read, job: jobId, in: store)
-        let query = request.uri.queryParameters
-        var filter = SharedRoleFilter(id: query["id"].map { String($0) }, name: query["name"].map { String($0) })
-        if let raw = query["shareRecipientType"] {
-            guard let type = ShareRecipientType(rawValue: String(raw)) else {
-                throw CJRError.invalid("shareRecipientType", "'\(raw)' is not one of user, group, organization")
+        let (filter, pageRequest) = try await context.parsed(.read, job: jobId, in: store) { () throws -> (SharedRoleFilter, PageRequest) in
+            let query = request.uri.queryParameters
+            var filter = SharedRoleFilter(id: query["id"].map { String($0) }, name: query["name"].map { String($0) })
+            if let raw = query["shareRecipientType"] {
+                guard let type = ShareRecipientType(rawValue: String(raw)) else {
+                    throw CJRError.invalid("shareRecipientType", "'\(raw)' is not one of user, group, organization")
+                }
+                filter.recipientType = type
             }
-            filter.recipientType = type
+            return (filter, try request.pageRequest)
         }
-        let page = try await store.sharedRoles(jobId: jobId, filter: filter, page: try request.pageRequest)
+        let page = try await store.sharedRoles(jobId: jobId, filter: filter, page: pageRequest, checking: try context.access(.read))
         return try JSONResponse.make(ListPayload(page: page, request: request, transform: SharedRolePayload.init))
     }
 

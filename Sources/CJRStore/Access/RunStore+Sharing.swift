@@ -15,6 +15,19 @@ public struct SharedRoleFilter: Sendable, Equatable {
     }
 }
 
+/// Who reads a job's resources and what they need to be allowed: checked in the read's own
+/// transaction, as ``RunStore/authorize(_:jobId:userId:deleted:)`` would check it (404 for
+/// no role, 403 for too weak a role), and one trip to the database instead of two.
+public struct JobAccess: Sendable {
+    public let userId: String
+    public let permission: JobPermission
+
+    public init(userId: String, permission: JobPermission) {
+        self.userId = userId
+        self.permission = permission
+    }
+}
+
 /// Who may do what to a job: its access list (`jobRole`: a user, group or organization
 /// and a role), and the checks every job endpoint makes against it.
 enum AccessSQL {
@@ -47,6 +60,11 @@ extension RunStore {
     /// says it does); a role too weak is a 403 naming the role needed. `deleted` looks at
     /// soft-deleted jobs instead of live ones (nil: at either).
     ///
+    /// Checks `access` in `db`'s transaction, if any (see ``JobAccess``).
+    static func check(_ db: Database, _ access: JobAccess?, jobId: String) throws {
+        if let access { try authorize(db, access.permission, jobId: jobId, userId: access.userId) }
+    }
+
     /// Routes call this before reading a body (so that a stranger's malformed request is a
     /// 404 too, not a 422 that tells the job exists); store writes check again inside
     /// their transaction (`by:`), so a role removed meanwhile is never acted on.
@@ -80,8 +98,9 @@ extension RunStore {
     }
 
     /// A job's access list (`GET …/sharedRoles/`), the creator's entry first.
-    public func sharedRoles(jobId: String, filter: SharedRoleFilter, page: PageRequest) async throws -> Page<SharedRole> {
+    public func sharedRoles(jobId: String, filter: SharedRoleFilter, page: PageRequest, checking access: JobAccess? = nil) async throws -> Page<SharedRole> {
         try await database.read { db in
+            try Self.check(db, access, jobId: jobId)
             var conditions = ["jobId = ?"]
             var arguments: StatementArguments = [jobId]
             if let id = filter.id { conditions.append("recipientId = ?"); _ = arguments.append(contentsOf: [id]) }

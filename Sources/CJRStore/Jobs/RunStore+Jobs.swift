@@ -33,8 +33,9 @@ extension RunStore {
     }
 
     /// A live (not deleted) job.
-    public func job(id: String) async throws -> CustomJob {
+    public func job(id: String, checking access: JobAccess? = nil) async throws -> CustomJob {
         try await database.read { db in
+            try Self.check(db, access, jobId: id)
             _ = try Self.liveJobRow(db, id: id)
             return try Self.loadJob(db, id: id)
         }
@@ -124,8 +125,9 @@ extension RunStore {
 
     /// An item of a live job, with its content.
     /// An item of a live job (its content is ``blobs``' under `item.contentHash`).
-    public func jobItem(jobId: String, itemId: String) async throws -> FileItem {
+    public func jobItem(jobId: String, itemId: String, checking access: JobAccess? = nil) async throws -> FileItem {
         try await database.read { db in
+            try Self.check(db, access, jobId: jobId)
             _ = try Self.liveJobRow(db, id: jobId)
             guard let item = try JobItemRow.filter(Column("jobId") == jobId && Column("id") == itemId).fetchOne(db) else {
                 throw CJRError.notFound("No file found: custom job \(jobId) has no item \(itemId).")

@@ -33,10 +33,11 @@ extension RunStore {
         signals.signal(runId)
     }
 
-    /// A run's log as a reader sees it now.
-    public func logState(jobId: String, runId: String) async throws -> LogState {
+    /// A run's log as a reader sees it now; `access`, if given, checked first in the same transaction.
+    public func logState(jobId: String, runId: String, checking access: JobAccess? = nil) async throws -> LogState {
         let file = directory.logFile(runId: runId)
         return try await database.read { db in
+            try Self.check(db, access, jobId: jobId)
             let row = try Self.runRow(db, jobId: jobId, runId: runId)
             return LogState(file: file, committedBytes: row.logBytes, runEnded: RunPhaseSQL.phase(of: row) == .ended)
         }

@@ -99,9 +99,12 @@ extension RunStore {
         return try Self.loadRun(db, row: row)
     }
 
-    /// A run of a live job.
-    public func run(jobId: String, runId: String) async throws -> CustomJobRun {
-        try await database.read { db in try Self.loadRun(db, row: try Self.runRow(db, jobId: jobId, runId: runId)) }
+    /// A run of a live job; `access`, if given, checked first in the same transaction.
+    public func run(jobId: String, runId: String, checking access: JobAccess? = nil) async throws -> CustomJobRun {
+        try await database.read { db in
+            try Self.check(db, access, jobId: jobId)
+            return try Self.loadRun(db, row: try Self.runRow(db, jobId: jobId, runId: runId))
+        }
     }
 
     /// A run by id alone (the scheduler's view).
@@ -121,20 +124,28 @@ extension RunStore {
         }
     }
 
-    /// The run an async status id tracks.
-    public func run(statusId: String) async throws -> CustomJobRun {
+    /// The run an async status id tracks, if `userId` (if given) may read its job: a status
+    /// of a job they have no role on is not found, as one that does not exist.
+    public func run(statusId: String, visibleTo userId: String? = nil) async throws -> CustomJobRun {
         try await database.read { db in
-            guard let row = try RunRow.filter(Column("statusId") == statusId).fetchOne(db),
-                  try JobRow.filter(Column("id") == row.jobId && Column("deleted") == nil).fetchCount(db) > 0 else {
+            guard let row = try RunRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM run WHERE statusId = ?"), arguments: [statusId]),
+                  try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM job WHERE id = ? AND deleted IS NULL"),
+                                   arguments: [row.jobId]) ?? 0 > 0 else {
+                throw CJRError.notFound("Status \(statusId) not found.")
+            }
+            do {
+                try Self.check(db, userId.map { JobAccess(userId: $0, permission: .read) }, jobId: row.jobId)
+            } catch let error as CJRError where error.kind == .notFound {
                 throw CJRError.notFound("Status \(statusId) not found.")
             }
             return try Self.loadRun(db, row: row)
         }
     }
 
-    /// Runs of a live job, newest first.
-    public func runs(jobId: String, scheduledJobId: String?, page: PageRequest) async throws -> Page<CustomJobRun> {
+    /// Runs of a live job, newest first; `access`, if given, checked first in the same transaction.
+    public func runs(jobId: String, scheduledJobId: String?, page: PageRequest, checking access: JobAccess? = nil) async throws -> Page<CustomJobRun> {
         try await database.read { db in
+            try Self.check(db, access, jobId: jobId)
             _ = try Self.liveJobRow(db, id: jobId)
             var from = "FROM run WHERE jobId = ?"
             var arguments: StatementArguments = [jobId]
@@ -184,8 +195,9 @@ extension RunStore {
     }
 
     /// An item of a run's snapshot (its content is ``blobs``' under `item.contentHash`).
-    public func runItem(jobId: String, runId: String, itemId: String) async throws -> FileItem {
+    public func runItem(jobId: String, runId: String, itemId: String, checking access: JobAccess? = nil) async throws -> FileItem {
         try await database.read { db in
+            try Self.check(db, access, jobId: jobId)
             _ = try Self.runRow(db, jobId: jobId, runId: runId)
             guard let row = try RunItemRow.filter(Column("runId") == runId && Column("id") == itemId).fetchOne(db) else {
                 throw CJRError.notFound("No file found: run \(runId) has no item \(itemId).")
@@ -370,7 +382,7 @@ extension RunStore {
 
     static func runRow(_ db: Database, jobId: String, runId: String) throws -> RunRow {
         _ = try liveJobRow(db, id: jobId)
-        guard let row = try RunRow.filter(Column("id") == runId && Column("jobId") == jobId).fetchOne(db) else {
+        guard let row = try RunRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM run WHERE id = ? AND jobId = ?"), arguments: [runId, jobId]) else {
             throw CJRError.notFound("Custom job run \(runId) not found.")
         }
         return row
