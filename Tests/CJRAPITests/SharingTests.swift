@@ -189,6 +189,51 @@ struct SharingTests {
         }
     }
 
+    @Test("a stranger asking for a run, file or log that does not exist, of a job that does, is answered as for a job that does not exist")
+    func strangerAsksForMissingParts() async throws {
+        try await withServer { admin in
+            let observer = try admin.addUser("observer")
+            let stranger = try admin.addUser("stranger")
+            let jobId = try await admin.createScriptJob("echo out\n")
+            try await admin.share(jobId, with: "observer", as: "OBSERVER")
+            let runId = try await admin.runToEnd(jobId: jobId).run["id"].string ?? ""
+            let none = "ffffffffffffffffffffffff"
+            for part in ["runs/\(none)/", "runs/\(none)/logs/", "runs/\(none)/items/\(none)/", "runs/\(runId)/items/\(none)/", "items/\(none)/"] {
+                let asked = try await stranger.send(.get, "/customJobs/\(jobId)/\(part)")
+                let control = try await stranger.send(.get, "/customJobs/\(none)/\(part)")
+                let seen = try await observer.send(.get, "/customJobs/\(jobId)/\(part)")
+                let (askedMessage, controlMessage) = (try JSON(asked)["message"].string, try JSON(control)["message"].string)
+                #expect(asked.status == .notFound && askedMessage?.replacingOccurrences(of: jobId, with: "ID") == controlMessage?.replacingOccurrences(of: none, with: "ID"),
+                        "\(part): \(askedMessage ?? "")")
+                // To a reader it is the missing part that is not found, not the job.
+                let seenMessage = try JSON(seen)["message"].string
+                #expect(seen.status == .notFound && seenMessage != askedMessage, "\(part)")
+            }
+        }
+    }
+
+    @Test("a soft-deleted job's runs, files, logs, sharing list and statuses are not found, even to its owner")
+    func deletedJobsParts() async throws {
+        try await withServer { admin in
+            let jobId = try await admin.createScriptJob("echo out\n")
+            let job = try JSON(try await admin.get("/customJobs/\(jobId)/"))
+            let run = try await admin.runToEnd(jobId: jobId).run
+            let (runId, statusId) = (run["id"].string ?? "", run["jobStatusId"].string ?? "")
+            let paths = ["runs/", "runs/\(runId)/", "runs/\(runId)/logs/", "runs/\(runId)/items/\(run["items"][0]["id"].string ?? "")/",
+                         "items/\(job["items"][0]["id"].string ?? "")/", "sharedRoles/"].map { "/customJobs/\(jobId)/" + $0 } + ["/status/\(statusId)/"]
+            for path in paths {
+                let status = try await admin.send(.get, path).status
+                #expect(status != .notFound, "before: \(path)")
+            }
+            let deleted = try await admin.send(.delete, "/customJobs/\(jobId)/").status
+            #expect(deleted == .noContent)
+            for path in paths {
+                let status = try await admin.send(.get, path).status
+                #expect(status == .notFound, "after: \(path)")
+            }
+        }
+    }
+
     @Test("the matrix covers every route that reaches a job")
     func matrixCoversEveryJobRoute() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("cjr-routes-\(UUID().uuidString)")

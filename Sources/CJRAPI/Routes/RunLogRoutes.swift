@@ -41,6 +41,7 @@ struct RunLogRoutes {
         ]
         let store = self.store
         let user = try context.requireUser
+        let access = try context.access(.read)
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var state = first
             var sent: Int64 = 0
@@ -56,11 +57,17 @@ struct RunLogRoutes {
                 // length, all sent above), or when the server stops: a queued run never
                 // ends while the server waits for requests in flight.
                 guard following, !state.runEnded, !Task.isShuttingDownGracefully else { break }
-                guard try await store.isValid(tokenId: user.tokenId),
-                      (try? await store.authorize(.read, jobId: jobId, userId: user.id)) != nil else { break }
                 await store.signals.wait(for: runId, after: seen, upTo: Self.followPoll)
                 seen = store.signals.generation(of: runId)
-                state = try await store.logState(jobId: jobId, runId: runId)
+                // The follower's token and role are checked with every read: output written
+                // after either is gone is not sent. Nor is that of a job deleted meanwhile:
+                // the stream ends as if the run had.
+                guard try await store.isValid(tokenId: user.tokenId) else { break }
+                do {
+                    state = try await store.logState(jobId: jobId, runId: runId, checking: access)
+                } catch let error as CJRError where error.kind == .notFound || error.kind == .forbidden {
+                    break
+                }
             }
             try await writer.finish(nil)
         })

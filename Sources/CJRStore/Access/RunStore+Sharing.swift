@@ -55,16 +55,18 @@ enum AccessSQL {
 }
 
 extension RunStore {
+    /// Checks `access`, if any, in `db`'s transaction (see ``JobAccess``), on the live job
+    /// `jobId`, before anything else is looked up: a stranger's request for a run or file
+    /// that does not exist is worded as for a job that does not exist.
+    static func check(_ db: Database, _ access: JobAccess?, jobId: String) throws {
+        if let access { try authorize(db, access.permission, jobId: jobId, userId: access.userId) }
+    }
+
     /// Checks that `userId` may do `permission` on job `jobId` and returns their role. A
     /// job they have no role on is a 404 worded as for a job that does not exist (nothing
     /// says it does); a role too weak is a 403 naming the role needed. `deleted` looks at
     /// soft-deleted jobs instead of live ones (nil: at either).
     ///
-    /// Checks `access` in `db`'s transaction, if any (see ``JobAccess``).
-    static func check(_ db: Database, _ access: JobAccess?, jobId: String) throws {
-        if let access { try authorize(db, access.permission, jobId: jobId, userId: access.userId) }
-    }
-
     /// Routes call this before reading a body (so that a stranger's malformed request is a
     /// 404 too, not a 422 that tells the job exists); store writes check again inside
     /// their transaction (`by:`), so a role removed meanwhile is never acted on.
