@@ -167,15 +167,21 @@ struct SharingTests {
         }
     }
 
-    @Test("a malformed query on a job's resources is a 422 naming the field to who may read the job, and to anyone else the 404 any request of theirs gets",
-          arguments: ["runs/?limit=0", "runs/{run}/logs/?follow=maybe", "sharedRoles/?shareRecipientType=robot", "sharedRoles/?offset=x"])
-    func malformedQueries(query: String) async throws {
+    /// A job with one ended run, an OBSERVER of it and a user with no role on it.
+    func withReaderAndStranger(_ body: @Sendable (_ observer: APIClient, _ stranger: APIClient, _ jobId: String, _ runId: String) async throws -> Void) async throws {
         try await withServer { admin in
             let observer = try admin.addUser("observer")
             let stranger = try admin.addUser("stranger")
             let jobId = try await admin.createScriptJob("echo out\n")
             try await admin.share(jobId, with: "observer", as: "OBSERVER")
-            let runId = try await admin.runToEnd(jobId: jobId).run["id"].string ?? ""
+            try await body(observer, stranger, jobId, try await admin.runToEnd(jobId: jobId).run["id"].string ?? "")
+        }
+    }
+
+    @Test("a malformed query on a job's resources is a 422 naming the field to who may read the job, and to anyone else the 404 any request of theirs gets",
+          arguments: ["runs/?limit=0", "runs/{run}/logs/?follow=maybe", "sharedRoles/?shareRecipientType=robot", "sharedRoles/?offset=x"])
+    func malformedQueries(query: String) async throws {
+        try await withReaderAndStranger { observer, stranger, jobId, runId in
             let path = "/customJobs/\(jobId)/" + query.replacingOccurrences(of: "{run}", with: runId)
             let field = String(query.split(separator: "?")[1].split(separator: "=")[0])
             let refused = try await observer.send(.get, path)
@@ -191,12 +197,7 @@ struct SharingTests {
 
     @Test("a stranger asking for a run, file or log that does not exist, of a job that does, is answered as for a job that does not exist")
     func strangerAsksForMissingParts() async throws {
-        try await withServer { admin in
-            let observer = try admin.addUser("observer")
-            let stranger = try admin.addUser("stranger")
-            let jobId = try await admin.createScriptJob("echo out\n")
-            try await admin.share(jobId, with: "observer", as: "OBSERVER")
-            let runId = try await admin.runToEnd(jobId: jobId).run["id"].string ?? ""
+        try await withReaderAndStranger { observer, stranger, jobId, runId in
             let none = "ffffffffffffffffffffffff"
             for part in ["runs/\(none)/", "runs/\(none)/logs/", "runs/\(none)/items/\(none)/", "runs/\(runId)/items/\(none)/", "items/\(none)/"] {
                 let asked = try await stranger.send(.get, "/customJobs/\(jobId)/\(part)")
