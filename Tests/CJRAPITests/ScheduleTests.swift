@@ -14,6 +14,13 @@ import CJRRunner
 final class TestClock: Sendable {
     private let offset = Mutex<Int64>(0)
 
+    /// Starts one second into the current minute and runs on with the wall clock: a test has
+    /// 59 seconds before an every-minute schedule comes due on its own. (Started at the wall
+    /// clock's time, a test that crossed a minute saw a firing it did not make.)
+    init() {
+        set(Timestamp(microseconds: Timestamp.now().microseconds / 60_000_000 * 60_000_000 + 1_000_000))
+    }
+
     func now() -> Timestamp { Timestamp(microseconds: Timestamp.now().microseconds + offset.withLock { $0 }) }
 
     /// Makes it `target` now (and from there it runs on with the wall clock).
