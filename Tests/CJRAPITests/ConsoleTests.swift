@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+import CJRModel
 import CJRTestSupport
 @testable import CJRAPI
 import CJRStore
@@ -28,6 +29,27 @@ struct ConsoleTests {
         #expect((prepared["last"] as? [String: Any])?["id"] as? String == "inner", "an optional view, unwrapped: \(prepared)")
         #expect((prepared["lines"] as? [Any])?.compactMap { ($0 as? [String: Any])?["id"] as? String } == ["inner", "second"])
         #expect(prepared["note"] as? String == "n")
+    }
+
+    @Test("a view that writes out its fields (a row of a table) gives what reflecting it would, field for field")
+    func writtenOutFields() throws {
+        let resources = CustomJobResources(egressNetworkPolicy: .none, resourceBundleId: nil)
+        for ended in [false, true] {
+            let run = CustomJobRun(id: "r", customJobId: "j", jobStatusId: "s", description: "d", status: ended ? .failed : .running,
+                                   entryPoint: "i", environmentId: "e", environmentVersionId: "v", resources: resources, items: [],
+                                   runtimeParameterDefinitions: [], runtimeParameterValues: [:], scheduledJobId: nil, created: .now(),
+                                   startedAt: .now(), endedAt: ended ? .now() : nil, exitCode: ended ? 3 : nil, endReason: ended ? .exited : nil,
+                                   queuePosition: nil, sandbox: nil)
+            let views: [any ConsoleView] = [ConsoleViews.RunLine(run, jobName: "its job")]
+            for view in views {
+                let written = try #require(view.fields)
+                var reflected: [String: String] = [:]
+                for child in Mirror(reflecting: view).children {
+                    if let label = child.label { reflected[label] = String(describing: child.value) }
+                }
+                #expect(written.mapValues { String(describing: $0) } == reflected, "\(type(of: view))")
+            }
+        }
     }
 
     /// A browser's view of the server: one session cookie.

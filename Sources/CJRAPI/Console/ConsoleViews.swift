@@ -38,6 +38,12 @@ enum ConsoleViews {
         var final: Bool
         var cancellable: Bool
 
+        var fields: [String: Any]? {
+            ["id": id, "jobId": jobId, "jobName": jobName, "statusText": statusText, "statusClass": statusClass,
+             "explanation": explanation, "created": created, "started": started, "ended": ended, "duration": duration,
+             "exit": exit, "trigger": trigger, "description": description, "final": final, "cancellable": cancellable]
+        }
+
         init(_ run: CustomJobRun, jobName: String) {
             id = run.id
             jobId = run.customJobId
