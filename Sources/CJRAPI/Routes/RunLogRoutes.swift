@@ -30,8 +30,9 @@ struct RunLogRoutes {
             case let other?: throw CJRError.invalid("follow", "must be true or false, got '\(other)'")
             }
         }
+        let access = try context.access(.read)
         let firstSeen = store.signals.generation(of: runId)
-        let first = try await store.logState(jobId: jobId, runId: runId, checking: try context.access(.read))
+        let first = try await store.logState(jobId: jobId, runId: runId, checking: access)
         if first.committedBytes == 0 && !following {
             throw CJRError.notFound("No log found")
         }
@@ -41,7 +42,6 @@ struct RunLogRoutes {
         ]
         let store = self.store
         let user = try context.requireUser
-        let access = try context.access(.read)
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var state = first
             var sent: Int64 = 0

@@ -96,22 +96,15 @@ extension RunStore {
             if let deep = try deepPage(db, visible: visible, userId: userId, page: page) { return deep }
         }
         guard let window = try Self.recentWindow(db, cursor: cursor, width: runListWindow.width(for: page)) else { return nil }
-        var skip = cursor == nil ? page.offset : 0
-        var picked: [Int64] = []
         let order = if case .after? = cursor { "ASC" } else { "DESC" }
-        let candidates = try Row.fetchCursor(db.cachedStatement(sql: "SELECT seq, jobId FROM run WHERE seq > ? AND seq < ? ORDER BY seq \(order)"),
-                                             arguments: [window.above, window.below])
-        while picked.count < page.limit, let candidate = try candidates.next() {
-            guard visible.jobs.contains(candidate[1]) else { continue }
-            if skip > 0 { skip -= 1 } else { picked.append(candidate[0]) }
-        }
+        let picked = try Self.pick(page.limit, skipping: cursor == nil ? page.offset : 0, of: visible,
+                                   from: Row.fetchCursor(db.cachedStatement(sql: "SELECT seq, jobId FROM run WHERE seq > ? AND seq < ? ORDER BY seq \(order)"),
+                                                         arguments: [window.above, window.below]))
         guard picked.count == page.limit || window.whole else {
             runListWindow.markSparse(userId)
             return nil
         }
-        let fetched = try Self.fetchRuns(db, sql: "SELECT * FROM run WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq DESC",
-                                         arguments: [jsonArray(picked)], cached: true)
-        return try Self.runListPage(db, fetched: (fetched.rows, visible.runCount), page: page, total: { visible.runCount })
+        return try Self.page(of: picked, visible: visible, db, page: page)
     }
 
     /// A page of the runs `userId` sees that lies nearer their oldest, or deep enough to be
@@ -122,8 +115,7 @@ extension RunStore {
                           page: PageRequest) throws -> Page<(run: CustomJobRun, jobName: String)>? {
         guard var read = NewestFirstRead(page: page, total: visible.runCount),
               read.ascending || read.isDeep(for: pageAnchors),
-              let bounds = try Row.fetchOne(db.cachedStatement(sql: "SELECT (SELECT MIN(seq) FROM run) AS low, (SELECT MAX(seq) FROM run) AS high")),
-              let low: Int64 = bounds["low"], let high: Int64 = bounds["high"],
+              let (low, high) = try Self.seqBounds(db),
               Int64(visible.runCount).multipliedReportingOverflow(by: Int64(runListWindow.spread)).partialValue >= high - low + 1
         else { return nil }
         // Always from an anchor, even near the oldest: the user's oldest run may be far above
@@ -134,17 +126,31 @@ extension RunStore {
             }
         }
         guard read.ascending else { return nil }
-        var skip = read.offset
+        let picked = try Self.pick(read.limit, skipping: read.offset, of: visible,
+                                   from: Row.fetchCursor(db.cachedStatement(sql: "SELECT seq, jobId FROM run WHERE seq >= ? ORDER BY seq ASC"),
+                                                         arguments: [read.fromSeq ?? .min]))
+        return try Self.page(of: picked, visible: visible, db, page: page)
+    }
+
+    /// The `seq`s of up to `limit` of `candidates` (rows of `seq, jobId`) in `visible`'s
+    /// jobs, after skipping the first `skip` of those.
+    private static func pick(_ limit: Int, skipping skip: Int, of visible: VisibleJobsCache.Visible,
+                             from candidates: RowCursor) throws -> [Int64] {
+        var skip = skip
         var picked: [Int64] = []
-        let candidates = try Row.fetchCursor(db.cachedStatement(sql: "SELECT seq, jobId FROM run WHERE seq >= ? ORDER BY seq ASC"),
-                                             arguments: [read.fromSeq ?? .min])
-        while picked.count < read.limit, let candidate = try candidates.next() {
+        while picked.count < limit, let candidate = try candidates.next() {
             guard visible.jobs.contains(candidate[1]) else { continue }
             if skip > 0 { skip -= 1 } else { picked.append(candidate[0]) }
         }
-        let fetched = try Self.fetchRuns(db, sql: "SELECT * FROM run WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq DESC",
-                                         arguments: [jsonArray(picked)], cached: true)
-        return try Self.runListPage(db, fetched: (fetched.rows, visible.runCount), page: page, total: { visible.runCount })
+        return picked
+    }
+
+    /// The runs `picked` (by `seq`), newest first, as a page of the runs `visible` counts.
+    private static func page(of picked: [Int64], visible: VisibleJobsCache.Visible, _ db: Database,
+                             page: PageRequest) throws -> Page<(run: CustomJobRun, jobName: String)> {
+        let fetched = try fetchRuns(db, sql: "SELECT * FROM run WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq DESC",
+                                    arguments: [jsonArray(picked)], cached: true)
+        return try runListPage(db, fetched: (fetched.rows, visible.runCount), page: page, total: { visible.runCount })
     }
 
     /// Runs, each row carrying the list's total as `cjrTotal` if any, decoded as SQLite steps
@@ -183,11 +189,7 @@ extension RunStore {
     /// it are the answer. Nil when no window will do: the cursor's run does not exist, or `seq`
     /// has reached its very end.
     static func recentWindow(_ db: Database, cursor: RunListFilter.Cursor?, width: Int64) throws -> (above: Int64, below: Int64, whole: Bool)? {
-        // Two subqueries: SQLite reads a lone MIN or MAX off the rowid's end, both at once by a scan.
-        guard let bounds = try Row.fetchOne(db.cachedStatement(sql: "SELECT (SELECT MIN(seq) FROM run) AS low, (SELECT MAX(seq) FROM run) AS high")),
-              let low: Int64 = bounds["low"], let high: Int64 = bounds["high"] else {
-            return (0, 1, true) // no runs at all
-        }
+        guard let (low, high) = try seqBounds(db) else { return (0, 1, true) } // no runs at all
         guard high < .max else { return nil } // AUTOINCREMENT's last value: the window's bound would overflow
         func cursorSeq(_ runId: String) throws -> Int64? {
             try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM run WHERE id = ?"), arguments: [runId])
@@ -205,6 +207,14 @@ extension RunStore {
             let below = seq.addingReportingOverflow(width)
             return (seq, below.overflow ? .max : below.partialValue, below.overflow || below.partialValue > high)
         }
+    }
+
+    /// The lowest and highest `seq` of all runs; nil when there are none.
+    static func seqBounds(_ db: Database) throws -> (low: Int64, high: Int64)? {
+        // Two subqueries: SQLite reads a lone MIN or MAX off the rowid's end, both at once by a scan.
+        guard let bounds = try Row.fetchOne(db.cachedStatement(sql: "SELECT (SELECT MIN(seq) FROM run) AS low, (SELECT MAX(seq) FROM run) AS high")),
+              let low: Int64 = bounds["low"], let high: Int64 = bounds["high"] else { return nil }
+        return (low, high)
     }
 
     private static func condition(for state: RunListFilter.State) -> String {
