@@ -206,11 +206,13 @@ struct StoreTests {
             let job = try await store.createJob(JobChanges(name: "j", uploads: [upload]), ownerId: admin)
             let run = try await store.createRun(jobId: job.id, description: nil, overrides: nil, startedBy: admin)
             let owner = ProcessIdentity(pid: getpid(), startTime: 0)
-            let claimed = try #require(try await store.claimRun(id: run.id, owner: owner, runTokenLifetime: 1))
+            // Four seconds: a loaded machine (the whole suite at once) must still read the token
+            // well within it; the sleep below outlasts it.
+            let claimed = try #require(try await store.claimRun(id: run.id, owner: owner, runTokenLifetime: 4))
             let token = try #require(claimed.apiToken)
             #expect(try await store.authenticate(token: token)?.id == admin, "the token acts as the run's starter")
             // A preparation (a pip install) longer than the lifetime does not use it up.
-            try await Task.sleep(for: .milliseconds(1_200))
+            try await Task.sleep(for: .milliseconds(4_300))
             try await store.recordLaunch(runId: run.id, launcher: owner, cgroup: nil, running: true, runTokenLifetime: 60)
             #expect(try await store.authenticate(token: token) != nil, "valid for its lifetime from the start")
             try await store.finishRun(id: run.id, outcome: RunOutcome(status: .succeeded, reason: .exited, exitCode: 0))
