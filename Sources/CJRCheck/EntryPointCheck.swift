@@ -1,3 +1,4 @@
+import CJRModel
 import Foundation
 
 /// The entry point: there, a non-empty file, and runnable the way cjr (and the platform)
@@ -25,7 +26,7 @@ struct EntryPointCheck {
         guard let data = FileManager.default.contents(atPath: url.path) else { return [Diagnostic(.error, path, "cannot be read")] }
         guard !data.isEmpty else { return [Diagnostic(.error, path, "the entry point is empty", hint: "a run would do nothing and succeed")] }
         let firstLine = String(decoding: data.prefix { $0 != 10 }, as: UTF8.self)
-        let shebang = firstLine.hasPrefix("#!") ? String(firstLine.dropFirst(2)).trimmingCharacters(in: .whitespacesAndNewlines) : nil
+        let shebang = firstLine.hasPrefix("#!") ? firstLine.dropFirst(2).trimmed : nil
         let interpreter = shebang.map(Self.interpreter)
         var found: [Diagnostic] = []
         if path.hasSuffix(".sh"), let shebang, let interpreter, !Self.shells.contains(interpreter) {

@@ -25,7 +25,8 @@ public struct CJRInstance: Sendable {
         ticker = configuration.firesSchedules
             ? ScheduleTicker(store: store, scheduler: scheduler, catchUp: configuration.scheduleCatchUp,
                              clock: configuration.scheduleClock, logger: logger) : nil
-        for (name, value) in scheduler.sandbox.report(runUIDBase: configuration.runner.runUIDBase) {
+        // Said at notice level (`cjr serve`); `cjr run`, at error level, skips composing it.
+        for (name, value) in logger.logLevel <= .notice ? scheduler.sandbox.report(runUIDBase: configuration.runner.runUIDBase) : [] {
             logger.notice("sandbox: \(name): \(value)")
         }
         if let free = StorageFailure.freeBytes(at: configuration.dataDirectory.root), free < StorageFailure.lowSpaceBytes {

@@ -77,7 +77,7 @@ struct RunDecision: Equatable {
     }
 
     private static func note(for outcome: RunOutcome, context: Context) -> String? {
-        let grace = context.graceSeconds.formatted()
+        let grace = context.graceSeconds.plainText
         switch outcome.reason {
         case .timeout:
             return "timed out after \(context.timeoutSeconds) s (maxCustomJobTimeout): every process of the run was sent SIGTERM, "

@@ -1,3 +1,4 @@
+import CJRModel
 import Foundation
 
 /// `cjr-launch --probe`'s answers kept in a file for as long as nothing they follow from
@@ -53,7 +54,7 @@ struct HostProbeCache {
     /// Everything the probe's answers follow from, on one line.
     static func fingerprint(launcher: String) -> String {
         func read(_ path: String) -> String {
-            (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "-"
+            (try? String(contentsOfFile: path, encoding: .utf8))?.trimmed ?? "-"
         }
         var parts = ["v1", read("/proc/sys/kernel/random/boot_id")]
         var info = stat()

@@ -200,7 +200,7 @@ public struct RunCgroups: Sendable {
             let quota = Int(bundle.cpuCount * Double(period))
             let applied = v2 ? write(directory + "/cpu.max", "\(quota) \(period)")
                 : write(directory + "/cpu.cfs_period_us", String(period)) && write(directory + "/cpu.cfs_quota_us", String(quota))
-            return applied ? ["cpu.max=\(bundle.cpuCount.formatted())"] : []
+            return applied ? ["cpu.max=\(bundle.cpuCount.plainText)"] : []
         default:
             return []
         }
@@ -234,7 +234,7 @@ public struct RunCgroups: Sendable {
     static func makeDirectory(_ path: String) -> Bool { mkdir(path, 0o755) == 0 || errno == EEXIST }
 
     static func read(_ path: String) -> String {
-        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").trimmed
     }
 
     @discardableResult

@@ -1,3 +1,4 @@
+import CJRModel
 import Foundation
 
 /// What this host lets cjr use to contain a run, found once at start: the seccomp filter
@@ -125,8 +126,7 @@ public struct SandboxHost: Sendable {
             + "a job that names a resource bundle fails unless cjr runs with --allow-unenforced-limits)"
             : limited.joined(separator: ", ") + (missing.isEmpty ? "" : "; not \(missing.joined(separator: ", ")) (a job that names a "
                 + "resource bundle fails unless cjr runs with --allow-unenforced-limits)")
-        let pidMax = Int((try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 4_194_304
+        let pidMax = Int((try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))?.trimmed ?? "") ?? 4_194_304
         let contained = switch containment {
         case .root:
             "yes: own PID, mount, IPC and cgroup namespaces; runs execute as uid = gid = \(runUIDBase) + the launcher's pid "

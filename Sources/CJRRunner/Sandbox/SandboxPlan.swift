@@ -126,7 +126,7 @@ struct SandboxPlan: Equatable {
             paths.append(virtualEnv)
             let config = (try? String(contentsOfFile: virtualEnv + "/pyvenv.cfg", encoding: .utf8)) ?? ""
             for line in config.split(separator: "\n") {
-                let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                let parts = line.split(separator: "=", maxSplits: 1).map(\.trimmed)
                 guard parts.count == 2, parts[0] == "home", parts[1].hasPrefix("/") else { continue }
                 // home is the interpreter's bin/; its installation is the parent.
                 let installation = URL(fileURLWithPath: parts[1]).deletingLastPathComponent().path

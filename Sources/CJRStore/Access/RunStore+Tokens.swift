@@ -190,7 +190,7 @@ extension RunStore {
 
     /// The token in the token file, if there is one.
     public func readTokenFile() -> String? {
-        (try? String(contentsOf: directory.tokenFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        (try? String(contentsOf: directory.tokenFile, encoding: .utf8))?.trimmed
     }
 
     @discardableResult

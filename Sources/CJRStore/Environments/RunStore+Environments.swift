@@ -28,8 +28,11 @@ extension RunStore {
     /// All environments, the built-in default first, then by creation.
     public func environments() async throws -> [ExecutionEnvironment] {
         try await database.read { db in
-            let rows = try EnvironmentRow.order(Column("created"), Column("id")).fetchAll(db)
-            let versions = Dictionary(grouping: try EnvironmentVersionRow.order(Column("seq")).fetchAll(db), by: \.environmentId)
+            // SQL rather than the query interface, which reads each table's schema first:
+            // `cjr run` reads these on a fresh connection.
+            let rows = try EnvironmentRow.fetchAll(db, sql: "SELECT * FROM environment ORDER BY created, id")
+            let versions = Dictionary(grouping: try EnvironmentVersionRow.fetchAll(db, sql: "SELECT * FROM environmentVersion ORDER BY seq"),
+                                      by: \.environmentId)
             return rows.map { row in
                 ExecutionEnvironment(id: row.id, name: row.name, description: row.description,
                                      programmingLanguage: row.programmingLanguage,

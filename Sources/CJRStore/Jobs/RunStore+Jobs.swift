@@ -45,8 +45,9 @@ extension RunStore {
     /// the job it made for a folder).
     public func liveJob(describedAs description: String, ownerId: String) async throws -> CustomJob? {
         try await database.read { db in
-            guard let row = try JobRow.filter(Column("deleted") == nil && Column("description") == description && Column("ownerId") == ownerId)
-                .order(Column("seq").desc).fetchOne(db) else { return nil }
+            guard let row = try JobRow.fetchOne(db, sql: """
+                SELECT * FROM job WHERE deleted IS NULL AND description = ? AND ownerId = ? ORDER BY seq DESC LIMIT 1
+                """, arguments: [description, ownerId]) else { return nil }
             return try Self.loadJob(db, id: row.id)
         }
     }
@@ -108,7 +109,7 @@ extension RunStore {
     public func purgeJob(id: String, by userId: String?) async throws {
         let runIds: [String] = try await database.write { db in
             if let userId { try Self.authorize(db, .delete, jobId: id, userId: userId, deleted: nil) }
-            guard let row = try JobRow.filter(Column("id") == id).fetchOne(db) else {
+            guard let row = try JobRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM job WHERE id = ?"), arguments: [id]) else {
                 throw CJRError.notFound("Custom job \(id) not found.")
             }
             guard row.deleted != nil else {
@@ -146,7 +147,7 @@ extension RunStore {
     }
 
     static func loadJob(_ db: Database, id: String) throws -> CustomJob {
-        guard let row = try JobRow.filter(Column("id") == id).fetchOne(db) else {
+        guard let row = try JobRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM job WHERE id = ?"), arguments: [id]) else {
             throw CJRError.notFound("Custom job \(id) not found.")
         }
         return try assemble(db, rows: [row])[0]

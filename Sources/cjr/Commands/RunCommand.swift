@@ -120,8 +120,10 @@ struct RunCommand: AsyncParsableCommand {
         // `cjr run` acts as the data directory's admin: its jobs and runs are the admin's.
         let admin = try store.adminUserId()
 
-        // The server starts while the folder is stored (its threads and socket cost a few
-        // milliseconds, the folder's hashing too); the run is created once both are done.
+        // The folder is stored while the server is set up and starts (each costs a few
+        // milliseconds: a first read connection, the folder's hashing; the router, threads
+        // and socket); the run is created once both are done.
+        let preparing = Task { try await prepare(folder: folder, store: store, userId: admin) }
         let scheduler = instance.scheduler
         let (listening, ready) = AsyncStream<Int>.makeStream()
         let app = APIServer.makeApplication(instance: instance, logger: logger) { port in ready.yield(port) }
@@ -144,7 +146,7 @@ struct RunCommand: AsyncParsableCommand {
 
         let (job, overrides): (CustomJob, [RuntimeParameterOverride])
         do {
-            (job, overrides) = try await prepare(folder: folder, store: store, userId: admin)
+            (job, overrides) = try await preparing.value
         } catch let error as CJRError {
             throw await refuse(error)
         } catch {
@@ -271,8 +273,7 @@ struct RunCommand: AsyncParsableCommand {
             if let data = try? JSONResponse.runRecord(run) { print(String(decoding: data, as: UTF8.self)) }
             return
         }
-        guard let record = try? JSONResponse.runRecord(run), let view = try? JSONDecoder().decode(RunView.self, from: record) else { return }
-        let summary = RunDescription.summary(view) + " · log stored in \(store.directory.database.path)\n"
+        let summary = RunDescription.summary(run) + " · log stored in \(store.directory.database.path)\n"
             + "cjr: sandbox: \(run.sandbox.map { $0.isEmpty ? "none (see cjr doctor)" : $0.joined(separator: ", ") } ?? "-")\n"
         try? FileHandle.standardError.write(contentsOf: Data(summary.utf8))
     }

@@ -189,8 +189,19 @@ struct RunArguments: ParsableArguments {
 /// How a run is shown: one line for a summary, key/value lines for `show`.
 enum RunDescription {
     static func summary(_ run: RunView) -> String {
-        let exit = run.exitCode.map { "exit \($0)" } ?? "no exit code"
-        return "cjr: \(run.status) (\(run.endReason ?? "-"), \(exit)) in \(String(format: "%.2f", run.duration)) s · run \(run.id) of job \(run.customJobId)"
+        summary(status: run.status, endReason: run.endReason, exitCode: run.exitCode, duration: run.duration, runId: run.id,
+                jobId: run.customJobId)
+    }
+
+    /// The line `cjr run` ends with, from the run's own record (not its JSON read back).
+    static func summary(_ run: CustomJobRun) -> String {
+        summary(status: run.status.rawValue, endReason: run.endReason?.rawValue, exitCode: run.exitCode, duration: run.duration(),
+                runId: run.id, jobId: run.customJobId)
+    }
+
+    private static func summary(status: String, endReason: String?, exitCode: Int?, duration: Double, runId: String, jobId: String) -> String {
+        let exit = exitCode.map { "exit \($0)" } ?? "no exit code"
+        return "cjr: \(status) (\(endReason ?? "-"), \(exit)) in \(duration.text(decimals: 2)) s · run \(runId) of job \(jobId)"
     }
 
     static func text(_ run: RunView) -> String {
