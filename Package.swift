@@ -1,5 +1,9 @@
 // swift-tools-version:6.2
+import Foundation
 import PackageDescription
+
+/// The package's folder, for the paths linker flags take.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
 
 /// Settings every cjr target shares: Swift 6 language mode (strict concurrency), no
 /// warnings, and the upcoming features the Swift server ecosystem has adopted.
@@ -153,7 +157,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            swiftSettings: strictSettings
+            exclude: ["exports.map"],
+            swiftSettings: strictSettings,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(packageRoot)/Sources/cjr/exports.map"])]
         ),
         // Helpers shared by the test suites (multipart bodies, scratch directories, processes).
         .target(
