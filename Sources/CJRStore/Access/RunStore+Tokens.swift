@@ -145,10 +145,11 @@ extension RunStore {
     public func authenticate(token: String) async throws -> AuthenticatedUser? {
         let now = Timestamp.now().microseconds
         return try await database.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
+            // Every request: compiled once per connection.
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT token.id AS tokenId, user.id AS userId, user.username AS username FROM token
                 JOIN user ON user.id = token.userId WHERE token.secretHash = ? AND \(Self.validToken)
-                """, arguments: [Self.hash(token), now]) else { return nil }
+                """), arguments: [Self.hash(token), now]) else { return nil }
             return AuthenticatedUser(id: row["userId"], username: row["username"], tokenId: row["tokenId"])
         }
     }
@@ -158,7 +159,7 @@ extension RunStore {
     public func isValid(tokenId: String) async throws -> Bool {
         let now = Timestamp.now().microseconds
         return try await database.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM token JOIN user ON user.id = token.userId WHERE token.id = ? AND \(Self.validToken)",
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM token JOIN user ON user.id = token.userId WHERE token.id = ? AND \(Self.validToken)"),
                              arguments: [tokenId, now]) ?? 0 > 0
         }
     }

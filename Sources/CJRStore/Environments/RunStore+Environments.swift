@@ -28,10 +28,10 @@ extension RunStore {
     /// All environments, the built-in default first, then by creation.
     public func environments() async throws -> [ExecutionEnvironment] {
         try await database.read { db in
-            // SQL rather than the query interface, which reads each table's schema first:
-            // `cjr run` reads these on a fresh connection.
-            let rows = try EnvironmentRow.fetchAll(db, sql: "SELECT * FROM environment ORDER BY created, id")
-            let versions = Dictionary(grouping: try EnvironmentVersionRow.fetchAll(db, sql: "SELECT * FROM environmentVersion ORDER BY seq"),
+            // SQL rather than the query interface, which reads each table's schema first
+            // (`cjr run` reads these on a fresh connection); cached: every run reads them.
+            let rows = try EnvironmentRow.fetchAll(db.cachedStatement(sql: "SELECT * FROM environment ORDER BY created, id"))
+            let versions = Dictionary(grouping: try EnvironmentVersionRow.fetchAll(db.cachedStatement(sql: "SELECT * FROM environmentVersion ORDER BY seq")),
                                       by: \.environmentId)
             return rows.map { row in
                 ExecutionEnvironment(id: row.id, name: row.name, description: row.description,

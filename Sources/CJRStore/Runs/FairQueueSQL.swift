@@ -12,7 +12,7 @@ import GRDB
 /// and `--max-runs-per-user` may hold a user's runs back.
 enum FairQueueSQL {
     static func position(_ db: Database, seq: Int64, userId: String) throws -> Int {
-        try Int.fetchOne(db, sql: """
+        try Int.fetchOne(db.cachedStatement(sql: """
             WITH queued AS (SELECT COALESCE(userId, '') AS userId, seq FROM run WHERE \(RunPhaseSQL.waiting)),
                  lanes AS (SELECT userId, COUNT(*) AS n, MIN(seq) AS first,
                                   (SELECT MAX(started) FROM run AS served WHERE served.userId = queued.userId) AS lastServed
@@ -24,6 +24,6 @@ enum FairQueueSQL {
                  + (SELECT COUNT(*) FROM lanes WHERE lanes.userId != :user AND lanes.n > mine.k
                        AND (COALESCE(lanes.lastServed, -1), lanes.first) < (mine.lastServed, mine.first))
             FROM mine
-            """, arguments: ["user": userId, "seq": seq]) ?? 0
+            """), arguments: ["user": userId, "seq": seq]) ?? 0
     }
 }

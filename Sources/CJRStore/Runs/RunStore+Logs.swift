@@ -23,12 +23,13 @@ extension RunStore {
     public func appendLog(runId: String, data: [UInt8], truncated: Bool) async throws {
         let file = directory.logFile(runId: runId)
         try await database.write { db in
-            guard let committed = try Int64.fetchOne(db, sql: "SELECT logBytes FROM run WHERE id = ?", arguments: [runId]) else {
+            // Every chunk of every run: statements compiled once per connection.
+            guard let committed = try Int64.fetchOne(db.cachedStatement(sql: "SELECT logBytes FROM run WHERE id = ?"), arguments: [runId]) else {
                 throw CJRError.notFound("Custom job run \(runId) not found.")
             }
             let start = data.isEmpty ? committed : try Self.write(data, to: file, at: committed)
-            try db.execute(sql: "UPDATE run SET logBytes = ?, logTruncated = logTruncated OR ? WHERE id = ?",
-                           arguments: [start + Int64(data.count), truncated, runId])
+            try db.cachedStatement(sql: "UPDATE run SET logBytes = ?, logTruncated = logTruncated OR ? WHERE id = ?")
+                .execute(arguments: [start + Int64(data.count), truncated, runId])
         }
         signals.signal(runId)
     }

@@ -242,9 +242,9 @@ extension RunStore {
         let now = Timestamp.now().microseconds
         let secret = runTokenLifetime.map { _ in Self.makeSecret() }
         return try await database.write { db in
-            let startedByDisabled = try Int.fetchOne(db, sql: """
+            let startedByDisabled = try Int.fetchOne(db.cachedStatement(sql: """
                 SELECT COUNT(*) FROM run JOIN user ON user.id = run.userId WHERE run.id = ? AND user.disabled IS NOT NULL AND \(RunPhaseSQL.waiting)
-                """, arguments: [id]) ?? 0 > 0
+                """), arguments: [id]) ?? 0 > 0
             if startedByDisabled {
                 try db.execute(sql: "UPDATE run SET status = 'canceled', endReason = 'canceled', ended = ? WHERE id = ?", arguments: [now, id])
                 let note = Array("[cjr] canceled before it started: the user who started it has been disabled\n".utf8)
