@@ -81,6 +81,67 @@ struct SortedJSONEncoderTests {
         }
     }
 
+    @Test("runs, jobs, items and resources written by hand (JSONObjectWriter) are JSONEncoder's bytes, every member set or not")
+    func handWrittenPayloads() throws {
+        var generator = SystemRandomNumberGenerator()
+        func text() -> String {
+            String((0..<Int.random(in: 0..<6, using: &generator)).map { _ in
+                Character(UnicodeScalar([0x0A, 0x22, 0x2F, 0x41, 0x5C, 0x61, 0x7F, 0xE9, 0x1F600, 0x01].randomElement(using: &generator)!)!) })
+        }
+        func maybe<Value>(_ value: @autoclosure () -> Value) -> Value? { Bool.random(using: &generator) ? value() : nil }
+        let definitions = [RuntimeParameterDefinition(fieldName: "A", type: .string, defaultValue: .string("x"), description: "d"),
+                           RuntimeParameterDefinition(fieldName: "N", type: .numeric, minValue: 1, maxValue: 9, allowEmpty: false)]
+        let base = CustomJobRun(id: "r", customJobId: "j", jobStatusId: "s", description: "d", status: .running, entryPoint: "i",
+                                environmentId: "e", environmentVersionId: "v", resources: CustomJobResources(), items: [],
+                                runtimeParameterDefinitions: definitions, runtimeParameterValues: ["N": .numeric(3)], created: .now())
+        for _ in 0..<500 {
+            var run = RunPayload(base)
+            run.created = text(); run.customJobId = text(); run.customJobName = maybe(text()); run.description = text()
+            run.duration = [0, 0.001, 1.5, 1e-7, 123_456.789, Double.random(in: 0...1e6, using: &generator)].randomElement(using: &generator)!
+            run.endReason = maybe(text()); run.endedAt = maybe(text()); run.entryPoint = text()
+            run.exitCode = maybe(Int.random(in: -300...300, using: &generator)); run.id = text()
+            run.items = (0..<Int.random(in: 0..<3, using: &generator)).map { _ in
+                var item = ItemPayload(FileItem(id: text(), filePath: text(), fileName: text(), contentHash: "h", size: 1, created: .now()))
+                item.commitSha = maybe(text()); item.ref = maybe(text()); item.repositoryFilePath = maybe(text())
+                item.repositoryLocation = maybe(text()); item.repositoryName = maybe(text())
+                return item
+            }
+            run.jobStatusId = maybe(text()); run.logSize = Int64.random(in: 0 ... .max, using: &generator); run.logTruncated = Bool.random(using: &generator)
+            run.queuePosition = maybe(Int.random(in: 0...1_000, using: &generator))
+            run.resources = ResourcesPayload(CustomJobResources(egressNetworkPolicy: Bool.random(using: &generator) ? .none : .public,
+                                                                resourceBundleId: maybe(text())))
+            if Bool.random(using: &generator) { run.runtimeParameters = [] }
+            run.sandbox = maybe((0..<Int.random(in: 0..<3, using: &generator)).map { _ in text() }); run.scheduledJobId = maybe(text())
+            run.signal = maybe(Int.random(in: 1...64, using: &generator)); run.startedAt = maybe(text()); run.status = text(); run.trigger = text()
+            try expectSame(run)
+            try expectSame(ListPayloadProbe(data: [run, run]))
+            let job = CustomJob(id: text(), name: text(), description: text(), jobType: .default, entryPoint: maybe(text()),
+                                environmentId: text(), environmentVersionId: text(),
+                                resources: CustomJobResources(egressNetworkPolicy: .public, resourceBundleId: maybe(text())), created: .now(),
+                                updated: .now(), items: run.items.isEmpty ? [] : [FileItem(id: text(), filePath: text(), fileName: text(), contentHash: "h",
+                                                                                           size: 1, created: .now())],
+                                runtimeParameterDefinitions: Bool.random(using: &generator) ? definitions : [], lastRun: maybe(text()))
+            var payload = JobPayload(job)
+            payload.environmentId = maybe(text()); payload.environmentVersionId = maybe(text())
+            try expectSame([payload, JobPayload(job)])
+        }
+        // A number JSON cannot hold is refused with JSONEncoder's coding path, beneath a hand-written run too.
+        var broken = RunPayload(base)
+        broken.runtimeParameters[1].maxValue = .nan
+        let probe = ListPayloadProbe(data: [RunPayload(base), broken])
+        func failurePath(_ error: EncodingError?) -> String? {
+            guard case .invalidValue(_, let context)? = error else { return nil }
+            return CodingPathText(context.codingPath).text
+        }
+        let ours = failurePath(#expect(throws: EncodingError.self) { try SortedJSONEncoder().encode(probe) })
+        let foundation = failurePath(#expect(throws: EncodingError.self) { try JSONEncoder().encode(probe) })
+        #expect(ours != nil && ours == foundation, "\(ours ?? "none") against \(foundation ?? "none")")
+    }
+
+    struct ListPayloadProbe: Encodable {
+        var data: [RunPayload]
+    }
+
     @Test("coding paths, as encode(to:) sees them and in errors, are JSONEncoder's")
     func codingPaths() throws {
         struct Probe: Encodable {

@@ -29,6 +29,24 @@ struct ItemPayload: Encodable, Sendable {
     }
 }
 
+extension ItemPayload {
+    /// What its `Encodable` conformance writes (``JSONObjectWriter``).
+    func writeJSON(into sink: JSONSink) {
+        var object = JSONObjectWriter(into: sink, at: .root)
+        object.string("commitSha", orNull: commitSha)
+        object.string("created", created)
+        object.string("fileName", fileName)
+        object.string("filePath", filePath)
+        object.string("fileSource", fileSource)
+        object.string("id", id)
+        object.string("ref", orNull: ref)
+        object.string("repositoryFilePath", orNull: repositoryFilePath)
+        object.string("repositoryLocation", orNull: repositoryLocation)
+        object.string("repositoryName", orNull: repositoryName)
+        object.end()
+    }
+}
+
 /// `CustomJobResources`.
 struct ResourcesPayload: Encodable, Sendable {
     var egressNetworkPolicy: String
@@ -37,6 +55,14 @@ struct ResourcesPayload: Encodable, Sendable {
     init(_ resources: CustomJobResources) {
         egressNetworkPolicy = resources.egressNetworkPolicy.rawValue
         resourceBundleId = resources.resourceBundleId
+    }
+
+    /// What its `Encodable` conformance writes (``JSONObjectWriter``).
+    func writeJSON(into sink: JSONSink) {
+        var object = JSONObjectWriter(into: sink, at: .root)
+        object.string("egressNetworkPolicy", egressNetworkPolicy)
+        object.string("resourceBundleId", orNull: resourceBundleId)
+        object.end()
     }
 }
 
@@ -100,6 +126,28 @@ struct JobPayload: Encodable, Sendable {
         runtimeParameters = job.runtimeParameterDefinitions.map {
             RuntimeParameterPayload($0, override: job.runtimeParameterValues[$0.fieldName])
         }
+    }
+}
+
+extension JobPayload {
+    /// What its `Encodable` conformance writes, member by member (``JSONObjectWriter``):
+    /// a page of jobs holds 100.
+    func writeJSON(into sink: JSONSink, at path: JSONPath) throws {
+        var object = JSONObjectWriter(into: sink, at: path)
+        object.string("created", created)
+        object.string("description", description)
+        object.string("entryPoint", orNull: entryPoint)
+        object.string("environmentId", orNull: environmentId)
+        object.string("environmentVersionId", orNull: environmentVersionId)
+        object.string("id", id)
+        object.array("items", items) { item, sink in item.writeJSON(into: sink) }
+        object.string("jobType", jobType)
+        object.string("lastRun", orNull: lastRun)
+        object.string("name", name)
+        object.member("resources") { resources.writeJSON(into: $0) }
+        try object.value("runtimeParameters", runtimeParameters)
+        object.string("updated", updated)
+        object.end()
     }
 }
 

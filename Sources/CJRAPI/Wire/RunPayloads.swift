@@ -59,6 +59,38 @@ struct RunPayload: Encodable, Sendable {
     }
 }
 
+extension RunPayload {
+    /// What its `Encodable` conformance writes, member by member (``JSONObjectWriter``):
+    /// a page of runs is most of what the API sends.
+    func writeJSON(into sink: JSONSink, at path: JSONPath) throws {
+        var object = JSONObjectWriter(into: sink, at: path)
+        object.string("created", created)
+        object.string("customJobId", customJobId)
+        object.string("customJobName", ifPresent: customJobName)
+        object.string("description", description)
+        try object.double("duration", duration)
+        object.string("endReason", orNull: endReason)
+        object.string("endedAt", orNull: endedAt)
+        object.string("entryPoint", entryPoint)
+        object.integer("exitCode", orNull: exitCode)
+        object.string("id", id)
+        object.array("items", items) { item, sink in item.writeJSON(into: sink) }
+        object.string("jobStatusId", orNull: jobStatusId)
+        object.integer("logSize", logSize)
+        object.bool("logTruncated", logTruncated)
+        object.integer("queuePosition", orNull: queuePosition)
+        object.member("resources") { resources.writeJSON(into: $0) }
+        try object.value("runtimeParameters", runtimeParameters)
+        object.strings("sandbox", orNull: sandbox)
+        object.string("scheduledJobId", orNull: scheduledJobId)
+        object.integer("signal", orNull: signal)
+        object.string("startedAt", orNull: startedAt)
+        object.string("status", status)
+        object.string("trigger", trigger)
+        object.end()
+    }
+}
+
 /// An item of `GET /customJobRuns/`: the run, with its job's name among its fields (in
 /// key order, so the object is written in place).
 enum RunListItemPayload {

@@ -57,6 +57,15 @@ final class JSONSink {
             try writeDouble(value as! Double, at: path)
         } else if Value.self == Bool.self {
             bytes.append(contentsOf: (value as! Bool) ? Self.trueBytes : Self.falseBytes)
+        } else if Value.self == RunPayload.self {
+            // The payloads sent by the hundred, written by hand (JSONObjectWriter).
+            try (value as! RunPayload).writeJSON(into: self, at: path)
+        } else if Value.self == JobPayload.self {
+            try (value as! JobPayload).writeJSON(into: self, at: path)
+        } else if Value.self == ItemPayload.self {
+            (value as! ItemPayload).writeJSON(into: self)
+        } else if Value.self == ResourcesPayload.self {
+            (value as! ResourcesPayload).writeJSON(into: self)
         } else {
             let node = JSONNode(sink: self, path: path)
             try value.encode(to: node)
