@@ -153,9 +153,14 @@ struct RunCommand: AsyncParsableCommand {
             await stopServing()
             throw error
         }
-        // The run exists only once its job is in place: one refused or abandoned before this
-        // leaves nothing queued behind. It is created while the server may still be starting,
-        // and handed to the scheduler once the server listens (a run gets its URL).
+        var announced: Int?
+        for await port in listening { announced = port; break }
+        guard announced != nil else {
+            try await serving.value // the server's reason for not starting
+            throw ExitCode.failure
+        }
+        // The run exists only once everything is in place to execute it: one refused or
+        // abandoned before this leaves nothing queued behind.
         let run: CustomJobRun
         await interrupts.creatingRun()
         do {
@@ -172,13 +177,6 @@ struct RunCommand: AsyncParsableCommand {
                 try? FileHandle.standardError.write(contentsOf: Data("\ncjr: not waiting any longer; the next cjr start settles the run\n".utf8))
                 await group.triggerGracefulShutdown()
             }
-        }
-        var announced: Int?
-        for await port in listening { announced = port; break }
-        guard announced != nil else {
-            _ = try? await scheduler.cancel(jobId: job.id, runId: run.id) // not left queued for a later server
-            try await serving.value // the server's reason for not starting
-            throw ExitCode.failure
         }
         await scheduler.submit(run.id, userId: admin)
         // Its output from the store as it is written; a run that ends at once (refused
