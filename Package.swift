@@ -1,9 +1,5 @@
 // swift-tools-version:6.2
-import Foundation
 import PackageDescription
-
-/// The package's folder, for the paths linker flags take.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
 
 /// Settings every cjr target shares: Swift 6 language mode (strict concurrency), no
 /// warnings, and the upcoming features the Swift server ecosystem has adopted.
@@ -159,7 +155,8 @@ let package = Package(
             ],
             exclude: ["exports.map"],
             swiftSettings: strictSettings,
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(packageRoot)/Sources/cjr/exports.map"])]
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/cjr/exports.map"],
+                                          .when(platforms: [.linux]))]
         ),
         // Helpers shared by the test suites (multipart bodies, scratch directories, processes).
         .target(

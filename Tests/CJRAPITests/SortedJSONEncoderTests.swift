@@ -76,6 +76,8 @@ struct SortedJSONEncoderTests {
                 let sink = JSONSink()
                 try sink.write(payload.value, at: .root)
                 #expect(sink.rewrites == 0, "\(String(decoding: sink.bytes, as: UTF8.self))")
+                // Runs and jobs, their items and resources, by hand (JSONObjectWriter).
+                #expect(sink.handWritten >= 3, "\(sink.handWritten) objects written by hand")
                 try expectSame(payload)
             }
         }

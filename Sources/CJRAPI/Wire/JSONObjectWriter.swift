@@ -16,6 +16,7 @@ struct JSONObjectWriter {
     init(into sink: JSONSink, at path: JSONPath) {
         self.sink = sink
         self.path = path
+        sink.handWritten += 1
         sink.bytes.append(123)
     }
 
@@ -99,6 +100,17 @@ struct JSONObjectWriter {
     mutating func value(_ key: String, _ value: some Encodable) throws {
         self.key(key)
         try sink.write(value, at: childPath(key))
+    }
+
+    /// An array of values written through their `Encodable` conformance; an empty one
+    /// without building the coding path its elements' errors would need.
+    mutating func values(_ key: String, _ values: [some Encodable]) throws {
+        if values.isEmpty {
+            self.key(key)
+            sink.bytes.append(contentsOf: [91, 93])
+        } else {
+            try value(key, values)
+        }
     }
 
     func end() { sink.bytes.append(125) }

@@ -145,7 +145,7 @@ extension JobPayload {
         object.string("lastRun", orNull: lastRun)
         object.string("name", name)
         object.member("resources") { resources.writeJSON(into: $0) }
-        try object.value("runtimeParameters", runtimeParameters)
+        try object.values("runtimeParameters", runtimeParameters)
         object.string("updated", updated)
         object.end()
     }

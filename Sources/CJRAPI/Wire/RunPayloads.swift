@@ -80,7 +80,7 @@ extension RunPayload {
         object.bool("logTruncated", logTruncated)
         object.integer("queuePosition", orNull: queuePosition)
         object.member("resources") { resources.writeJSON(into: $0) }
-        try object.value("runtimeParameters", runtimeParameters)
+        try object.values("runtimeParameters", runtimeParameters)
         object.strings("sandbox", orNull: sandbox)
         object.string("scheduledJobId", orNull: scheduledJobId)
         object.integer("signal", orNull: signal)

@@ -42,6 +42,8 @@ final class JSONSink {
     var bytes: [UInt8] = []
     /// How many containers had to be rewritten in key order (the slow path; tests watch it).
     var rewrites = 0
+    /// How many objects were written by hand (``JSONObjectWriter``; tests watch it).
+    var handWritten = 0
 
     init() { bytes.reserveCapacity(4096) }
 

@@ -10,20 +10,31 @@ extension Double {
         return String(self)
     }
 
-    /// With exactly `decimals` digits after the point, as `%.Nf` writes it (ties rounded
-    /// away from zero).
+    /// With exactly `decimals` digits after the point, as `%.Nf` writes it: the exact
+    /// binary value rounded, a tie (`0.125` to two places) to the even digit.
     public func text(decimals: Int) -> String {
+        precondition((0...15).contains(decimals), "text(decimals:) writes 0 to 15 decimals")
         guard isFinite else { return String(self) }
         var scale = 1.0
-        for _ in 0..<max(decimals, 0) { scale *= 10 }
-        let scaled = (abs(self) * scale).rounded()
-        guard scaled < 9e15 else { return String(self) }
-        let units = Int64(scaled)
-        let whole = String(units / Int64(scale))
+        for _ in 0..<decimals { scale *= 10 } // exact: powers of ten up to 1e15 are doubles
+        let magnitude = abs(self)
+        let product = magnitude * scale
+        guard product < 4e15 else { return String(self) } // past the digits a double has: rare enough to leave
+        // The product is rounded; `error` is what it lost (exactly, by a fused multiply-add).
+        // It decides only a product that landed on a half: below 4e15 any other fraction is
+        // at least a unit in the last place from one, more than the error can move it.
+        let error = (-product).addingProduct(magnitude, scale)
+        var units = product.rounded(.down)
+        let fraction = product - units
+        if fraction > 0.5 || (fraction == 0.5 && (error > 0 || (error == 0 && units.truncatingRemainder(dividingBy: 2) == 1))) {
+            units += 1
+        }
+        let whole = Int64(units)
+        let divisor = Int64(scale)
         let sign = self.sign == .minus ? "-" : ""
-        guard decimals > 0 else { return sign + whole }
-        let fraction = String(units % Int64(scale))
-        return sign + whole + "." + String(repeating: "0", count: decimals - fraction.count) + fraction
+        guard decimals > 0 else { return sign + String(whole) }
+        let digits = String(whole % divisor)
+        return sign + String(whole / divisor) + "." + String(repeating: "0", count: decimals - digits.count) + digits
     }
 }
 
