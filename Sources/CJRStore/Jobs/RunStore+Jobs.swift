@@ -109,9 +109,7 @@ extension RunStore {
     public func purgeJob(id: String, by userId: String?) async throws {
         let runIds: [String] = try await database.write { db in
             if let userId { try Self.authorize(db, .delete, jobId: id, userId: userId, deleted: nil) }
-            guard let row = try JobRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM job WHERE id = ?"), arguments: [id]) else {
-                throw CJRError.notFound("Custom job \(id) not found.")
-            }
+            let row = try Self.jobRow(db, id: id)
             guard row.deleted != nil else {
                 throw CJRError(.conflict, "Custom job \(id) is not deleted; delete it before cleaning it up.")
             }
@@ -140,17 +138,20 @@ extension RunStore {
     // MARK: - Reading
 
     static func liveJobRow(_ db: Database, id: String) throws -> JobRow {
-        guard let row = try JobRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM job WHERE id = ? AND deleted IS NULL"), arguments: [id]) else {
+        try jobRow(db, id: id, live: true)
+    }
+
+    /// A job's row, deleted or not (`live`: not), or the 404 of a missing job.
+    static func jobRow(_ db: Database, id: String, live: Bool = false) throws -> JobRow {
+        let sql = live ? "SELECT * FROM job WHERE id = ? AND deleted IS NULL" : "SELECT * FROM job WHERE id = ?"
+        guard let row = try JobRow.fetchOne(db.cachedStatement(sql: sql), arguments: [id]) else {
             throw CJRError.notFound("Custom job \(id) not found.")
         }
         return row
     }
 
     static func loadJob(_ db: Database, id: String) throws -> CustomJob {
-        guard let row = try JobRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM job WHERE id = ?"), arguments: [id]) else {
-            throw CJRError.notFound("Custom job \(id) not found.")
-        }
-        return try assemble(db, rows: [row])[0]
+        try assemble(db, rows: [try jobRow(db, id: id)])[0]
     }
 
     /// A page of `request`'s jobs; its total kept under `countKey` (see ``JobCountCache``).
