@@ -133,10 +133,12 @@ struct RunLifecycleTests {
     @Test("never more than maxCustomJobRuns execute at once, and queued runs start in FIFO order")
     func poolLimitAndFIFO() async throws {
         try await withServer(maxRuns: 2) { api in
-            // Each run logs when its process started and ended, by the host's clock.
+            // Each run logs when its process started and ended, by the host's clock. Two runs
+            // dispatched together overlap only if neither's launch lags the other's by the whole
+            // sleep: 1.5 s leaves room on a loaded machine (0.4 s did not, under scripts/test).
             let jobId = try await api.createScriptJob("""
                 echo "start $CURRENT_CUSTOM_JOB_RUN_ID $(date +%s%N)"
-                sleep 0.4
+                sleep 1.5
                 echo "end $CURRENT_CUSTOM_JOB_RUN_ID $(date +%s%N)"
                 """)
             var ids: [String] = []
