@@ -14,7 +14,7 @@ enum BenchServers {
         let (ports, portContinuation) = AsyncStream<(Int, Int)>.makeStream()
         var apps: [any Service] = []
         for (index, configuration) in configurations.enumerated() {
-            apps.append(try APIServer.makeApplication(configuration: configuration, logger: logger) { port in
+            apps.append(try await APIServer.makeApplication(configuration: configuration, logger: logger) { port in
                 portContinuation.yield((index, port))
             })
         }

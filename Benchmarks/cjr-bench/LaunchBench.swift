@@ -111,7 +111,7 @@ enum LaunchBench {
             configuration.sandbox = sandbox
             configuration.runner.allowUnsandboxed = sandbox.containment == .unavailable
             configurations.append(configuration)
-            apps.append(try APIServer.makeApplication(configuration: configuration, logger: logger) { port in
+            apps.append(try await APIServer.makeApplication(configuration: configuration, logger: logger) { port in
                 portContinuation.yield((index, port))
             })
         }

@@ -31,12 +31,36 @@ public struct DataDirectory: Sendable {
     public var hostProbe: URL { root.appendingPathComponent("host-probe") }
 
     /// Creates the folders, private to the user (0700, also when they existed): they hold
-    /// job code and secrets.
+    /// job code and secrets. (`mkdir` and `chmod`: every cjr command starts here, and
+    /// FileManager's take ten times as long the first time.)
     public func prepare() throws {
-        for url in [root, blobs, staging, logs] {
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: url.path)
+        if mkdir(root.path, 0o700) != 0, errno == ENOENT { // its parents first
+            do {
+                try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            } catch {
+                let cause = (error as NSError).userInfo[NSUnderlyingErrorKey] as? POSIXError
+                throw DataDirectoryError(path: root.path, code: cause?.code.rawValue ?? EIO)
+            }
         }
+        for url in [root, blobs, staging, logs] {
+            var info = stat()
+            guard mkdir(url.path, 0o700) == 0 || errno == EEXIST, stat(url.path, &info) == 0 else {
+                throw DataDirectoryError(path: url.path, code: errno)
+            }
+            guard info.st_mode & S_IFMT == S_IFDIR else { throw DataDirectoryError(path: url.path, code: ENOTDIR) }
+            guard chmod(url.path, 0o700) == 0 else { throw DataDirectoryError(path: url.path, code: errno) }
+        }
+    }
+}
+
+/// A folder of the data directory that cannot be made, or made private.
+public struct DataDirectoryError: Error, CustomStringConvertible {
+    public let path: String
+    /// The system's reason (`errno`).
+    public let code: Int32
+
+    public var description: String {
+        "cannot use \(path) as a private folder of cjr's data directory: \(String(cString: strerror(code)))"
     }
 }

@@ -18,8 +18,8 @@ public enum APIServer {
         configuration: APIConfiguration,
         logger: Logger = Logger(label: "cjr"),
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
-    ) throws -> some ApplicationProtocol {
-        makeApplication(instance: try CJRInstance(configuration: configuration, logger: logger), logger: logger,
+    ) async throws -> some ApplicationProtocol {
+        makeApplication(instance: try await CJRInstance(configuration: configuration, logger: logger), logger: logger,
                         onServerRunning: onServerRunning)
     }
 

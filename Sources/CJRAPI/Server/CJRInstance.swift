@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import CJRRunner
 import CJRStore
 
@@ -14,14 +15,22 @@ public struct CJRInstance: Sendable {
     /// Fires schedules; nil when `configuration.firesSchedules` is off.
     public let ticker: ScheduleTicker?
 
-    public init(configuration: APIConfiguration, logger: Logger = Logger(label: "cjr")) throws {
+    /// The host's sandbox is detected (a cache file read, or the launcher's probe) and the
+    /// server's event loop threads start while the store opens: none needs the others, and
+    /// each is a millisecond or so of a start (of `cjr run`'s in particular).
+    public init(configuration: APIConfiguration, logger: Logger = Logger(label: "cjr")) async throws {
         self.configuration = configuration
+        let runner = configuration.runner
+        async let detected = configuration.sandbox ?? (try? LauncherBinary.locate(override: runner.launcherPath))
+            .map { SandboxHost.detect(launcher: $0, cache: runner.hostProbeCache) }
+        async let eventLoops = MultiThreadedEventLoopGroup.singleton // the group the application serves on
         store = try RunStore(directory: configuration.dataDirectory, resourceBundles: configuration.runner.resourceBundles,
                              sweep: configuration.leftoverSweep, logger: logger)
         if try store.bootstrapAdmin() != nil {
             logger.notice("created the admin API token", metadata: ["file": "\(configuration.dataDirectory.tokenFile.path)"])
         }
-        scheduler = try RunScheduler(store: store, configuration: configuration.runner, sandbox: configuration.sandbox, logger: logger)
+        scheduler = try RunScheduler(store: store, configuration: configuration.runner, sandbox: await detected, logger: logger)
+        _ = await eventLoops
         ticker = configuration.firesSchedules
             ? ScheduleTicker(store: store, scheduler: scheduler, catchUp: configuration.scheduleCatchUp,
                              clock: configuration.scheduleClock, logger: logger) : nil

@@ -58,6 +58,8 @@ public actor RunScheduler: Service {
     public func run() async throws {
         do {
             try await recover()
+        } catch is CancellationError {
+            // Stopped while recovering (a start cut short): the next start recovers.
         } catch {
             // The server serves anyway; what is left is settled at the next start.
             logger.error("recovery could not finish", metadata: ["error": "\(error)"])

@@ -35,6 +35,8 @@ public struct ScheduleTicker: Service {
             do {
                 let passed = try await store.skipMissedFirings(now: clock())
                 if passed > 0 { logger.notice("schedules due while the server was down wait for their next time (--catch-up none)", metadata: ["schedules": "\(passed)"]) }
+            } catch is CancellationError {
+                return // stopped while starting
             } catch {
                 logger.error("could not pass over missed firings", metadata: ["error": "\(error)"])
             }
@@ -57,6 +59,8 @@ public struct ScheduleTicker: Service {
         let firings: [(JobSchedule, ScheduleFiring)]
         do {
             firings = try await store.fireDueSchedules(now: clock())
+        } catch is CancellationError {
+            return // shutting down: the store refused the transaction, nothing fired
         } catch {
             logger.error("could not fire due schedules; trying again shortly", metadata: ["error": "\(error)"])
             try? await Task.sleep(for: .seconds(1))

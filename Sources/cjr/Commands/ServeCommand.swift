@@ -151,7 +151,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let directory = configuration.dataDirectory
         let listenHost = ["0.0.0.0", "::", ""].contains(host) ? "127.0.0.1" : host
-        let app = try APIServer.makeApplication(configuration: configuration, logger: logger) { [logger] port in
+        let app = try await APIServer.makeApplication(configuration: configuration, logger: logger) { [logger] port in
             // Client commands on this data directory find the server here.
             let url = "http://\(listenHost.contains(":") ? "[\(listenHost)]" : listenHost):\(port)"
             ServerAddressFile.write(url: url, in: directory)

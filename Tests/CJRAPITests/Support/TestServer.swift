@@ -29,7 +29,7 @@ struct TestServer: Sendable {
     func run<Value: Sendable>(_ body: @Sendable (APIClient) async throws -> Value) async throws -> Value {
         var logger = Logger(label: "cjr-test")
         logger.logLevel = .warning
-        let app = try APIServer.makeApplication(configuration: configuration, logger: logger)
+        let app = try await APIServer.makeApplication(configuration: configuration, logger: logger)
         let token = try String(contentsOf: dataDirectory.tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         return try await app.test(.live) { client in
             try await body(APIClient(client: client, token: token, dataRoot: dataDirectory.root))
