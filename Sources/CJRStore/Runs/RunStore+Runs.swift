@@ -90,11 +90,11 @@ extension RunStore {
             created: now, started: nil, ended: nil, exitCode: nil, signal: nil, endReason: nil, ownerPid: nil,
             ownerStartTime: nil, launcherPid: nil, launcherStartTime: nil, cgroup: nil, logBytes: 0, logTruncated: false,
             jobType: job.jobType.rawValue, sandbox: nil, userId: userId, trigger: trigger.rawValue)
-        try row.insert(db)
+        try row.insertRow(db)
         for item in job.items {
             try RunItemRow(runId: row.id, id: item.id, filePath: item.filePath, fileName: item.fileName,
                            fileSource: item.fileSource, blobHash: item.contentHash, size: item.size,
-                           created: item.created.microseconds).insert(db)
+                           created: item.created.microseconds).insertRow(db)
         }
         return try Self.loadRun(db, row: row)
     }
