@@ -110,7 +110,7 @@ extension RunStore {
     /// A run by id alone (the scheduler's view).
     public func run(id: String) async throws -> CustomJobRun {
         try await database.read { db in
-            guard let row = try RunRow.filter(Column("id") == id).fetchOne(db) else {
+            guard let row = try RunRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM run WHERE id = ?"), arguments: [id]) else {
                 throw CJRError.notFound("Custom job run \(id) not found.")
             }
             return try Self.loadRun(db, row: row)
@@ -342,7 +342,7 @@ extension RunStore {
     /// Runs that were claimed and have not ended, for crash recovery.
     public func activeRunRecords() async throws -> [ActiveRunRecord] {
         try await database.read { db in
-            try RunRow.filter(sql: RunPhaseSQL.claimed).order(Column("seq")).fetchAll(db).map { row in
+            try RunRow.fetchAll(db.cachedStatement(sql: "SELECT * FROM run WHERE \(RunPhaseSQL.claimed) ORDER BY seq")).map { row in
                 ActiveRunRecord(
                     runId: row.id, status: RunStatus(rawValue: row.status) ?? .running,
                     owner: zip(row.ownerPid, row.ownerStartTime).map(ProcessIdentity.init),
