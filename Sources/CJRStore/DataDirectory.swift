@@ -44,12 +44,13 @@ public struct DataDirectory: Sendable {
             }
         }
         for url in [root, blobs, staging, logs] {
+            let path = url.path
             var info = stat()
-            guard mkdir(url.path, 0o700) == 0 || errno == EEXIST, stat(url.path, &info) == 0 else {
-                throw DataDirectoryError(path: url.path, code: errno)
-            }
-            guard info.st_mode & S_IFMT == S_IFDIR else { throw DataDirectoryError(path: url.path, code: ENOTDIR) }
-            guard chmod(url.path, 0o700) == 0 else { throw DataDirectoryError(path: url.path, code: errno) }
+            // errno is read right after the call that failed, before anything can change it.
+            if mkdir(path, 0o700) != 0, case let code = errno, code != EEXIST { throw DataDirectoryError(path: path, code: code) }
+            if stat(path, &info) != 0 { throw DataDirectoryError(path: path, code: errno) }
+            guard info.st_mode & S_IFMT == S_IFDIR else { throw DataDirectoryError(path: path, code: ENOTDIR) }
+            if chmod(path, 0o700) != 0 { throw DataDirectoryError(path: path, code: errno) }
         }
     }
 }

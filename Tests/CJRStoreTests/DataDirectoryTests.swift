@@ -26,7 +26,7 @@ struct DataDirectoryTests {
         #expect(try mode(directory.blobs) == 0o700)
     }
 
-    @Test("a file where a folder goes is an error naming that path, not a half-made directory")
+    @Test("a file where a folder goes, or a parent that cannot be made, is an error naming that path and the reason")
     func fileInTheWay() throws {
         let scratch = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("cjr-datadir-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }

@@ -533,3 +533,41 @@ struct RunLogFileTests {
         #expect(try String(contentsOf: file, encoding: .utf8) == "hello!?")
     }
 }
+
+@Suite("Firing due schedules")
+struct ScheduleFiringPassTests {
+    @Test("a pass cut short after a firing was made returns that firing (to be submitted); the failed schedule stays due")
+    func cutShortPassKeepsItsFirings() async throws {
+        try await withStore { store in
+            let admin = try store.adminUserId()
+            let upload = try exitZeroScript(in: store)
+            let first = try await store.createJob(JobChanges(name: "first", uploads: [upload]), ownerId: admin)
+            let second = try await store.createJob(JobChanges(name: "second", uploads: [upload]), ownerId: admin)
+            let everyMinute = try CronText.parse("* * * * *")
+            let created = Timestamp(microseconds: 1_800_000_000_000_000)
+            let early = try await store.createSchedule(jobId: first.id, schedule: everyMinute, timeZone: "UTC", overrides: [],
+                                                       by: admin, now: created)
+            let late = try await store.createSchedule(jobId: second.id, schedule: everyMinute, timeZone: "UTC", overrides: [],
+                                                      by: admin, now: Timestamp(microseconds: created.microseconds + 60_000_000))
+            // The writer refuses the second job's run (as a full disk or a shutdown would refuse
+            // its transaction); a TEMP trigger lives on the writer's connection only.
+            try await store.database.writeWithoutTransaction { db in
+                try db.execute(sql: """
+                    CREATE TEMP TRIGGER refuse BEFORE INSERT ON run WHEN NEW.jobId = '\(second.id)'
+                    BEGIN SELECT RAISE(ABORT, 'refused for the test'); END
+                    """)
+            }
+            let now = Timestamp(microseconds: created.microseconds + 10 * 60_000_000)
+            let fired = try await store.fireDueSchedules(now: now)
+            #expect(fired.map(\.0.id) == [early.id], "the committed firing comes back to be submitted")
+            guard case .started(let run, _)? = fired.first?.1 else { Issue.record("no run started: \(fired)"); return }
+            #expect(run.customJobId == first.id)
+            #expect(try await store.schedule(jobId: second.id, id: late.id).nextRunAt == late.nextRunAt, "still due")
+            // With nothing fired, the failure itself is thrown.
+            await #expect(throws: DatabaseError.self) { try await store.fireDueSchedules(now: now) }
+            try await store.database.writeWithoutTransaction { db in try db.execute(sql: "DROP TRIGGER temp.refuse") }
+            let retried = try await store.fireDueSchedules(now: now)
+            #expect(retried.map(\.0.id) == [late.id], "the failed one fires on the next pass")
+        }
+    }
+}

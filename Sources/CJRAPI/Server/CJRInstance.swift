@@ -21,6 +21,7 @@ public struct CJRInstance: Sendable {
     public init(configuration: APIConfiguration, logger: Logger = Logger(label: "cjr")) async throws {
         self.configuration = configuration
         let runner = configuration.runner
+        try configuration.dataDirectory.prepare() // the probe's answers are kept in it
         async let detected = configuration.sandbox ?? (try? LauncherBinary.locate(override: runner.launcherPath))
             .map { SandboxHost.detect(launcher: $0, cache: runner.hostProbeCache) }
         async let eventLoops = MultiThreadedEventLoopGroup.singleton // the group the application serves on

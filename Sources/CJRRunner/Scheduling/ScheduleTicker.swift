@@ -60,7 +60,7 @@ public struct ScheduleTicker: Service {
         do {
             firings = try await store.fireDueSchedules(now: clock())
         } catch is CancellationError {
-            return // shutting down: the store refused the transaction, nothing fired
+            return // shutting down before any firing was made (those made are returned)
         } catch {
             logger.error("could not fire due schedules; trying again shortly", metadata: ["error": "\(error)"])
             try? await Task.sleep(for: .seconds(1))

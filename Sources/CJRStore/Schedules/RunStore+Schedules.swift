@@ -106,7 +106,10 @@ extension RunStore {
     /// moves it to its first time after `now`. Each firing is one transaction: it starts
     /// a queued run, or skips because the schedule's previous run has not ended, or is
     /// refused (the reason kept as `lastError`). Started runs still have to be submitted
-    /// to the scheduler.
+    /// to the scheduler. A firing that fails (a refused write, or a shutdown's cancellation)
+    /// after others were made ends the pass with those: they are committed and must be
+    /// submitted; the failed one is still due and comes round again. Only a pass that
+    /// fired nothing throws.
     public func fireDueSchedules(now: Timestamp = .now(), serverTimeZone: TimeZone = .current) async throws -> [(JobSchedule, ScheduleFiring)] {
         let due = try await database.read { db in
             try String.fetchAll(db, sql: """
@@ -116,8 +119,12 @@ extension RunStore {
         }
         var firings: [(JobSchedule, ScheduleFiring)] = []
         for id in due {
-            if let firing = try await database.write({ db in try Self.fire(db, id: id, now: now, serverTimeZone: serverTimeZone) }) {
-                firings.append(firing)
+            do {
+                if let firing = try await database.write({ db in try Self.fire(db, id: id, now: now, serverTimeZone: serverTimeZone) }) {
+                    firings.append(firing)
+                }
+            } catch where !firings.isEmpty {
+                break
             }
         }
         return firings

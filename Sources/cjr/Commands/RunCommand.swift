@@ -195,10 +195,12 @@ struct RunCommand: AsyncParsableCommand {
         try? await serving.value
         guard final.status.isFinal else { throw ExitCode(130) }
         report(final, store: store)
-        // Exits with the store still open. Released, it would close its connections, and the
-        // last close checkpoints the WAL with an fsync (up to 2 ms, which exit then waits
-        // for); the next open recovers an unclosed WAL as it would after a crash.
-        fflush(nil)
+        // Exits with the store still open (the server has stopped: the run's end, its log and
+        // its workspace's removal are done). Released, the store would close its connections,
+        // and the last close checkpoints the WAL with an fsync (up to 2 ms, which exit then
+        // waits for). The next open recovers the WAL as after a crash. As for every commit
+        // under `synchronous = NORMAL`, the store is durable across crashes of cjr, not of the
+        // machine: a power loss before SQLite's next checkpoint can lose the last commits.
         withExtendedLifetime(instance) { Glibc.exit(Self.exitCode(of: final)) }
     }
 
