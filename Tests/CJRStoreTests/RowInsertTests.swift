@@ -66,7 +66,7 @@ struct RowInsertTests {
                     #expect(try RunRow(row: read).databaseDictionary == (try run.databaseDictionary))
                     let item = RunItemRow(runId: run.id, id: Self.text(&generator), filePath: Self.text(&generator), fileName: "f",
                                           fileSource: "local", blobHash: "h", size: 3, created: 1)
-                    try item.insertRow(db)
+                    try item.insertListed(db)
                     let readItem = try #require(try Row.fetchOne(db, sql: "SELECT * FROM runItem WHERE runId = ? AND id = ?", arguments: [item.runId, item.id]))
                     #expect(try RunItemRow(row: readItem).databaseDictionary == (try item.databaseDictionary))
                 }

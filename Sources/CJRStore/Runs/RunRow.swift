@@ -126,11 +126,28 @@ extension RunItemRow {
     }
 }
 
-extension RunRow {
-    /// The row's columns, each with how to read its value: an INSERT written from this list
-    /// needs neither GRDB's `Encodable` container nor its look-up of the table's schema
-    /// (a few tenths of a millisecond on a new connection, as every `cjr run` has). A test
-    /// holds the list to what `Encodable` writes.
+/// A row whose INSERT is written from a column list of its own, each column with how to
+/// read its value: it needs neither GRDB's `Encodable` container nor its look-up of the
+/// table's schema (a few tenths of a millisecond on a new connection, as every `cjr run`
+/// has). A test holds each list to what `Encodable` writes and to the table's columns.
+protocol ListedInsert: TableRecord {
+    static var insertColumns: [(name: String, value: @Sendable (Self) -> (any DatabaseValueConvertible)?)] { get }
+    /// ``makeInsertSQL()``, kept by each type in a `static let`.
+    static var insertSQL: String { get }
+}
+
+extension ListedInsert {
+    static func makeInsertSQL() -> String {
+        "INSERT INTO \(databaseTableName) (\(insertColumns.map { "\"\($0.name)\"" }.joined(separator: ", "))) VALUES "
+            + "(\(Array(repeating: "?", count: insertColumns.count).joined(separator: ", ")))"
+    }
+
+    func insertListed(_ db: Database) throws {
+        try db.cachedStatement(sql: Self.insertSQL).execute(arguments: StatementArguments(Self.insertColumns.map { $0.value(self)?.databaseValue ?? .null }))
+    }
+}
+
+extension RunRow: ListedInsert {
     static let insertColumns: [(name: String, value: @Sendable (RunRow) -> (any DatabaseValueConvertible)?)] = [
         ("seq", { $0.seq }),
         ("id", { $0.id }),
@@ -164,21 +181,16 @@ extension RunRow {
         ("userId", { $0.userId }),
         ("trigger", { $0.trigger }),
     ]
+    static let insertSQL = makeInsertSQL()
 
-    private static let insertSQL = "INSERT INTO run (\(insertColumns.map { "\"\($0.name)\"" }.joined(separator: ", "))) VALUES "
-        + "(\(Array(repeating: "?", count: insertColumns.count).joined(separator: ", ")))"
-
+    /// Inserts the row and takes the `seq` SQLite gave it.
     mutating func insertRow(_ db: Database) throws {
-        try db.cachedStatement(sql: Self.insertSQL).execute(arguments: StatementArguments(Self.insertColumns.map { $0.value(self)?.databaseValue ?? .null }))
+        try insertListed(db)
         seq = db.lastInsertedRowID
     }
 }
 
-extension RunItemRow {
-    /// The row's columns, each with how to read its value: an INSERT written from this list
-    /// needs neither GRDB's `Encodable` container nor its look-up of the table's schema
-    /// (a few tenths of a millisecond on a new connection, as every `cjr run` has). A test
-    /// holds the list to what `Encodable` writes.
+extension RunItemRow: ListedInsert {
     static let insertColumns: [(name: String, value: @Sendable (RunItemRow) -> (any DatabaseValueConvertible)?)] = [
         ("runId", { $0.runId }),
         ("id", { $0.id }),
@@ -189,11 +201,5 @@ extension RunItemRow {
         ("size", { $0.size }),
         ("created", { $0.created }),
     ]
-
-    private static let insertSQL = "INSERT INTO runItem (\(insertColumns.map { "\"\($0.name)\"" }.joined(separator: ", "))) VALUES "
-        + "(\(Array(repeating: "?", count: insertColumns.count).joined(separator: ", ")))"
-
-    func insertRow(_ db: Database) throws {
-        try db.cachedStatement(sql: Self.insertSQL).execute(arguments: StatementArguments(Self.insertColumns.map { $0.value(self)?.databaseValue ?? .null }))
-    }
+    static let insertSQL = makeInsertSQL()
 }

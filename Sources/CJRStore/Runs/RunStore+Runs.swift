@@ -94,7 +94,7 @@ extension RunStore {
         for item in job.items {
             try RunItemRow(runId: row.id, id: item.id, filePath: item.filePath, fileName: item.fileName,
                            fileSource: item.fileSource, blobHash: item.contentHash, size: item.size,
-                           created: item.created.microseconds).insertRow(db)
+                           created: item.created.microseconds).insertListed(db)
         }
         return try Self.loadRun(db, row: row)
     }
