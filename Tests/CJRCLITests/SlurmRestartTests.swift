@@ -23,20 +23,29 @@ struct SlurmRestartTests {
         let first = try ServeProcess(extraArguments: Self.arguments(shared: shared))
         first.ownsData = false
         defer { try? FileManager.default.removeItem(at: first.dataDirectory) }
-        let (job, run) = try await first.startScript("for i in 1 2 3 4 5 6; do echo \"line $i\"; sleep 1; done\nexit 7\n")
+        // Two lines, then the job waits for `go` in its folder, which the test makes only once
+        // the server is gone: on a loaded machine a job that ran on by itself could end, and
+        // be recorded, before the kill (the restart would then have nothing to follow). It
+        // waits 2 minutes at most, so a failed test leaves no job holding a node.
+        let (job, run) = try await first.startScript(
+            "echo \"line 1\"; echo \"line 2\"\nfor t in $(seq 1200); do [ -e go ] && break; sleep 0.1; done\n"
+                + "for i in 3 4 5 6; do echo \"line $i\"; sleep 0.2; done\nexit 7\n")
         let deadline = Date().addingTimeInterval(60)
         while !String(decoding: try await first.log(job, run), as: UTF8.self).contains("line 2\n"), Date() < deadline {
             try await Task.sleep(for: .milliseconds(100))
         }
+        #expect(try await first.run(job, run)["endedAt"] is NSNull, "the run still executes when its server is killed")
         #expect(first.stop(with: SIGKILL) != nil)
 
         let second = try ServeProcess(extraArguments: Self.arguments(shared: shared), dataDirectory: first.dataDirectory)
+        // The run's folder on the shared directory (its workspace): where the job looks for `go`.
+        try Data().write(to: shared.appendingPathComponent("runs/\(run)/job/go"))
         let final = try await second.waitForRun(job, run, timeout: 90)
         #expect(final["status"] as? String == "failed" && final["exitCode"] as? Int == 7, "\(final)")
         let log = String(decoding: try await second.log(job, run), as: UTF8.self)
         let lines = log.split(separator: "\n").filter { $0.hasPrefix("line ") }.map(String.init)
         #expect(lines == (1...6).map { "line \($0)" }, "every line once, in order: \(log)")
-        #expect(log.contains("[cjr] cjr restarted while this run executed; following it again"), "\(log)")
+        #expect(log.contains("[cjr] cjr restarted while this run executed; following it again"), "\(log)\nserver log:\n\(second.log)")
     }
 
     @Test("a crash while the run waits in Slurm's queue: the next start follows it, and it starts, runs and ends as usual")
